@@ -1,0 +1,90 @@
+// The only code that reads file bytes: a cursor over the mapped span that knows how many bytes remain
+// and the file's byte order. Every read fails instead of going past the end; the first failure is kept.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "gguf/byte_order.hpp"
+#include "gguf/error.hpp"
+
+namespace gguf {
+
+class ByteCursor {
+public:
+    ByteCursor(std::span<const std::byte> data, ByteOrder order, std::string path)
+        : data_(data), order_(order), path_(std::move(path)) {}
+
+    std::uint64_t offset() const { return pos_; }
+    std::uint64_t remaining() const { return data_.size() - pos_; }
+    std::uint64_t size() const { return data_.size(); }
+    ByteOrder order() const { return order_; }
+    void set_order(ByteOrder order) { order_ = order; }
+    // GGUF v1 stores counts, string lengths and dimensions as 32-bit integers.
+    void set_narrow_lengths(bool narrow) { narrow_ = narrow; }
+    bool narrow_lengths() const { return narrow_; }
+    const std::string& path() const { return path_; }
+
+    template <class T>
+    bool read(T& out, std::string_view what) {
+        if (remaining() < sizeof(T)) return fail(ErrorCode::truncated, "file ends inside " + std::string(what));
+        out = load<T>(data_.data() + pos_, order_);
+        pos_ += sizeof(T);
+        return true;
+    }
+
+    // A count or length: 64-bit, or 32-bit in v1.
+    bool read_length(std::uint64_t& out, std::string_view what) {
+        if (!narrow_) return read(out, what);
+        std::uint32_t v = 0;
+        if (!read(v, what)) return false;
+        out = v;
+        return true;
+    }
+
+    // A length-prefixed string, as a view of the mapped bytes.
+    bool read_string(std::string_view& out, std::string_view what) {
+        const std::uint64_t at = pos_;
+        std::uint64_t len = 0;
+        if (!read_length(len, what)) return false;
+        if (len > remaining()) {
+            pos_ = at;
+            return fail(ErrorCode::string_too_long,
+                        std::string(what) + " has length " + std::to_string(len) + " but only " +
+                            std::to_string(remaining() - (narrow_ ? 4 : 8)) + " bytes remain");
+        }
+        out = std::string_view(reinterpret_cast<const char*>(data_.data() + pos_), len);
+        pos_ += len;
+        return true;
+    }
+
+    bool skip(std::uint64_t n, std::string_view what) {
+        if (n > remaining()) return fail(ErrorCode::truncated, "file ends inside " + std::string(what));
+        pos_ += n;
+        return true;
+    }
+
+    std::span<const std::byte> span_from(std::uint64_t start) const { return data_.subspan(start, pos_ - start); }
+
+    bool fail(ErrorCode code, std::string message) { return fail_at(code, pos_, std::move(message)); }
+    bool fail_at(ErrorCode code, std::uint64_t at, std::string message) {
+        if (!failed_) error_ = Error{code, at, std::move(message), path_};
+        failed_ = true;
+        return false;
+    }
+    bool failed() const { return failed_; }
+    const Error& error() const { return error_; }
+
+private:
+    std::span<const std::byte> data_;
+    std::uint64_t pos_ = 0;
+    ByteOrder order_;
+    bool narrow_ = false;
+    std::string path_;
+    bool failed_ = false;
+    Error error_;
+};
+
+}  // namespace gguf
