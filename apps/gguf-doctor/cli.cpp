@@ -1,0 +1,48 @@
+#include "cli.hpp"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace gguf::cli {
+
+std::optional<int> parse(const std::vector<std::string>& args, std::string_view command, std::string_view usage,
+                         po::options_description& options, const po::positional_options_description& positional,
+                         po::variables_map& vm) {
+    options.add_options()("help,h", "show this help");
+    try {
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "usage: gguf-doctor " << command << " " << usage << "\n\n" << options << "\n";
+            return exit_ok;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "gguf-doctor " << command << ": " << e.what() << "\n"
+                  << "usage: gguf-doctor " << command << " " << usage << "\n"
+                  << "(see gguf-doctor " << command << " --help)\n";
+        return exit_usage;
+    }
+    return std::nullopt;
+}
+
+std::optional<Container> open_model(const std::string& path) {
+    auto model = gguf::open(path);
+    if (!model) {
+        print_error(model.error().describe());
+        return std::nullopt;
+    }
+    return std::move(*model);
+}
+
+void print_error(std::string_view message) { std::cerr << "gguf-doctor: " << message << "\n"; }
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+    return ::fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), 0) == 0;
+}
+
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace gguf::cli

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs the dependencies and builds (setup.sh), installs the reference
+# implementation for the differential tests (tests/reference/install.sh: llama.cpp's prebuilt libraries
+# from npm), then runs CTest. GPU tests report themselves as skipped on a machine without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")"
+./setup.sh
+if ! command -v npm >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+tests/reference/install.sh >/dev/null
+cmake -S . -B build >/dev/null   # picks up the reference libraries
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)"
+ctest --test-dir build --output-on-failure -j"$(nproc 2>/dev/null || echo 2)"

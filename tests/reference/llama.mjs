@@ -1,0 +1,38 @@
+// llama.cpp's answers through node-llama-cpp (CPU), for the differential tests. CMake copies this file
+// next to the installed node_modules (ES modules resolve packages from the script's own folder).
+//   node llama.mjs logits   MODEL IDS_JSON OUT.f32   -> float32 [n_tokens][n_vocab], every position; ids as given
+//   node llama.mjs tokenize MODEL TEXTS_JSON OUT.json -> [[ids...], ...]; add_bos=false unless MODE=with-bos
+//   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
+// Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text.
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import fs from "node:fs";
+
+const [mode, modelPath, arg, outPath, extra] = process.argv.slice(2);
+const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+const model = await llama.loadModel({modelPath});
+
+if (mode === "load") {
+  console.log(JSON.stringify({loaded: true, train_context_size: model.trainContextSize}));
+} else if (mode === "tokenize") {
+  const texts = JSON.parse(fs.readFileSync(arg, "utf8"));
+  const special = process.env.GGUF_DOCTOR_TOKENIZE_SPECIAL === "1";
+  const ids = texts.map((t) => Array.from(model.tokenize(t, special, extra === "with-bos" ? undefined : "trimLeadingSpace")));
+  fs.writeFileSync(outPath, JSON.stringify(ids));
+} else if (mode === "logits") {
+  const ids = JSON.parse(fs.readFileSync(arg, "utf8"));
+  const size = Math.max(64, ids.length + 8);
+  const context = await model.createContext({contextSize: size, batchSize: size, threads: 2});
+  const sequence = context.getSequence();
+  const results = await sequence.controlledEvaluate(ids.map((t) => [t, {generateNext: {logits: true}}]));
+  let nVocab = 0;
+  const rows = results.map((r) => r?.next?.logits);
+  for (const m of rows) for (const k of m.keys()) nVocab = Math.max(nVocab, k + 1);
+  const out = new Float32Array(rows.length * nVocab);
+  rows.forEach((m, r) => { for (const [k, v] of m) out[r * nVocab + k] = v; });
+  fs.writeFileSync(outPath, Buffer.from(out.buffer));
+  console.log(JSON.stringify({positions: rows.length, n_vocab: nVocab}));
+} else {
+  console.error("usage: node llama.mjs logits|tokenize|load MODEL ...");
+  process.exit(2);
+}
+process.exit(0);
