@@ -1,0 +1,99 @@
+// Architecture schemas: the tensors a modelled architecture has, named as llama.cpp names them, with
+// the exact shape each one's hyperparameters imply. The rules compare a file against this list.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gguf/model/spec.hpp"
+
+namespace gguf::model {
+
+// What a tensor does in the network. Also derived from names for architectures without a schema,
+// because llama.cpp's naming conventions are shared by almost every architecture it reads.
+enum class TensorRole : std::uint8_t {
+    other,
+    token_embd,
+    output,        // the lm_head
+    output_bias,
+    output_norm,
+    attn_norm,
+    attn_q,
+    attn_k,
+    attn_v,
+    attn_output,
+    attn_q_bias,
+    attn_k_bias,
+    attn_v_bias,
+    attn_output_bias,
+    attn_q_norm,   // per-head RMSNorm of q (qwen3)
+    attn_k_norm,
+    ffn_norm,
+    ffn_gate,
+    ffn_up,
+    ffn_down,
+    ffn_gate_bias,
+    ffn_up_bias,
+    ffn_down_bias,
+    rope_freqs,    // per-dimension RoPE frequency factors (Llama 3.1 style)
+};
+std::string_view role_name(TensorRole role);
+
+// How a loader treats the absence of a tensor.
+enum class Presence : std::uint8_t {
+    required,  // llama.cpp refuses the file without it
+    expected,  // the architecture is trained with it; llama.cpp loads the file without it and computes
+               // something else (e.g. qwen2's q/k/v biases)
+    optional,  // a variant of the architecture has it (tied lm_head, MLP biases, rope_freqs)
+};
+
+struct ExpectedTensor {
+    std::string name;
+    TensorRole role = TensorRole::other;
+    std::int64_t layer = -1;           // block index, -1 for tensors outside the blocks
+    std::vector<std::uint64_t> ne;     // exact shape in ggml order (ne[0] is the row length)
+    bool vocab_rows = false;           // ne[1] is a vocabulary row count: the vocabulary rules judge it,
+                                       // because padded vocabularies legitimately have more rows
+    Presence presence = Presence::required;
+};
+
+struct Schema {
+    std::string architecture;
+    std::vector<ExpectedTensor> tensors;
+
+    const ExpectedTensor* find(std::string_view name) const;
+};
+
+// The schema of a modelled architecture, shapes from `spec`; nullopt when the architecture has none.
+std::optional<Schema> schema_for(const ModelSpec& spec);
+
+// A tensor name in llama.cpp's convention: "blk.12.attn_norm.weight" is layer 12, base "attn_norm",
+// suffix "weight"; "output_norm.weight" is layer -1.
+struct TensorName {
+    std::int64_t layer = -1;
+    std::string base;
+    std::string suffix;
+
+    // The name with the layer replaced by '*' ("blk.*.attn_norm.weight"): the siblings across layers.
+    std::string group() const;
+};
+TensorName parse_tensor_name(std::string_view name);
+
+// The role a name has under llama.cpp's convention (TensorRole::other when it names something else).
+TensorRole role_from_name(std::string_view name);
+
+bool is_norm(TensorRole role);
+bool is_bias(TensorRole role);
+bool is_matrix(TensorRole role);  // a projection or embedding matrix
+
+// The matrices that consume a norm's output, within the same layer (attn_norm -> q, k, v): scaling the
+// norm by c and these by 1/c computes the same function. Empty for roles that are not such norms.
+std::vector<TensorRole> consumers_of(TensorRole norm);
+
+// "blk.3.attn_q.weight" for (attn_q, 3); "output.weight" for (output, -1).
+std::string tensor_name(TensorRole role, std::int64_t layer);
+
+}  // namespace gguf::model
