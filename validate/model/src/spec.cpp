@@ -137,6 +137,8 @@ Result<ModelSpec> read_spec(const Container& model) {
         spec.rope.scaling_factor = *lin;  // older files: linear scaling without a type key
         if (spec.rope.scaling == RopeScaling::none) spec.rope.scaling = RopeScaling::linear;
     }
+    // llama.cpp reads an absent rope.scaling.type as "linear", so a factor without a type still scales.
+    if (spec.rope.scaling_name.empty() && spec.rope.scaling_factor != 1.0) spec.rope.scaling = RopeScaling::linear;
     spec.rope.original_context = keys.optional_u64("rope.scaling.original_context_length").value_or(0);
 
     spec.tied_output = model.find_tensor("output.weight") == nullptr;

@@ -19,7 +19,8 @@ struct TraceRecord {
     std::int32_t layer = -1;              // -1 for ops outside the layers (embedding, output_norm, logits)
     std::string op;                       // "attn_norm", "q", "k", "v", ... (docs/trace.md lists them)
     std::vector<std::uint64_t> shape;     // [n_tokens, width] (outermost first, as NumPy would say)
-    double min = 0, max = 0, mean = 0, rms = 0;
+    double min = 0, max = 0, mean = 0, rms = 0;  // over the finite values only
+    std::uint64_t non_finite = 0;         // NaN and infinite values
     std::vector<float> first;             // first `first_values` values
     std::vector<float> values;            // all values when keep_values
 };

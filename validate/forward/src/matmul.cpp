@@ -1,0 +1,56 @@
+#include "matmul.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "eigen_maps.hpp"
+
+namespace gguf::forward {
+namespace {
+
+// Rows decoded at a time: about 256 KiB of float32, so a panel stays in L2 while it is multiplied.
+std::uint64_t panel_rows(std::uint64_t n_in, std::uint64_t n_out, int threads) {
+    std::uint64_t rows = std::max<std::uint64_t>(8, (std::uint64_t{64} << 10) / std::max<std::uint64_t>(n_in, 1));
+    // Enough panels for every thread to have a few.
+    rows = std::min(rows, std::max<std::uint64_t>(8, n_out / (4 * static_cast<std::uint64_t>(threads))));
+    return std::max<std::uint64_t>(1, rows / 8 * 8);
+}
+
+}  // namespace
+
+Result<void> matmul(std::span<const float> x, WeightMatrix& w, std::span<float> out, int threads) {
+    const std::uint64_t n_in = w.n_in(), n_out = w.n_out();
+    const std::uint64_t n_tokens = x.size() / n_in;
+    const ConstRowMajor input = map(x, n_tokens, n_in);           // [T][n_in]
+    RowMajor output = map(out, n_tokens, n_out);                 // [T][n_out]
+    const std::uint64_t panel = panel_rows(n_in, n_out, threads);
+    const auto n_panels = static_cast<std::int64_t>((n_out + panel - 1) / panel);
+    w.prepare();
+
+    std::optional<Error> failure;
+#pragma omp parallel num_threads(threads)
+    {
+        std::vector<float> scratch;
+#pragma omp for schedule(dynamic)
+        for (std::int64_t p = 0; p < n_panels; ++p) {
+            const std::uint64_t first = static_cast<std::uint64_t>(p) * panel;
+            const std::uint64_t count = std::min(panel, n_out - first);
+            auto rows = w.rows(first, count, scratch);
+            if (!rows) {
+#pragma omp critical
+                if (!failure) failure = rows.error();
+                continue;
+            }
+            const ConstRowMajor weights(*rows, static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(n_in));
+            output.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(count)).noalias() =
+                input * weights.transpose();  // [T][count]
+        }
+    }
+    if (failure) return *failure;
+    w.mark_complete();
+    return {};
+}
+
+}  // namespace gguf::forward
