@@ -12,6 +12,23 @@
 
 namespace gguf {
 
+// What is being read, for error messages: "the type of key 'general.name'". Kept as two views and
+// formatted only when a read fails, so the happy path allocates nothing per field.
+struct What {
+    std::string_view part;
+    std::string_view subject = {};
+
+    std::string text() const {
+        std::string s(part);
+        if (subject.data() != nullptr) {  // an empty name read from the file still gets its quotes
+            s += " '";
+            s += subject;
+            s += "'";
+        }
+        return s;
+    }
+};
+
 class ByteCursor {
 public:
     ByteCursor(std::span<const std::byte> data, ByteOrder order, std::string path)
@@ -25,18 +42,19 @@ public:
     // GGUF v1 stores counts, string lengths and dimensions as 32-bit integers.
     void set_narrow_lengths(bool narrow) { narrow_ = narrow; }
     bool narrow_lengths() const { return narrow_; }
+    std::uint64_t length_size() const { return narrow_ ? 4 : 8; }
     const std::string& path() const { return path_; }
 
     template <class T>
-    bool read(T& out, std::string_view what) {
-        if (remaining() < sizeof(T)) return fail(ErrorCode::truncated, "file ends inside " + std::string(what));
+    bool read(T& out, const What& what) {
+        if (remaining() < sizeof(T)) return fail(ErrorCode::truncated, "file ends inside " + what.text());
         out = load<T>(data_.data() + pos_, order_);
         pos_ += sizeof(T);
         return true;
     }
 
     // A count or length: 64-bit, or 32-bit in v1.
-    bool read_length(std::uint64_t& out, std::string_view what) {
+    bool read_length(std::uint64_t& out, const What& what) {
         if (!narrow_) return read(out, what);
         std::uint32_t v = 0;
         if (!read(v, what)) return false;
@@ -44,24 +62,25 @@ public:
         return true;
     }
 
-    // A length-prefixed string, as a view of the mapped bytes.
-    bool read_string(std::string_view& out, std::string_view what) {
+    // A length-prefixed string, as a view of the mapped bytes. A length past the end of the file is
+    // reported at the offset of the length field.
+    bool read_string(std::string_view& out, const What& what) {
         const std::uint64_t at = pos_;
         std::uint64_t len = 0;
         if (!read_length(len, what)) return false;
         if (len > remaining()) {
+            const std::uint64_t left = remaining();
             pos_ = at;
-            return fail(ErrorCode::string_too_long,
-                        std::string(what) + " has length " + std::to_string(len) + " but only " +
-                            std::to_string(remaining() - (narrow_ ? 4 : 8)) + " bytes remain");
+            return fail(ErrorCode::string_too_long, what.text() + " has length " + std::to_string(len) +
+                                                         " but only " + std::to_string(left) + " bytes remain");
         }
         out = std::string_view(reinterpret_cast<const char*>(data_.data() + pos_), len);
         pos_ += len;
         return true;
     }
 
-    bool skip(std::uint64_t n, std::string_view what) {
-        if (n > remaining()) return fail(ErrorCode::truncated, "file ends inside " + std::string(what));
+    bool skip(std::uint64_t n, const What& what) {
+        if (n > remaining()) return fail(ErrorCode::truncated, "file ends inside " + what.text());
         pos_ += n;
         return true;
     }

@@ -1,5 +1,6 @@
 #include "gguf/container.hpp"
 
+#include <limits>
 #include <unordered_map>
 
 #include "shard_parser.hpp"
@@ -103,7 +104,8 @@ Result<TensorView> Container::view(const TensorInfo& t) const {
 
 std::uint64_t Container::n_parameters() const {
     std::uint64_t n = 0;
-    for (const auto& t : impl_->tensors) n += t.n_elements();
+    for (const auto& t : impl_->tensors)
+        if (__builtin_add_overflow(n, t.n_elements(), &n)) return std::numeric_limits<std::uint64_t>::max();
     return n;
 }
 

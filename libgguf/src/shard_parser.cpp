@@ -10,65 +10,110 @@
 namespace gguf {
 namespace {
 
+// Deeper nesting than this is refused as an option: the walk below recurses once per level.
+constexpr std::uint32_t kMaxSupportedArrayDepth = 1024;
 
-std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+// How many strings of one value were not valid UTF-8, and which came first (in file order).
+struct StringCheck {
+    std::uint64_t seen = 0;
+    std::uint64_t invalid = 0;
+    std::uint64_t first_invalid = 0;
 
-// Reads the bytes of one value of `type` and returns a view of them. Arrays are walked (every string
-// length is checked) but nothing is copied or allocated per element.
-bool parse_value(ByteCursor& cur, ValueType type, std::uint32_t depth, const OpenOptions& options,
-                 const std::shared_ptr<const void>& keep_alive, Value& out, std::string_view what);
-
-bool parse_array(ByteCursor& cur, std::uint32_t depth, const OpenOptions& options,
-                 const std::shared_ptr<const void>& keep_alive, Value& out, std::string_view what) {
-    if (depth > options.max_array_depth)
-        return cur.fail(ErrorCode::nesting_too_deep, std::string(what) + ": arrays nested deeper than " +
-                                                         std::to_string(options.max_array_depth) + " levels");
-    const std::uint64_t type_at = cur.offset();
-    std::uint32_t element_raw = 0;
-    if (!cur.read(element_raw, what)) return false;
-    if (element_raw >= value_type_count)
-        return cur.fail_at(ErrorCode::bad_value_type, type_at,
-                           std::string(what) + ": array element type " + std::to_string(element_raw) + " is not a GGUF type");
-    const auto element = static_cast<ValueType>(element_raw);
-    std::uint64_t count = 0;
-    const std::uint64_t count_at = cur.offset();
-    if (!cur.read_length(count, what)) return false;
-
-    // Every element takes at least this many bytes, so a count that cannot fit is rejected before
-    // anything is walked or allocated.
-    const std::uint64_t min_element = scalar_size(element) != 0 ? scalar_size(element)
-                                      : element == ValueType::string ? (cur.narrow_lengths() ? 4 : 8)
-                                                                     : 4 + (cur.narrow_lengths() ? 4 : 8);
-    const auto needed = checked_mul(count, min_element);
-    if (!needed || *needed > cur.remaining())
-        return cur.fail_at(ErrorCode::count_too_large, count_at,
-                           std::string(what) + ": array of " + std::to_string(count) + " " +
-                               std::string(value_type_name(element)) + " elements cannot fit in the " +
-                               std::to_string(cur.remaining()) + " remaining bytes");
-
-    const std::uint64_t start = cur.offset();
-    if (scalar_size(element) != 0) {
-        if (!cur.skip(*needed, what)) return false;
-    } else {
-        Value ignored;
-        for (std::uint64_t i = 0; i < count; ++i)
-            if (!parse_value(cur, element, depth, options, keep_alive, ignored, what)) return false;
+    void add(std::string_view s) {
+        if (!is_valid_utf8(s)) {
+            if (invalid == 0) first_invalid = seen;
+            ++invalid;
+        }
+        ++seen;
     }
-    out = Value::view(ValueType::array, cur.order(), cur.span_from(start), keep_alive, element, count,
-                      cur.narrow_lengths());
-    return true;
-}
+};
 
-bool parse_value(ByteCursor& cur, ValueType type, std::uint32_t depth, const OpenOptions& options,
-                 const std::shared_ptr<const void>& keep_alive, Value& out, std::string_view what) {
-    if (type == ValueType::array) return parse_array(cur, depth + 1, options, keep_alive, out, what);
+struct ArrayHeader {
+    ValueType element = ValueType::uint8;
+    std::uint64_t count = 0;
+};
+
+// Walks metadata values, checking every type id, count and length against the bytes that remain.
+// Nothing is copied and nothing is allocated per element: the caller keeps a view of the walked bytes.
+class ValueWalker {
+public:
+    ValueWalker(ByteCursor& cur, const OpenOptions& options) : cur_(cur), options_(options) {}
+
+    // Element type and count of an array at nesting level `depth` (1 for a key's own array). The count
+    // is rejected before anything is walked when its smallest possible encoding cannot fit.
+    bool read_array_header(std::uint32_t depth, ArrayHeader& h, const What& what) {
+        if (depth > options_.max_array_depth)
+            return cur_.fail(ErrorCode::nesting_too_deep, what.text() + ": arrays nested deeper than " +
+                                                              std::to_string(options_.max_array_depth) + " levels");
+        const std::uint64_t type_at = cur_.offset();
+        std::uint32_t element_raw = 0;
+        if (!cur_.read(element_raw, what)) return false;
+        if (element_raw >= value_type_count)
+            return cur_.fail_at(ErrorCode::bad_value_type, type_at,
+                                what.text() + ": array element type " + std::to_string(element_raw) +
+                                    " is not a GGUF value type");
+        h.element = static_cast<ValueType>(element_raw);
+        const std::uint64_t count_at = cur_.offset();
+        if (!cur_.read_length(h.count, what)) return false;
+        const auto needed = checked_mul(h.count, min_encoded_size(h.element));
+        if (!needed || *needed > cur_.remaining())
+            return cur_.fail_at(ErrorCode::count_too_large, count_at,
+                                what.text() + ": an array of " + std::to_string(h.count) + " " +
+                                    std::string(value_type_name(h.element)) + " elements cannot fit in the " +
+                                    std::to_string(cur_.remaining()) + " remaining bytes");
+        return true;
+    }
+
+    // The elements of an array whose header was just read.
+    bool walk_elements(const ArrayHeader& h, std::uint32_t depth, StringCheck& strings, const What& what) {
+        if (const std::size_t width = scalar_size(h.element); width != 0)
+            return cur_.skip(h.count * width, what);  // read_array_header proved the product fits
+        for (std::uint64_t i = 0; i < h.count; ++i) {
+            if (h.element == ValueType::string) {
+                std::string_view s;
+                if (!cur_.read_string(s, what)) return false;
+                strings.add(s);
+            } else {
+                ArrayHeader inner;
+                if (!read_array_header(depth + 1, inner, what)) return false;
+                if (!walk_elements(inner, depth + 1, strings, what)) return false;
+            }
+        }
+        return true;
+    }
+
+private:
+    // The fewest bytes one element can take: a scalar, a string length, or an array's type and count.
+    std::uint64_t min_encoded_size(ValueType element) const {
+        if (const std::size_t width = scalar_size(element); width != 0) return width;
+        return element == ValueType::string ? cur_.length_size() : 4 + cur_.length_size();
+    }
+
+    ByteCursor& cur_;
+    const OpenOptions& options_;
+};
+
+// One metadata value as a view of the mapped bytes.
+bool parse_value(ByteCursor& cur, const OpenOptions& options, ValueType type,
+                 const std::shared_ptr<const void>& keep_alive, Value& out, StringCheck& strings, const What& what) {
+    const std::uint64_t start = cur.offset();
     if (type == ValueType::string) {
         std::string_view s;
         if (!cur.read_string(s, what)) return false;
+        strings.add(s);
         out = Value::view(ValueType::string, cur.order(), std::as_bytes(std::span(s.data(), s.size())), keep_alive);
         return true;
     }
-    const std::uint64_t start = cur.offset();
+    if (type == ValueType::array) {
+        ValueWalker walker(cur, options);
+        ArrayHeader h;
+        if (!walker.read_array_header(1, h, what)) return false;
+        const std::uint64_t elements_at = cur.offset();
+        if (!walker.walk_elements(h, 1, strings, what)) return false;
+        out = Value::view(ValueType::array, cur.order(), cur.span_from(elements_at), keep_alive, h.element, h.count,
+                          cur.narrow_lengths());
+        return true;
+    }
     if (!cur.skip(scalar_size(type), what)) return false;
     out = Value::view(type, cur.order(), cur.span_from(start), keep_alive);
     return true;
@@ -83,13 +128,13 @@ struct Header {
 bool parse_header(ByteCursor& cur, Header& h) {
     static constexpr char kMagic[4] = {'G', 'G', 'U', 'F'};
     std::uint32_t magic = 0;
-    if (!cur.read(magic, "the magic")) return false;
+    if (!cur.read(magic, What{"the magic"})) return false;
     if (std::memcmp(&magic, kMagic, 4) != 0)
         return cur.fail_at(ErrorCode::bad_magic, 0, "not a GGUF file (the first four bytes are not \"GGUF\")");
 
     // No byte-order flag exists: a big-endian file's version reads as 0xNN000000 little-endian.
     std::uint32_t v = 0;
-    if (!cur.read(v, "the version")) return false;
+    if (!cur.read(v, What{"the version"})) return false;
     if (v >= 1 && v <= 3) {
         cur.set_order(ByteOrder::little);
     } else if (const std::uint32_t swapped = byteswap(v); swapped >= 1 && swapped <= 3) {
@@ -101,14 +146,23 @@ bool parse_header(ByteCursor& cur, Header& h) {
     }
     h.version = v;
     cur.set_narrow_lengths(v == 1);
-    if (!cur.read_length(h.n_tensors, "the tensor count")) return false;
-    if (!cur.read_length(h.n_kv, "the metadata count")) return false;
+    if (!cur.read_length(h.n_tensors, What{"the tensor count"})) return false;
+    if (!cur.read_length(h.n_kv, What{"the metadata count"})) return false;
     return true;
 }
+
+// Vectors sized from a count in the file grow as entries are actually read; reserving the count
+// up front would let a forged count allocate far more memory than the file holds.
+constexpr std::uint64_t kMaxReserve = 4096;
 
 }  // namespace
 
 Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOptions& options) {
+    if (options.max_array_depth > kMaxSupportedArrayDepth)
+        return Error{ErrorCode::invalid_argument, 0,
+                     "max_array_depth " + std::to_string(options.max_array_depth) + " is above the supported " +
+                         std::to_string(kMaxSupportedArrayDepth),
+                     path.string()};
     auto mapped = MappedFile::open(path);
     if (!mapped) return mapped.error();
     ParsedShard out;
@@ -126,119 +180,148 @@ Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOpt
     shard.byte_order = cur.order();
     shard.n_tensors = h.n_tensors;
     shard.n_kv = h.n_kv;
+    shard.bytes = bytes;
 
-    auto add_issue = [&](IssueKind kind, Severity sev, std::uint64_t offset, std::string subject, std::string msg) {
-        out.issues.push_back(StructuralIssue{kind, sev, 0, offset, std::move(subject), std::move(msg)});
+    auto add_issue = [&](IssueKind kind, Severity sev, std::uint64_t offset, std::string_view subject,
+                         std::string msg) {
+        out.issues.push_back(StructuralIssue{kind, sev, 0, offset, std::string(subject), std::move(msg)});
     };
 
-    const bool narrow = cur.narrow_lengths();
-    const std::uint64_t len_size = narrow ? 4 : 8;
-    // A key is at least a length, a type id and one byte of value.
-    if (auto need = checked_mul(h.n_kv, len_size + 4 + 1); !need || *need > cur.remaining())
-        return Error{ErrorCode::count_too_large, narrow ? 12u : 16u,
-                     "metadata count " + std::to_string(h.n_kv) + " cannot fit in the file", path.string()};
-    // A tensor info is at least a name length, n_dims, one dimension, a type id and an offset.
-    if (auto need = checked_mul(h.n_tensors, len_size + 4 + len_size + 4 + 8); !need || *need > cur.remaining())
-        return Error{ErrorCode::count_too_large, 8,
-                     "tensor count " + std::to_string(h.n_tensors) + " cannot fit in the file", path.string()};
+    const std::uint64_t len_size = cur.length_size();
+    const std::uint64_t n_tensors_at = 8, n_kv_at = 8 + len_size;
+    // A key takes at least a length, a type id and a one-byte value; a tensor info at least a name
+    // length, n_dims, one dimension, a type id and a 64-bit offset.
+    const std::uint64_t min_kv = len_size + 4 + 1;
+    const std::uint64_t min_tensor = len_size + 4 + len_size + 4 + 8;
+    auto counts_fit = [&](std::uint64_t count, std::uint64_t min_size) {
+        const auto need = checked_mul(count, min_size);
+        return need && *need <= cur.remaining();
+    };
+    if (!counts_fit(h.n_kv, min_kv))
+        return Error{ErrorCode::count_too_large, n_kv_at,
+                     "metadata count " + std::to_string(h.n_kv) + " cannot fit in the " +
+                         std::to_string(cur.remaining()) + " bytes after the header",
+                     path.string()};
+    if (!counts_fit(h.n_tensors, min_tensor))
+        return Error{ErrorCode::count_too_large, n_tensors_at,
+                     "tensor count " + std::to_string(h.n_tensors) + " cannot fit in the " +
+                         std::to_string(cur.remaining()) + " bytes after the header",
+                     path.string()};
 
-    out.metadata.reserve(h.n_kv);
+    out.metadata.reserve(std::min(h.n_kv, kMaxReserve));
     std::unordered_set<std::string_view> keys;
+    keys.reserve(std::min(h.n_kv, kMaxReserve));
     for (std::uint64_t i = 0; i < h.n_kv; ++i) {
         MetadataEntry e;
         e.offset = cur.offset();
         std::string_view key;
-        if (!cur.read_string(key, "metadata key #" + std::to_string(i))) return cur.error();
+        if (!cur.read_string(key, What{"a metadata key"})) return cur.error();
         e.key = std::string(key);
         const std::uint64_t type_at = cur.offset();
         std::uint32_t type_raw = 0;
-        if (!cur.read(type_raw, "the type of key " + in_quotes(key))) return cur.error();
+        if (!cur.read(type_raw, What{"the value type of key", key})) return cur.error();
         if (type_raw >= value_type_count)
             return Error{ErrorCode::bad_value_type, type_at,
-                         "key " + in_quotes(key) + " has value type " + std::to_string(type_raw) + ", not a GGUF type",
+                         "key '" + e.key + "' has value type " + std::to_string(type_raw) +
+                             ", which is not a GGUF value type",
                          path.string()};
-        if (!parse_value(cur, static_cast<ValueType>(type_raw), 0, options, keep_alive, e.value,
-                         "the value of key " + in_quotes(key)))
+        StringCheck strings;
+        if (!parse_value(cur, options, static_cast<ValueType>(type_raw), keep_alive, e.value, strings,
+                         What{"the value of key", key}))
             return cur.error();
         if (!is_valid_utf8(key))
-            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, e.key, "metadata key is not valid UTF-8");
-        if (e.value.is_string() && !is_valid_utf8(e.value.as_string()))
-            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, e.key, "string value is not valid UTF-8");
+            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, key, "metadata key is not valid UTF-8");
+        if (strings.invalid > 0)
+            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, key,
+                      e.value.is_string() ? std::string("string value is not valid UTF-8")
+                                          : std::to_string(strings.invalid) + " of " + std::to_string(strings.seen) +
+                                                " strings in the array are not valid UTF-8; the first is string #" +
+                                                std::to_string(strings.first_invalid));
         if (!keys.insert(key).second)
-            add_issue(IssueKind::duplicate_key, Severity::error, e.offset, e.key,
-                      "key appears more than once; readers disagree on which value wins (ggml refuses the file)");
+            add_issue(IssueKind::duplicate_key, Severity::error, e.offset, key,
+                      "key appears more than once; the first value is used here, ggml refuses the file");
         out.metadata.push_back(std::move(e));
     }
+    if (!counts_fit(h.n_tensors, min_tensor))
+        return Error{ErrorCode::count_too_large, n_tensors_at,
+                     "tensor count " + std::to_string(h.n_tensors) + " cannot fit in the " +
+                         std::to_string(cur.remaining()) + " bytes after the metadata",
+                     path.string()};
 
     // general.alignment: ggml requires uint32; any integer is accepted here so the file can be inspected.
     shard.alignment = default_alignment;
     for (const auto& e : out.metadata) {
         if (e.key != "general.alignment") continue;
         const auto a = e.value.try_u64();
-        if (!a || !is_power_of_two(*a) || *a > (std::uint64_t{1} << 32))
+        if (!a || !is_power_of_two(*a) || *a > (std::uint64_t{1} << 31))
             return Error{ErrorCode::bad_alignment, e.offset,
-                         "general.alignment must be a non-zero power of two, found " +
-                             (a ? std::to_string(*a) : std::string(value_type_name(e.value.type()))),
+                         "general.alignment must be a power of two from 1 to 2^31, found " +
+                             (a ? std::to_string(*a)
+                                : e.value.is_integer() ? std::string("a negative number")
+                                                       : "a " + std::string(value_type_name(e.value.type()))),
                          path.string()};
         if (e.value.type() != ValueType::uint32)
             add_issue(IssueKind::alignment_not_u32, Severity::warning, e.offset, e.key,
                       "general.alignment is " + std::string(value_type_name(e.value.type())) +
                           "; ggml requires uint32 and refuses the file");
         shard.alignment = *a;
-        break;
+        break;  // a duplicate is reported above; the first value is the one used
     }
 
-    out.tensors.reserve(h.n_tensors);
+    out.tensors.reserve(std::min(h.n_tensors, kMaxReserve));
     for (std::uint64_t i = 0; i < h.n_tensors; ++i) {
         TensorInfo t;
         t.info_offset = cur.offset();
         std::string_view name;
-        if (!cur.read_string(name, "the name of tensor #" + std::to_string(i))) return cur.error();
+        if (!cur.read_string(name, What{"a tensor name"})) return cur.error();
         t.name = std::string(name);
-        const std::string what = "tensor " + in_quotes(name);
         const std::uint64_t dims_at = cur.offset();
-        if (!cur.read(t.n_dims, "the n_dims of " + what)) return cur.error();
+        if (!cur.read(t.n_dims, What{"the n_dims of tensor", name})) return cur.error();
         if (t.n_dims < 1 || t.n_dims > max_dims)
             return Error{ErrorCode::bad_n_dims, dims_at,
-                         what + " has n_dims " + std::to_string(t.n_dims) + "; it must be 1 to 4", path.string()};
+                         "tensor '" + t.name + "' has n_dims " + std::to_string(t.n_dims) + "; it must be 1 to 4",
+                         path.string()};
         std::uint64_t product = 1;
         for (std::uint32_t d = 0; d < t.n_dims; ++d) {
             const std::uint64_t dim_at = cur.offset();
+            const What what{"the dimensions of tensor", name};
             std::uint64_t ne = 0;
-            if (narrow) {
+            if (cur.narrow_lengths()) {
                 std::uint32_t v = 0;
-                if (!cur.read(v, "the dimensions of " + what)) return cur.error();
+                if (!cur.read(v, what)) return cur.error();
                 ne = v;
             } else {
                 std::int64_t v = 0;
-                if (!cur.read(v, "the dimensions of " + what)) return cur.error();
+                if (!cur.read(v, what)) return cur.error();
                 if (v < 0)
                     return Error{ErrorCode::bad_dims, dim_at,
-                                 what + " has a negative dimension " + std::to_string(v), path.string()};
+                                 "tensor '" + t.name + "' has a negative dimension " + std::to_string(v),
+                                 path.string()};
                 ne = static_cast<std::uint64_t>(v);
             }
             t.ne[d] = ne;
+            // ggml counts elements in int64_t, so the product must stay below 2^63.
             const auto p = checked_mul(product, ne);
-            // ggml indexes elements with int64_t, so the product must stay below 2^63.
             if (!p || *p > static_cast<std::uint64_t>(INT64_MAX))
-                return Error{ErrorCode::bad_dims, dim_at, what + ": the product of the dimensions overflows",
+                return Error{ErrorCode::bad_dims, dim_at,
+                             "tensor '" + t.name + "': the product of its dimensions does not fit in 63 bits",
                              path.string()};
             product = *p;
         }
-        if (!cur.read(t.type, "the type of " + what)) return cur.error();
-        if (!cur.read(t.offset, "the data offset of " + what)) return cur.error();
+        if (!cur.read(t.type, What{"the type of tensor", name})) return cur.error();
+        if (!cur.read(t.offset, What{"the data offset of tensor", name})) return cur.error();
         out.tensors.push_back(std::move(t));
     }
     shard.header_bytes = cur.offset();
 
+    // ggml pads the header to the alignment only when there is tensor data to align.
     if (h.n_tensors == 0) {
         shard.data_offset = shard.header_bytes;
     } else if (auto d = align_up(shard.header_bytes, shard.alignment)) {
         shard.data_offset = *d;
     } else {
-        return Error{ErrorCode::bad_alignment, shard.header_bytes, "data section start overflows", path.string()};
+        return Error{ErrorCode::bad_alignment, shard.header_bytes, "the data section start overflows", path.string()};
     }
-    shard.bytes = bytes;
     return out;
 }
 

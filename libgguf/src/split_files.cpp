@@ -1,5 +1,6 @@
 #include "split_files.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <regex>
 #include <unordered_map>
@@ -21,6 +22,13 @@ SplitKeys split_keys(const ParsedShard& p) {
     return k;
 }
 
+std::optional<std::uint64_t> number_in(const std::string& digits) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    return v;
+}
+
 Error mismatch(const std::filesystem::path& path, std::string message) {
     return Error{ErrorCode::split_mismatch, 0, std::move(message), path.string()};
 }
@@ -40,13 +48,13 @@ Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path
         return mismatch(path, "split.count is " + std::to_string(count) + " but split.no is missing or out of range");
 
     // llama.cpp names shards "<prefix>-%05d-of-%05d.gguf" with 1-based numbers.
-    static const std::regex pattern(R"((.*)-(\d{5})-of-(\d{5})\.gguf)");
+    static const std::regex pattern(R"((.*)-(\d{5,})-of-(\d{5,})\.gguf)");
     std::smatch m;
     const std::string filename = path.filename().string();
     if (!std::regex_match(filename, m, pattern))
         return mismatch(path, "file has split.count " + std::to_string(count) +
                                   " but its name does not follow <name>-0000k-of-0000n.gguf, so its siblings cannot be found");
-    if (std::stoull(m[3].str()) != count || std::stoull(m[2].str()) != *keys.no + 1)
+    if (number_in(m[3].str()) != count || number_in(m[2].str()) != *keys.no + 1)
         return mismatch(path, "file name says shard " + m[2].str() + " of " + m[3].str() + " but the metadata says " +
                                   std::to_string(*keys.no + 1) + " of " + std::to_string(count));
 

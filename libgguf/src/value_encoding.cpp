@@ -50,6 +50,9 @@ void append_payload(std::vector<std::byte>& out, const Value& v, ByteOrder order
             const std::size_t width = scalar_size(v.element_type());
             if (width != 0) {
                 append_scalars(out, v.encoded(), width, v.byte_order(), order);
+            } else if (v.byte_order() == order && ValueCodec::narrow_lengths(v) == narrow) {
+                // Same encoding: the walked bytes are already what the output needs.
+                out.insert(out.end(), v.encoded().begin(), v.encoded().end());
             } else {
                 for (std::uint64_t i = 0; i < v.size(); ++i) append_payload(out, v.at(i), order, narrow);
             }

@@ -29,8 +29,9 @@ struct TensorInfo {
     std::uint32_t n_dims = 0;                // 1..4
     std::array<std::uint64_t, max_dims> ne{1, 1, 1, 1};  // ggml order: ne[0] is the innermost (row length)
     std::uint64_t offset = 0;                // relative to its shard's data section, as stored
-    std::uint64_t file_offset = 0;           // absolute position in its shard file
-    std::uint64_t n_bytes = 0;               // from the type registry; 0 when the type is unknown
+    std::uint64_t file_offset = 0;           // absolute position in its shard file (UINT64_MAX if that overflows)
+    std::uint64_t n_bytes = 0;               // from the type registry; 0 when the type is unknown, the row
+                                             // length is not a block multiple, or the size overflows
     std::uint32_t shard = 0;                 // index into Container::shards()
     std::uint64_t info_offset = 0;           // where this tensor's info record starts in its shard file
     bool data_valid = false;                 // known type, whole blocks, entirely inside the file
@@ -100,7 +101,7 @@ struct Shard {
 
 struct OpenOptions {
     bool load_split = true;        // opening one shard of name-0000k-of-0000n.gguf opens all of them
-    std::uint32_t max_array_depth = 8;  // arrays of arrays beyond this depth are an error
+    std::uint32_t max_array_depth = 8;  // arrays of arrays beyond this depth are an error (at most 1024)
 };
 
 class Container {
@@ -110,7 +111,7 @@ public:
     Container& operator=(Container&&) noexcept;
     ~Container();
 
-    // Header of the first shard (all shards must agree; open() checks).
+    // Header of the first shard; shards() has each shard's own (alignment may differ between shards).
     std::uint32_t version() const;
     ByteOrder byte_order() const;
     std::uint64_t alignment() const;
@@ -130,7 +131,8 @@ public:
     const TensorInfo* find_tensor(std::string_view name) const;
     Result<TensorView> view(const TensorInfo& tensor) const;  // fails unless data_valid
 
-    // Parameter count: sum of n_elements over all tensors.
+    // Parameter count: sum of n_elements over all tensors (saturates at UINT64_MAX, which only forged
+    // dimensions reach; such tensors are reported as out of bounds).
     std::uint64_t n_parameters() const;
 
     const std::vector<StructuralIssue>& issues() const;

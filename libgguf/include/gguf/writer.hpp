@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gguf/byte_order.hpp"
@@ -22,21 +24,33 @@ struct WriterTensor {
     std::uint32_t type = 0;
     std::vector<std::uint64_t> ne;      // ggml order, 1..4 entries
     std::vector<std::byte> data;        // little-endian encoding (ggml's in-memory layout)
+    // Instead of `data` (used when `data` is empty): bytes that live elsewhere, such as a mapped model
+    // or one zero buffer shared by many tensors, in byte order `borrowed_order`. They must stay valid
+    // until the file is written.
+    std::span<const std::byte> borrowed = {};
+    ByteOrder borrowed_order = ByteOrder::little;
+
+    std::span<const std::byte> bytes() const { return data.empty() ? borrowed : std::span<const std::byte>(data); }
+    ByteOrder bytes_order() const { return data.empty() ? borrowed_order : ByteOrder::little; }
 };
 
 class Writer {
 public:
+    // An alignment other than the default also sets general.alignment (uint32), as readers need it.
     explicit Writer(ByteOrder order = ByteOrder::little, std::uint64_t alignment = 32);
 
     // Sets a key (replacing an existing one in place, so key order is stable). Setting
-    // general.alignment also changes the alignment used for the data section.
+    // general.alignment to a uint32 power of two also changes the alignment of the data section; any
+    // other value makes serialize() and write() fail, since ggml would refuse the file.
     void set(std::string_view key, Value value);
     bool erase(std::string_view key);
     const Value* find(std::string_view key) const;
 
-    // Tensor data is given little-endian; for a big-endian file the writer swaps each multi-byte field
-    // (plain numbers, and the f16/f32 scales inside quantized blocks) the way gguf-py's
-    // gguf_convert_endian does. Fails for a type whose block layout it does not know how to swap.
+    // Checks the tensor (1 to 4 dimensions, a known type whose block size divides ne[0], a data size
+    // that matches, a name that is new and shorter than ggml's 64-byte limit). Data is converted to
+    // the file's byte order when written: each multi-byte field (plain numbers, the f16/f32 scales
+    // inside quantized blocks) is swapped as types.hpp's byte_swap_layout describes; a type without a
+    // defined layout is refused when a conversion would be needed.
     Result<void> add_tensor(WriterTensor tensor);
     void clear_tensors();
 
@@ -45,21 +59,37 @@ public:
     std::uint64_t alignment() const { return alignment_; }
     ByteOrder byte_order() const { return order_; }
 
-    // The serialized file. Offsets are packed in tensor order with padding to the alignment, which is
-    // the only layout ggml's reader accepts.
+    // The serialized file, in memory (fixtures and tests). Offsets are packed in tensor order with
+    // padding to the alignment, which is the only layout ggml's reader accepts.
     Result<std::vector<std::byte>> serialize() const;
+    // Writes the same bytes to `path`, streaming tensor data (no copy of the whole file in memory),
+    // through a temporary file and an atomic rename.
     Result<void> write(const std::filesystem::path& path) const;
 
 private:
+    Result<void> check_writable() const;
+
     ByteOrder order_;
     std::uint64_t alignment_;
     std::vector<std::pair<std::string, Value>> metadata_;
     std::vector<WriterTensor> tensors_;
 };
 
-// Copies a parsed model into a writer (metadata and tensors, converted to little-endian data), e.g. to
-// edit metadata or to rewrite it in the other byte order.
+// Copies a parsed model into a writer (metadata and tensors), e.g. to edit metadata or to rewrite it
+// in the other byte order. Tensor data is borrowed from the model's mapping, not copied: `model` must
+// outlive the writer's write(). The split.* keys of a split model are dropped, so the result is one
+// self-contained file. Fails for a tensor whose data cannot be viewed (see Container::issues()).
 Result<Writer> writer_from(const Container& model, ByteOrder order);
+
+// Writes `model` the way llama.cpp's gguf-split does: files <prefix>-00001-of-0000N.gguf ..., with at
+// most `max_tensors_per_shard` tensors each (N >= 1). The first shard carries all metadata; every
+// shard carries split.no (uint16, 0-based), split.count (uint16) and split.tensors.count (int32).
+// Each shard is written atomically (the set as a whole is not). Returns the shard paths in order.
+Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
+                                                        std::uint64_t max_tensors_per_shard);
+
+// The path of shard `index` (0-based) of `count`: "<prefix>-%05d-of-%05d.gguf", as llama.cpp names them.
+std::filesystem::path split_shard_path(const std::filesystem::path& prefix, std::uint64_t index, std::uint64_t count);
 
 // Writes `bytes` to `path` through a temporary file and an atomic rename.
 Result<void> write_file_atomically(const std::filesystem::path& path, std::span<const std::byte> bytes);
