@@ -68,6 +68,14 @@ ggml_tensor* ggml_set_name(ggml_tensor* tensor, const char* name);
 void gguf_add_tensor(gguf_context* ctx, const ggml_tensor* tensor);
 void gguf_set_tensor_data(gguf_context* ctx, const char* name, const void* data);
 size_t ggml_tensor_overhead(void);
+void* ggml_get_data(const ggml_tensor* tensor);
+// The leading fields of struct ggml_tensor (ggml.h): enough to read a tensor's type and shape.
+struct ggml_tensor_head {
+    int32_t type;  // enum ggml_type
+    void* buffer;
+    int64_t ne[4];
+    size_t nb[4];
+};
 
 typedef void (*ggml_to_float_t)(const void* x, float* y, int64_t k);
 typedef void (*ggml_from_float_t)(const float* x, void* y, int64_t k);
