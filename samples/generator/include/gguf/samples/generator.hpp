@@ -1,0 +1,137 @@
+// Real-architecture test models, made on the fly: the tensor names, shapes, metadata keys and tokenizer
+// metadata llama.cpp expects for llama, qwen2 and qwen3, with seeded random weights of realistic scale
+// (or trained weights from a folder of .npy files), in any tensor type this build can encode.
+//
+//   auto config = gguf::samples::preset("tiny-qwen2").value();
+//   gguf::samples::apply_mix(config, "q4_k_m");
+//   gguf::samples::write_model(config, "fixture.gguf");        // streams: any size
+//   auto writer = gguf::samples::build_model(config);          // in memory: edit or corrupt, then write
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gguf/error.hpp"
+#include "gguf/types.hpp"
+#include "gguf/writer.hpp"
+
+namespace gguf::samples {
+
+// The llama.cpp architecture names. llama: untied output, RoPE on adjacent pairs (llama.cpp's Q/K row
+// order). qwen2: q/k/v biases, NeoX RoPE, usually tied. qwen3: qwen2 without biases, plus per-head
+// RMS norms of q and k (attn_q_norm, attn_k_norm) and a head size independent of n_embd.
+enum class Architecture : std::uint8_t { llama, qwen2, qwen3 };
+std::string_view architecture_name(Architecture a);
+Result<Architecture> parse_architecture(std::string_view name);
+
+// spm: tokenizer.ggml.model "llama" (SentencePiece: scores, token types, byte tokens <0x00>..<0xFF>).
+// bpe: tokenizer.ggml.model "gpt2" (byte-level BPE with merges; pre-tokenizer `bpe_pre`).
+enum class TokenizerKind : std::uint8_t { spm, bpe };
+
+// How the norm weights (all F32) are drawn. Real checkpoints are far from all-ones, and a validator
+// must accept them: Llama-family layer-0 attention norms sit near 0.05; Qwen2.5's final norm has a mean
+// near 7 and a maximum near 17.
+enum class NormStyle : std::uint8_t {
+    llama,  // attn_norm grows from ~0.05 (layer 0) to ~0.4; ffn_norm ~0.2-0.5; output_norm mean ~1.8
+    qwen,   // like llama for the blocks; output_norm mean ~7, max ~17
+    ones,   // every norm weight exactly 1.0 (a freshly initialised model)
+};
+
+// The ggml type of each weight matrix class. Norms, biases and q/k norms are always F32, as llama.cpp
+// keeps 1-D tensors. `per_tensor` overrides a class by exact tensor name ("blk.3.ffn_down.weight").
+struct WeightTypes {
+    std::uint32_t token_embd = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t output = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t attn_q = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t attn_k = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t attn_v = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t attn_output = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t ffn_gate = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t ffn_up = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t ffn_down = static_cast<std::uint32_t>(TypeId::F32);
+    std::map<std::string, std::uint32_t, std::less<>> per_tensor;
+
+    void set_all(std::uint32_t type);  // every matrix class; clears per_tensor
+};
+
+struct ModelConfig {
+    Architecture architecture = Architecture::llama;
+    std::string name = "gguf-doctor sample";  // general.name
+
+    // Hyperparameters, named as in llama.cpp's hparams.
+    std::uint32_t n_vocab = 0;     // rows of token_embd / output = entries of tokenizer.ggml.tokens
+    std::uint32_t n_vocab_padding = 0;  // of those, trailing rows that are no real token ("[PAD<id>]")
+    std::uint32_t n_embd = 0;
+    std::uint32_t n_layer = 0;
+    std::uint32_t n_head = 0;
+    std::uint32_t n_head_kv = 0;   // < n_head: grouped-query attention
+    std::uint32_t head_dim = 0;    // n_embd / n_head unless the architecture allows otherwise (qwen3)
+    std::uint32_t n_ff = 0;
+    std::uint32_t n_ctx = 0;       // {arch}.context_length
+    float rms_eps = 1e-5f;
+    float rope_base = 10000.0f;
+    bool tied_output = false;      // no output.weight: llama.cpp reuses token_embd
+    bool attn_bias = false;        // blk.N.attn_{q,k,v}.bias (qwen2)
+
+    // Weights.
+    std::uint64_t seed = 1;
+    NormStyle norms = NormStyle::llama;
+    WeightTypes types;
+    // A folder of <tensor name>.npy files (float32 or float16, numpy shape = reversed ggml ne): every
+    // tensor of the model must be there. Empty: seeded random weights.
+    std::filesystem::path weights_from;
+    // The .npy attn_q / attn_k rows are in Hugging Face order (rotate-half RoPE): permute them into
+    // llama.cpp's order for the llama architecture, exactly as convert_hf_to_gguf.py does.
+    bool weights_hf_qk_order = false;
+
+    // Tokenizer.
+    TokenizerKind tokenizer = TokenizerKind::spm;
+    std::string bpe_pre = "qwen2";  // tokenizer.ggml.pre for bpe
+    // Copy every tokenizer.* key from this GGUF instead of making a vocabulary (a real vocabulary, e.g.
+    // llama.cpp's ggml-vocab-*.gguf). The token list is padded with "[PAD<id>]" entries up to n_vocab
+    // when n_vocab is larger; n_vocab = 0 takes the source's size.
+    std::filesystem::path vocab_from;
+
+    std::uint32_t file_type = 0;  // general.file_type (llama_ftype); apply_mix sets it
+};
+
+// Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b" (the real shapes and hyperparameters) and
+// their tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3" (same structure: GQA, biases, tied and
+// padded vocabulary, head size; a few small layers, 256-wide so that every K-quant fits).
+Result<ModelConfig> preset(std::string_view name);
+std::vector<std::string_view> preset_names();
+
+// Sets `types` and `file_type` the way llama.cpp's quantizer chooses per tensor for this ftype:
+// "f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k". Includes llama.cpp's rules for
+// output / tied embeddings (Q6_K), attn_v and ffn_down (more bits in some layers), and its fallbacks
+// for rows that are not a multiple of the block size (Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0).
+Result<void> apply_mix(ModelConfig& config, std::string_view mix);
+std::vector<std::string_view> mix_names();
+
+// Checks the configuration (sizes, divisibility, types this build can encode...).
+Result<void> validate(const ModelConfig& config);
+
+// Encoding support of this build: F32, F16, BF16 always; quantized types once gguf_dequant has their
+// quantizers.
+bool can_encode(std::uint32_t type);
+
+// What the model will contain, in file order.
+struct TensorSpec {
+    std::string name;
+    std::uint32_t type = 0;
+    std::vector<std::uint64_t> ne;  // ggml order
+};
+Result<std::vector<TensorSpec>> plan_tensors(const ModelConfig& config);
+
+// The whole model in a Writer (small models: tests edit or corrupt it, then write it).
+Result<Writer> build_model(const ModelConfig& config);
+
+// Writes the model to `path` one tensor chunk at a time (memory stays bounded for any model size),
+// through a temporary file renamed into place when complete.
+Result<void> write_model(const ModelConfig& config, const std::filesystem::path& path);
+
+}  // namespace gguf::samples

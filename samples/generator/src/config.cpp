@@ -1,0 +1,153 @@
+// Architecture names, llama.cpp-like type mixes, and the checks a configuration must pass.
+#include <cmath>
+
+#include "encode.hpp"
+#include "gguf/samples/generator.hpp"
+#include "tensor_plan.hpp"
+
+namespace gguf::samples {
+namespace {
+
+constexpr std::uint32_t id(TypeId t) { return static_cast<std::uint32_t>(t); }
+
+Error invalid(std::string what) { return Error{ErrorCode::invalid_argument, 0, std::move(what), ""}; }
+
+// llama.cpp's ftypes (llama.h, enum llama_ftype) and the default tensor type of each.
+struct Mix {
+    std::string_view name;
+    std::uint32_t ftype;
+    TypeId base;
+    TypeId output;        // output.weight, and token_embd when tied
+    TypeId more_bits;     // attn_v and ffn_down in the layers llama.cpp's use_more_bits() picks
+};
+
+constexpr Mix kMixes[] = {
+    {"f32", 0, TypeId::F32, TypeId::F32, TypeId::F32},
+    {"f16", 1, TypeId::F16, TypeId::F16, TypeId::F16},
+    {"bf16", 32, TypeId::BF16, TypeId::BF16, TypeId::BF16},
+    {"q8_0", 7, TypeId::Q8_0, TypeId::Q8_0, TypeId::Q8_0},
+    {"q4_0", 2, TypeId::Q4_0, TypeId::Q6_K, TypeId::Q4_0},
+    {"q6_k", 18, TypeId::Q6_K, TypeId::Q6_K, TypeId::Q6_K},
+    {"q4_k_m", 15, TypeId::Q4_K, TypeId::Q6_K, TypeId::Q6_K},
+    {"q5_k_m", 17, TypeId::Q5_K, TypeId::Q6_K, TypeId::Q6_K},
+};
+
+bool use_more_bits(int layer, int n_layer) {
+    return layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+}
+
+// llama.cpp's tensor_type_fallback: a row length the type's blocks do not divide gets a 32-block type,
+// and F16 when even that does not fit.
+std::uint32_t fallback(std::uint32_t type, std::uint64_t row_length) {
+    const TypeInfo* info = find_type(type);
+    if (!info || row_length % info->block_size == 0) return type;
+    std::uint32_t to = type;
+    if (type == id(TypeId::Q4_K)) to = id(TypeId::Q5_0);
+    else if (type == id(TypeId::Q5_K)) to = id(TypeId::Q5_1);
+    else if (type == id(TypeId::Q6_K)) to = id(TypeId::Q8_0);
+    else if (type == id(TypeId::Q2_K) || type == id(TypeId::Q3_K)) to = id(TypeId::Q4_0);
+    if (row_length % find_type(to)->block_size != 0) to = id(TypeId::F16);
+    return to;
+}
+
+}  // namespace
+
+std::string_view architecture_name(Architecture a) {
+    switch (a) {
+        case Architecture::llama: return "llama";
+        case Architecture::qwen2: return "qwen2";
+        case Architecture::qwen3: return "qwen3";
+    }
+    return "?";
+}
+
+Result<Architecture> parse_architecture(std::string_view name) {
+    if (name == "llama") return Architecture::llama;
+    if (name == "qwen2") return Architecture::qwen2;
+    if (name == "qwen3") return Architecture::qwen3;
+    return invalid("unknown architecture '" + std::string(name) + "' (llama, qwen2, qwen3)");
+}
+
+void WeightTypes::set_all(std::uint32_t type) {
+    token_embd = output = attn_q = attn_k = attn_v = attn_output = ffn_gate = ffn_up = ffn_down = type;
+    per_tensor.clear();
+}
+
+std::vector<std::string_view> mix_names() {
+    std::vector<std::string_view> names;
+    for (const auto& m : kMixes) names.push_back(m.name);
+    return names;
+}
+
+Result<void> apply_mix(ModelConfig& c, std::string_view name) {
+    const Mix* mix = nullptr;
+    for (const auto& m : kMixes)
+        if (m.name == name) mix = &m;
+    if (!mix) return invalid("unknown type mix '" + std::string(name) + "'");
+    c.file_type = mix->ftype;
+    c.types.set_all(id(mix->base));
+    c.types.output = id(mix->output);
+    if (c.tied_output) c.types.token_embd = id(mix->output);
+
+    // Per tensor: the layers that get more bits, then the fallbacks for row lengths (shapes do not
+    // depend on types, so a plan with the class types gives every row length).
+    const int n_layer = static_cast<int>(c.n_layer);
+    for (const auto& t : detail::layout(c)) {
+        if (detail::is_vector(t.role)) continue;
+        std::uint32_t type = t.type;
+        if ((t.role == detail::Role::attn_v || t.role == detail::Role::ffn_down) && use_more_bits(t.layer, n_layer))
+            type = id(mix->more_bits);
+        type = fallback(type, t.row_length());
+        if (type != t.type) c.types.per_tensor[t.name] = type;
+    }
+    return {};
+}
+
+bool can_encode(std::uint32_t type) { return detail::can_encode(type); }
+
+Result<void> validate(const ModelConfig& c) {
+    if (c.n_vocab == 0 || c.n_embd == 0 || c.n_layer == 0 || c.n_head == 0 || c.n_head_kv == 0 || c.head_dim == 0 ||
+        c.n_ff == 0 || c.n_ctx == 0)
+        return invalid("n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff and n_ctx must all be positive");
+    if (c.n_head % c.n_head_kv != 0)
+        return invalid("n_head (" + std::to_string(c.n_head) + ") must be a multiple of n_head_kv (" +
+                       std::to_string(c.n_head_kv) + ")");
+    if (c.head_dim % 2 != 0) return invalid("head_dim must be even (RoPE rotates pairs)");
+    if (c.architecture == Architecture::qwen2 && std::uint64_t{c.n_head} * c.head_dim != c.n_embd)
+        return invalid("qwen2 needs n_head * head_dim == n_embd (llama.cpp sizes its q projection by n_embd)");
+    if (!(c.rms_eps > 0.0f) || !std::isfinite(c.rms_eps)) return invalid("rms_eps must be a positive number");
+    if (!(c.rope_base > 0.0f) || !std::isfinite(c.rope_base)) return invalid("rope_base must be a positive number");
+    if (c.n_vocab_padding >= c.n_vocab) return invalid("n_vocab_padding must be smaller than n_vocab");
+    if (c.vocab_from.empty()) {
+        const std::uint32_t n_real = c.n_vocab - c.n_vocab_padding;
+        // SPM: 3 special + 256 byte tokens + 95 single characters; BPE: 256 byte symbols + 3 control.
+        const std::uint32_t need = c.tokenizer == TokenizerKind::spm ? 3 + 256 + 95 : 256 + 3;
+        if (n_real < need)
+            return invalid("a synthetic " + std::string(c.tokenizer == TokenizerKind::spm ? "SentencePiece" : "BPE") +
+                           " vocabulary needs at least " + std::to_string(need) + " real tokens; n_vocab - n_vocab_padding is " +
+                           std::to_string(n_real));
+    } else if (c.n_vocab_padding != 0) {
+        return invalid("n_vocab_padding applies to synthetic vocabularies; a copied one is padded up to n_vocab");
+    }
+    // Every matrix: a type this build can encode, whose blocks divide the row length.
+    const auto tensors = detail::layout(c);
+    for (const auto& t : tensors) {
+        if (detail::is_vector(t.role)) continue;
+        const TypeInfo* info = find_type(t.type);
+        if (!info) return invalid("tensor '" + t.name + "': unknown type id " + std::to_string(t.type));
+        if (!detail::can_encode(t.type))
+            return invalid("tensor '" + t.name + "': this build cannot encode " + std::string(info->name));
+        if (t.row_length() % info->block_size != 0)
+            return invalid("tensor '" + t.name + "': row length " + std::to_string(t.row_length()) +
+                           " is not a multiple of the " + std::to_string(info->block_size) + "-value blocks of " +
+                           std::string(info->name));
+    }
+    for (const auto& [name, type] : c.types.per_tensor) {
+        bool found = false;
+        for (const auto& t : tensors) found = found || (t.name == name && !detail::is_vector(t.role));
+        if (!found) return invalid("per-tensor type for '" + name + "': the model has no such weight matrix");
+    }
+    return {};
+}
+
+}  // namespace gguf::samples
