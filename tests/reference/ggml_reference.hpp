@@ -119,6 +119,40 @@ void llama_backend_init(void);
 void llama_log_set(void (*callback)(int level, const char* text, void* user_data), void* user_data);
 void ggml_log_set(void (*callback)(int level, const char* text, void* user_data), void* user_data);
 
+// ---- llama.h (loading a vocabulary, tokenizing) ----
+struct llama_model;
+struct llama_vocab;
+struct llama_model_params {
+    void* devices;
+    const void* tensor_buft_overrides;
+    int32_t n_gpu_layers;
+    int32_t split_mode;  // enum llama_split_mode
+    int32_t load_mode;   // enum llama_load_mode
+    int32_t lazy_mode;   // enum llama_lazy_mode
+    int32_t main_gpu;
+    const float* tensor_split;
+    bool (*progress_callback)(float progress, void* user_data);
+    void* progress_callback_user_data;
+    const void* kv_overrides;
+    bool vocab_only;
+    bool check_tensors;
+    bool use_extra_bufts;
+    bool no_host;
+    bool no_alloc;
+    bool load_mtp;
+};
+llama_model_params llama_model_default_params(void);
+llama_model* llama_model_load_from_file(const char* path_model, llama_model_params params);
+void llama_model_free(llama_model* model);
+const llama_vocab* llama_model_get_vocab(const llama_model* model);
+int32_t llama_vocab_n_tokens(const llama_vocab* vocab);
+int32_t llama_tokenize(const llama_vocab* vocab, const char* text, int32_t text_len, int32_t* tokens,
+                       int32_t n_tokens_max, bool add_special, bool parse_special);
+int32_t llama_token_to_piece(const llama_vocab* vocab, int32_t token, char* buf, int32_t length, int32_t lstrip,
+                             bool special);
+int32_t llama_detokenize(const llama_vocab* vocab, const int32_t* tokens, int32_t n_tokens, char* text,
+                         int32_t text_len_max, bool remove_special, bool unparse_special);
+
 }  // extern "C"
 
 // llama_ftype values (llama.h) used by the tests.

@@ -2,6 +2,8 @@
 // next to the installed node_modules (ES modules resolve packages from the script's own folder).
 //   node llama.mjs logits   MODEL IDS_JSON OUT.f32   -> float32 [n_tokens][n_vocab], every position; ids as given
 //   node llama.mjs tokenize MODEL TEXTS_JSON OUT.json -> [[ids...], ...]; add_bos=false unless MODE=with-bos
+//   node llama.mjs tokenize-raw MODEL TEXTS_JSON OUT.json -> [[ids...], ...]: llama_tokenize(add_special=false)
+//                                                      exactly, no leading-space workaround; vocab-only load
 //   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
 // Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text.
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -9,7 +11,8 @@ import fs from "node:fs";
 
 const [mode, modelPath, arg, outPath, extra] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
-const model = await llama.loadModel({modelPath});
+// tokenize-raw also serves vocabulary-only files (no tensors), which a full load rejects.
+const model = await llama.loadModel({modelPath, vocabOnly: mode === "tokenize-raw"});
 
 if (mode === "load") {
   console.log(JSON.stringify({loaded: true, train_context_size: model.trainContextSize}));
@@ -18,6 +21,10 @@ if (mode === "load") {
   const special = process.env.GGUF_DOCTOR_TOKENIZE_SPECIAL === "1";
   const ids = texts.map((t) => Array.from(model.tokenize(t, special, extra === "with-bos" ? undefined : "trimLeadingSpace")));
   fs.writeFileSync(outPath, JSON.stringify(ids));
+} else if (mode === "tokenize-raw") {
+  const texts = JSON.parse(fs.readFileSync(arg, "utf8"));
+  const special = process.env.GGUF_DOCTOR_TOKENIZE_SPECIAL === "1";
+  fs.writeFileSync(outPath, JSON.stringify(texts.map((t) => Array.from(model.tokenize(t, special)))));
 } else if (mode === "logits") {
   const ids = JSON.parse(fs.readFileSync(arg, "utf8"));
   const size = Math.max(64, ids.length + 8);
@@ -32,7 +39,7 @@ if (mode === "load") {
   fs.writeFileSync(outPath, Buffer.from(out.buffer));
   console.log(JSON.stringify({positions: rows.length, n_vocab: nVocab}));
 } else {
-  console.error("usage: node llama.mjs logits|tokenize|load MODEL ...");
+  console.error("usage: node llama.mjs logits|tokenize|tokenize-raw|load MODEL ...");
   process.exit(2);
 }
 process.exit(0);
