@@ -5,12 +5,44 @@
 //   node llama.mjs tokenize-raw MODEL TEXTS_JSON OUT.json -> [[ids...], ...]: llama_tokenize(add_special=false)
 //                                                      exactly, no leading-space workaround; vocab-only load
 //   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
-// Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text.
+//   node llama.mjs logits-many JOBS_JSON              -> the logits mode for many models in one process, jobs
+//                                                      [{"model", "ids", "out", "kv_type": "F16"|"F32" (optional)}]
+// Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text; GGUF_DOCTOR_KV_TYPE=F32
+// gives the logits mode an F32 KV cache instead of llama.cpp's default F16.
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import fs from "node:fs";
 
 const [mode, modelPath, arg, outPath, extra] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+
+// Logits of every position of `ids` (used exactly as given) as float32 [n_tokens][n_vocab] in `out`.
+async function writeLogits(model, ids, out, kvType) {
+  const size = Math.max(64, ids.length + 8);
+  const kv = kvType ? {experimentalKvCacheKeyType: kvType, experimentalKvCacheValueType: kvType} : {};
+  const context = await model.createContext({contextSize: size, batchSize: size, threads: 2, ...kv});
+  const sequence = context.getSequence();
+  const results = await sequence.controlledEvaluate(ids.map((t) => [t, {generateNext: {logits: true}}]));
+  let nVocab = 0;
+  const rows = results.map((r) => r?.next?.logits);
+  for (const m of rows) for (const k of m.keys()) nVocab = Math.max(nVocab, k + 1);
+  const values = new Float32Array(rows.length * nVocab);
+  rows.forEach((m, r) => { for (const [k, v] of m) values[r * nVocab + k] = v; });
+  fs.writeFileSync(out, Buffer.from(values.buffer));
+  await context.dispose();
+  return {positions: rows.length, n_vocab: nVocab};
+}
+
+if (mode === "logits-many") {
+  const jobs = JSON.parse(fs.readFileSync(modelPath, "utf8"));
+  const done = [];
+  for (const job of jobs) {
+    const model = await llama.loadModel({modelPath: job.model});
+    done.push(await writeLogits(model, job.ids, job.out, job.kv_type));
+    await model.dispose();
+  }
+  console.log(JSON.stringify(done));
+  process.exit(0);
+}
 // tokenize-raw also serves vocabulary-only files (no tensors), which a full load rejects.
 const model = await llama.loadModel({modelPath, vocabOnly: mode === "tokenize-raw"});
 
@@ -27,19 +59,9 @@ if (mode === "load") {
   fs.writeFileSync(outPath, JSON.stringify(texts.map((t) => Array.from(model.tokenize(t, special)))));
 } else if (mode === "logits") {
   const ids = JSON.parse(fs.readFileSync(arg, "utf8"));
-  const size = Math.max(64, ids.length + 8);
-  const context = await model.createContext({contextSize: size, batchSize: size, threads: 2});
-  const sequence = context.getSequence();
-  const results = await sequence.controlledEvaluate(ids.map((t) => [t, {generateNext: {logits: true}}]));
-  let nVocab = 0;
-  const rows = results.map((r) => r?.next?.logits);
-  for (const m of rows) for (const k of m.keys()) nVocab = Math.max(nVocab, k + 1);
-  const out = new Float32Array(rows.length * nVocab);
-  rows.forEach((m, r) => { for (const [k, v] of m) out[r * nVocab + k] = v; });
-  fs.writeFileSync(outPath, Buffer.from(out.buffer));
-  console.log(JSON.stringify({positions: rows.length, n_vocab: nVocab}));
+  console.log(JSON.stringify(await writeLogits(model, ids, outPath, process.env.GGUF_DOCTOR_KV_TYPE)));
 } else {
-  console.error("usage: node llama.mjs logits|tokenize|tokenize-raw|load MODEL ...");
+  console.error("usage: node llama.mjs logits|logits-many|tokenize|tokenize-raw|load MODEL ...");
   process.exit(2);
 }
 process.exit(0);
