@@ -52,10 +52,13 @@ Result<void> produce(detail::WeightSource& source, const detail::PlannedTensor& 
 }  // namespace
 
 Result<std::vector<TensorSpec>> plan_tensors(const ModelConfig& config) {
-    auto c = resolve(config);
-    if (!c) return c.error();
+    // Shapes and types only: whether this build can encode the types is write_model's concern.
+    auto n = detail::token_count(config);
+    if (!n) return n.error();
+    ModelConfig c = config;
+    c.n_vocab = *n;
     std::vector<TensorSpec> specs;
-    for (auto& t : detail::layout(*c)) specs.push_back({std::move(t.name), t.type, std::move(t.ne)});
+    for (auto& t : detail::layout(c)) specs.push_back({std::move(t.name), t.type, std::move(t.ne)});
     return specs;
 }
 

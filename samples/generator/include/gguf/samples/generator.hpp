@@ -119,7 +119,7 @@ Result<void> validate(const ModelConfig& config);
 // quantizers.
 bool can_encode(std::uint32_t type);
 
-// What the model will contain, in file order.
+// What the model will contain, in file order (shapes and types; not whether this build can encode them).
 struct TensorSpec {
     std::string name;
     std::uint32_t type = 0;

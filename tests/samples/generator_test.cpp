@@ -1,0 +1,228 @@
+// The generator's models: llama.cpp's tensor names and shapes per architecture, the hyperparameter keys,
+// streamed files identical to the in-memory ones, seeded determinism, and realistic value scales.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "gguf/container.hpp"
+#include "gguf/samples/generator.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace gguf;
+using namespace gguf::samples;
+
+namespace {
+
+ModelConfig tiny(std::string_view name) {
+    auto c = preset(name);
+    REQUIRE(c.ok());
+    return *c;
+}
+
+std::map<std::string, std::vector<std::uint64_t>> shapes(const ModelConfig& c) {
+    auto plan = plan_tensors(c);
+    REQUIRE(plan.ok());
+    std::map<std::string, std::vector<std::uint64_t>> out;
+    for (const auto& t : *plan) out[t.name] = t.ne;
+    return out;
+}
+
+std::vector<char> file_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::vector<float> f32_values(const Container& m, std::string_view name) {
+    const TensorInfo* t = m.find_tensor(name);
+    REQUIRE(t != nullptr);
+    REQUIRE(t->type == 0);
+    auto view = m.view(*t);
+    REQUIRE(view.ok());
+    std::vector<float> v(t->n_elements());
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = load<float>(view->bytes.data() + 4 * i, ByteOrder::little);
+    return v;
+}
+
+double mean(const std::vector<float>& v) {
+    double s = 0;
+    for (float x : v) s += x;
+    return s / static_cast<double>(v.size());
+}
+
+double rms(const std::vector<float>& v) {
+    double s = 0;
+    for (float x : v) s += double{x} * x;
+    return std::sqrt(s / static_cast<double>(v.size()));
+}
+
+}  // namespace
+
+TEST_CASE("TinyLlama preset has llama.cpp's tensor names and GQA shapes, with an untied output") {
+    const auto s = shapes(tiny("tinyllama-1.1b"));
+    CHECK(s.size() == 2 + 22 * 9 + 1);
+    CHECK(s.at("token_embd.weight") == std::vector<std::uint64_t>{2048, 32000});
+    CHECK(s.at("output.weight") == std::vector<std::uint64_t>{2048, 32000});
+    CHECK(s.at("blk.0.attn_q.weight") == std::vector<std::uint64_t>{2048, 2048});
+    CHECK(s.at("blk.21.attn_k.weight") == std::vector<std::uint64_t>{2048, 256});  // 4 KV heads of 64
+    CHECK(s.at("blk.21.attn_v.weight") == std::vector<std::uint64_t>{2048, 256});
+    CHECK(s.at("blk.3.ffn_down.weight") == std::vector<std::uint64_t>{5632, 2048});
+    CHECK(s.at("blk.3.ffn_gate.weight") == std::vector<std::uint64_t>{2048, 5632});
+    CHECK(s.at("output_norm.weight") == std::vector<std::uint64_t>{2048});
+    CHECK_FALSE(s.count("blk.0.attn_q.bias"));
+    CHECK_FALSE(s.count("blk.22.attn_q.weight"));
+}
+
+TEST_CASE("Qwen2.5 preset is tied, has q/k/v biases and 151936 embedding rows") {
+    const auto s = shapes(tiny("qwen2.5-0.5b"));
+    CHECK_FALSE(s.count("output.weight"));
+    CHECK(s.at("token_embd.weight") == std::vector<std::uint64_t>{896, 151936});
+    CHECK(s.at("blk.23.attn_k.bias") == std::vector<std::uint64_t>{128});
+    CHECK(s.at("blk.0.attn_q.bias") == std::vector<std::uint64_t>{896});
+    CHECK(s.at("blk.0.attn_v.weight") == std::vector<std::uint64_t>{896, 128});
+    CHECK(s.size() == 1 + 24 * 12 + 1);
+}
+
+TEST_CASE("Qwen3 preset has per-head q/k norms and a q projection wider than n_embd") {
+    const auto s = shapes(tiny("qwen3-0.6b"));
+    CHECK(s.at("blk.0.attn_q.weight") == std::vector<std::uint64_t>{1024, 2048});
+    CHECK(s.at("blk.0.attn_output.weight") == std::vector<std::uint64_t>{2048, 1024});
+    CHECK(s.at("blk.27.attn_q_norm.weight") == std::vector<std::uint64_t>{128});
+    CHECK(s.at("blk.27.attn_k_norm.weight") == std::vector<std::uint64_t>{128});
+    CHECK_FALSE(s.count("blk.0.attn_q.bias"));
+}
+
+TEST_CASE("every preset validates, and the tiny ones keep their full-size structure") {
+    for (auto name : preset_names()) {
+        CAPTURE(name);
+        CHECK(validate(tiny(name)).ok());
+    }
+    const auto big = tiny("qwen2.5-0.5b"), small = tiny("tiny-qwen2");
+    CHECK(small.tied_output == big.tied_output);
+    CHECK(small.attn_bias);
+    CHECK(small.n_vocab_padding > 0);
+    CHECK(small.n_head > small.n_head_kv);
+    CHECK(tiny("tiny-qwen3").head_dim * tiny("tiny-qwen3").n_head != tiny("tiny-qwen3").n_embd);
+    CHECK_FALSE(preset("no-such-model").ok());
+}
+
+TEST_CASE("hyperparameters are written under llama.cpp's keys") {
+    test::TempDir dir;
+    for (auto name : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+        CAPTURE(name);
+        const ModelConfig c = tiny(name);
+        const auto path = dir / (std::string(name) + ".gguf");
+        REQUIRE(write_model(c, path).ok());
+        auto m = gguf::open(path);
+        REQUIRE(m.ok());
+        const std::string arch(architecture_name(c.architecture));
+        CHECK(m->get_string("general.architecture") == arch);
+        CHECK(m->get_u64(arch + ".block_count") == c.n_layer);
+        CHECK(m->get_u64(arch + ".embedding_length") == c.n_embd);
+        CHECK(m->get_u64(arch + ".feed_forward_length") == c.n_ff);
+        CHECK(m->get_u64(arch + ".attention.head_count") == c.n_head);
+        CHECK(m->get_u64(arch + ".attention.head_count_kv") == c.n_head_kv);
+        CHECK(m->get_u64(arch + ".context_length") == c.n_ctx);
+        CHECK(m->get_f64(arch + ".attention.layer_norm_rms_epsilon") == doctest::Approx(c.rms_eps));
+        CHECK(m->get_f64(arch + ".rope.freq_base") == doctest::Approx(c.rope_base));
+        const bool custom_head = c.head_dim * c.n_head != c.n_embd;
+        CHECK((m->get_u64(arch + ".attention.key_length") == c.head_dim) == (custom_head || arch == "qwen3"));
+        CHECK(m->find("tokenizer.ggml.tokens")->size() == c.n_vocab);
+        CHECK(m->issues().empty());
+    }
+}
+
+TEST_CASE("the streamed file is byte for byte the in-memory model that gguf::Writer serializes") {
+    test::TempDir dir;
+    for (auto name : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+        CAPTURE(name);
+        ModelConfig c = tiny(name);
+        c.types.set_all(static_cast<std::uint32_t>(TypeId::F16));
+        c.types.attn_v = static_cast<std::uint32_t>(TypeId::BF16);
+        auto built = build_model(c);
+        REQUIRE(built.ok());
+        auto serialized = built->serialize();
+        REQUIRE(serialized.ok());
+        REQUIRE(write_model(c, dir / "streamed.gguf").ok());
+        const auto streamed = file_bytes(dir / "streamed.gguf");
+        REQUIRE(streamed.size() == serialized->size());
+        CHECK(std::memcmp(streamed.data(), serialized->data(), streamed.size()) == 0);
+    }
+}
+
+TEST_CASE("the same seed gives the same file; another seed changes every weight matrix") {
+    test::TempDir dir;
+    ModelConfig c = tiny("tiny-llama");
+    REQUIRE(write_model(c, dir / "a.gguf").ok());
+    REQUIRE(write_model(c, dir / "b.gguf").ok());
+    CHECK(file_bytes(dir / "a.gguf") == file_bytes(dir / "b.gguf"));
+    c.seed = 2;
+    REQUIRE(write_model(c, dir / "c.gguf").ok());
+    auto a = gguf::open(dir / "a.gguf"), other = gguf::open(dir / "c.gguf");
+    REQUIRE((a.ok() && other.ok()));
+    for (const auto& t : a->tensors()) {
+        CAPTURE(t.name);
+        CHECK(f32_values(*a, t.name) != f32_values(*other, t.name));
+    }
+}
+
+TEST_CASE("weights have the scale of real checkpoints: small layer-0 norms, a Qwen-like final norm") {
+    test::TempDir dir;
+    ModelConfig c = tiny("tiny-qwen2");
+    c.n_layer = 4;
+    REQUIRE(write_model(c, dir / "m.gguf").ok());
+    auto m = gguf::open(dir / "m.gguf");
+    REQUIRE(m.ok());
+    const auto attn0 = f32_values(*m, "blk.0.attn_norm.weight");
+    CHECK(mean(attn0) == doctest::Approx(0.05).epsilon(0.25));
+    CHECK(mean(f32_values(*m, "blk.3.attn_norm.weight")) > 4 * mean(attn0));  // norms grow with depth
+    const auto final_norm = f32_values(*m, "output_norm.weight");
+    CHECK(mean(final_norm) == doctest::Approx(7.0).epsilon(0.15));
+    CHECK(*std::max_element(final_norm.begin(), final_norm.end()) > 11.0);
+    CHECK(rms(f32_values(*m, "blk.1.ffn_up.weight")) == doctest::Approx(0.02).epsilon(0.05));
+    CHECK(rms(f32_values(*m, "blk.1.ffn_down.weight")) == doctest::Approx(0.02 / std::sqrt(8.0)).epsilon(0.05));
+    CHECK(std::abs(mean(f32_values(*m, "token_embd.weight"))) < 0.002);
+
+    c.norms = NormStyle::ones;
+    REQUIRE(write_model(c, dir / "ones.gguf").ok());
+    auto ones = gguf::open(dir / "ones.gguf");
+    REQUIRE(ones.ok());
+    for (float v : f32_values(*ones, "output_norm.weight")) CHECK(v == 1.0f);
+}
+
+TEST_CASE("configurations llama.cpp would reject are refused with a message") {
+    ModelConfig c = tiny("tiny-qwen2");
+    c.head_dim = 32;  // 4 heads of 32 != 256
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-llama");
+    c.n_head_kv = 3;
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-llama");
+    c.n_vocab = 300;  // fewer than 3 + 256 + 95 SentencePiece pieces
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-llama");
+    c.types.per_tensor["blk.9.attn_q.weight"] = 1;
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-llama");
+    c.types.attn_q = static_cast<std::uint32_t>(TypeId::IQ2_XXS);
+    const auto r = validate(c);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("blk.0.attn_q.weight") != std::string::npos);
+    c = tiny("tiny-llama");
+    c.n_embd = 100;  // Q8_0 blocks of 32 do not divide it
+    c.head_dim = 100 / 8;
+    c.types.set_all(static_cast<std::uint32_t>(TypeId::Q8_0));
+    CHECK_FALSE(validate(c).ok());
+}
+
+TEST_CASE("a failed write leaves no file behind") {
+    test::TempDir dir;
+    ModelConfig c = tiny("tiny-llama");
+    c.weights_from = dir / "missing-folder";
+    CHECK_FALSE(write_model(c, dir / "out.gguf").ok());
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 0);
+}
