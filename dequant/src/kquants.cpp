@@ -1,0 +1,347 @@
+// The K-quants: super-blocks of 256 values with an f16 scale (and an f16 scale of the mins), split
+// into sub-blocks of 16 or 32 values whose own scales are small integers. Every value is computed
+// with the same float operations, in the same order, as ggml's dequantize_row_*_K: the sub-block
+// scale first (super-block scale times an integer), then times the quant, minus the sub-block min.
+//
+// In all five layouts, value i (0..255) belongs to sub-block i/16 (Q2_K, Q3_K, Q6_K) or i/32 (Q4_K,
+// Q5_K); the low bits of the quants are packed so that one 32-byte run of `qs` serves 64 or 128
+// consecutive values, drawn below per type.
+#include <cstddef>
+
+#include "gguf/float_formats.hpp"
+#include "kernels.hpp"
+#include "simd.hpp"
+
+namespace gguf::dequant::detail {
+namespace {
+
+// Q2_K: 256 values in 84 bytes, 16 sub-blocks of 16.
+//     value[i] = (d * (s & 15)) * q[i] - dmin * (s >> 4),   s = scales[i/16],  q[i] in 0..3
+//   byte  0-15   scales[16]  mmmmssss: 4-bit scale s, 4-bit min m of each sub-block
+//   byte 16-79   qs[64]      for i = 128*h + 32*k + l (h < 2, k < 4, l < 32): q[i] = (qs[32*h + l] >> 2*k) & 3
+//                            qs[32h+l] = 33221100  (k = 3 2 1 0)
+//   byte 80-81   d           f16 scale of the sub-block scales
+//   byte 82-83   dmin        f16 scale of the sub-block mins
+struct BlockQ2K {
+    std::uint8_t scales[16];
+    std::uint8_t qs[64];
+    std::uint16_t d;
+    std::uint16_t dmin;
+};
+static_assert(sizeof(BlockQ2K) == 84);
+
+void decode_q2_k(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ2K>(in + b * sizeof(BlockQ2K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        for (int i = 0; i < 256; ++i) {
+            const std::uint8_t s = x.scales[i / 16];
+            const float dl = d * static_cast<float>(s & 0x0F);
+            const float ml = dmin * static_cast<float>(s >> 4);
+            const int q = (x.qs[32 * (i / 128) + i % 32] >> (2 * ((i % 128) / 32))) & 3;
+            out[i] = dl * static_cast<float>(q) - ml;
+        }
+    }
+}
+
+// Q3_K: 256 values in 110 bytes, 16 sub-blocks of 16.
+//     value[i] = (d * (s[i/16] - 32)) * (q[i] - 4 * !hbit[i]),   q[i] in 0..3, s in 0..63
+//   byte   0-31   hmask[32]   for i = 128*h + 32*k + l: hbit[i] = bit (4*h + k) of hmask[l]
+//   byte  32-95   qs[64]      q[i] = (qs[32*h + l] >> 2*k) & 3, as in Q2_K
+//   byte 96-107   scales[12]  sixteen 6-bit scales: s[j] low 4 bits = j < 8 ? sc[j] & 15 : sc[j-8] >> 4,
+//                             high 2 bits = (sc[8 + j%4] >> 2*(j/4)) & 3
+//                             sc[0..7]:  hhhhllll  (low nibbles: s[0..7], high nibbles: s[8..15])
+//                             sc[8..11]: 33221100  (top bits of s[j], s[j+4], s[j+8], s[j+12])
+//   byte 108-109  d           f16 scale of the sub-block scales
+struct BlockQ3K {
+    std::uint8_t hmask[32];
+    std::uint8_t qs[64];
+    std::uint8_t scales[12];
+    std::uint16_t d;
+};
+static_assert(sizeof(BlockQ3K) == 110);
+
+int q3k_scale(const std::uint8_t (&sc)[12], int j) {
+    const int low = j < 8 ? sc[j] & 0x0F : sc[j - 8] >> 4;
+    const int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return low | high << 4;
+}
+
+void decode_q3_k(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ3K>(in + b * sizeof(BlockQ3K));
+        const float d = fp16_to_fp32(x.d);
+        for (int i = 0; i < 256; ++i) {
+            const int h = i / 128, k = (i % 128) / 32, l = i % 32;
+            const float dl = d * static_cast<float>(q3k_scale(x.scales, i / 16) - 32);
+            const int low = (x.qs[32 * h + l] >> (2 * k)) & 3;
+            const bool high = (x.hmask[l] >> (4 * h + k)) & 1;
+            out[i] = dl * static_cast<float>(low - (high ? 0 : 4));
+        }
+    }
+}
+
+// Q4_K and Q5_K share a 12-byte packing of eight 6-bit scales s and eight 6-bit mins m:
+//   j < 4:  s[j] = sc[j] & 63,                             m[j] = sc[j+4] & 63
+//   j >= 4: s[j] = (sc[j+4] & 15) | (sc[j-4] >> 6) << 4,   m[j] = (sc[j+4] >> 4) | (sc[j] >> 6) << 4
+//   sc[0..3]: SSssssss  sc[4..7]: MMmmmmmm  sc[8..11]: mmmmssss   (S, M: top bits of s[j+4], m[j+4])
+struct ScaleMin {
+    int scale;
+    int min;
+};
+ScaleMin k4_scale_min(const std::uint8_t (&sc)[12], int j) {
+    if (j < 4) return {sc[j] & 63, sc[j + 4] & 63};
+    return {(sc[j + 4] & 0x0F) | (sc[j - 4] >> 6) << 4, (sc[j + 4] >> 4) | (sc[j] >> 6) << 4};
+}
+
+// Q4_K: 256 values in 144 bytes, 8 sub-blocks of 32.
+//     value[i] = (d * s[i/32]) * q[i] - dmin * m[i/32],   q[i] in 0..15
+//   byte  0-1    d           f16 scale of the sub-block scales
+//   byte  2-3    dmin        f16 scale of the sub-block mins
+//   byte  4-15   scales[12]  s, m as drawn above
+//   byte 16-143  qs[128]     for i = 64*p + l (l < 32): q[i] = qs[32*p + l] & 15, q[i+32] = qs[32*p + l] >> 4
+struct BlockQ4K {
+    std::uint16_t d;
+    std::uint16_t dmin;
+    std::uint8_t scales[12];
+    std::uint8_t qs[128];
+};
+static_assert(sizeof(BlockQ4K) == 144);
+
+void decode_q4_k(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ4K>(in + b * sizeof(BlockQ4K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        for (int sub = 0; sub < 8; ++sub) {
+            const ScaleMin sm = k4_scale_min(x.scales, sub);
+            const float dl = d * static_cast<float>(sm.scale);
+            const float ml = dmin * static_cast<float>(sm.min);
+            const std::uint8_t* qs = x.qs + 32 * (sub / 2);
+            const int shift = 4 * (sub % 2);
+            for (int l = 0; l < 32; ++l) out[32 * sub + l] = dl * static_cast<float>((qs[l] >> shift) & 0x0F) - ml;
+        }
+    }
+}
+
+// Q5_K: 256 values in 176 bytes, 8 sub-blocks of 32.
+//     value[i] = (d * s[i/32]) * q[i] - dmin * m[i/32],   q[i] in 0..31
+//   byte  0-1    d           f16 scale of the sub-block scales
+//   byte  2-3    dmin        f16 scale of the sub-block mins
+//   byte  4-15   scales[12]  s, m as in Q4_K
+//   byte 16-47   qh[32]      bit 4 of q[32*j + l] = bit j of qh[l]
+//   byte 48-175  qs[128]     low 4 bits of q, as in Q4_K
+struct BlockQ5K {
+    std::uint16_t d;
+    std::uint16_t dmin;
+    std::uint8_t scales[12];
+    std::uint8_t qh[32];
+    std::uint8_t qs[128];
+};
+static_assert(sizeof(BlockQ5K) == 176);
+
+void decode_q5_k(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ5K>(in + b * sizeof(BlockQ5K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        for (int sub = 0; sub < 8; ++sub) {
+            const ScaleMin sm = k4_scale_min(x.scales, sub);
+            const float dl = d * static_cast<float>(sm.scale);
+            const float ml = dmin * static_cast<float>(sm.min);
+            const std::uint8_t* qs = x.qs + 32 * (sub / 2);
+            const int shift = 4 * (sub % 2);
+            for (int l = 0; l < 32; ++l) {
+                const int q = ((qs[l] >> shift) & 0x0F) | ((x.qh[l] >> sub) & 1) << 4;
+                out[32 * sub + l] = dl * static_cast<float>(q) - ml;
+            }
+        }
+    }
+}
+
+// Q6_K: 256 values in 210 bytes, 16 sub-blocks of 16.
+//     value[i] = (d * scales[i/16]) * (q[i] - 32),   q[i] in 0..63, scales int8
+//   byte   0-127  ql[128]     low 4 bits: for i = 128*h + 32*k + l (k < 4, l < 32),
+//                             q[i] & 15 = (ql[64*h + 32*(k%2) + l] >> 4*(k/2)) & 15
+//   byte 128-191  qh[64]      high 2 bits: q[i] >> 4 = (qh[32*h + l] >> 2*k) & 3
+//                             qh[32h+l] = 33221100  (k = 3 2 1 0)
+//   byte 192-207  scales[16]  int8 sub-block scales
+//   byte 208-209  d           f16 super-block scale
+struct BlockQ6K {
+    std::uint8_t ql[128];
+    std::uint8_t qh[64];
+    std::int8_t scales[16];
+    std::uint16_t d;
+};
+static_assert(sizeof(BlockQ6K) == 210);
+
+void decode_q6_k(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ6K>(in + b * sizeof(BlockQ6K));
+        const float d = fp16_to_fp32(x.d);
+        for (int i = 0; i < 256; ++i) {
+            const int h = i / 128, k = (i % 128) / 32, l = i % 32;
+            const int low = (x.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0x0F;
+            const int high = (x.qh[32 * h + l] >> (2 * k)) & 3;
+            const float dl = d * static_cast<float>(x.scales[i / 16]);
+            out[i] = dl * static_cast<float>((low | high << 4) - 32);
+        }
+    }
+}
+
+// ---- AVX2: the same operations, eight values at a time ----
+
+GGUF_AVX2 inline __m128i low_lane(__m256i v) { return _mm256_castsi256_si128(v); }
+GGUF_AVX2 inline __m128i high_lane(__m256i v) { return _mm256_extracti128_si256(v, 1); }
+
+// 16 int8 -> 16 floats: dl * q.
+GGUF_AVX2 inline void store_scaled16(__m128i q, float dl, float* out) {
+    const __m256 d = _mm256_set1_ps(dl);
+    _mm256_storeu_ps(out, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
+    _mm256_storeu_ps(out + 8, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)))));
+}
+
+// 16 int8 -> 16 floats: dl * q - ml (a multiply, then a subtraction: ggml's rounding).
+GGUF_AVX2 inline void store_affine16(__m128i q, float dl, float ml, float* out) {
+    const __m256 d = _mm256_set1_ps(dl);
+    const __m256 m = _mm256_set1_ps(ml);
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)));
+    _mm256_storeu_ps(out, _mm256_sub_ps(_mm256_mul_ps(d, lo), m));
+    _mm256_storeu_ps(out + 8, _mm256_sub_ps(_mm256_mul_ps(d, hi), m));
+}
+
+GGUF_AVX2 inline __m256i load32(const std::uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+// Bytes of `v` shifted right by `shift` bits, masked to `mask`.
+GGUF_AVX2 inline __m256i bits_of(__m256i v, int shift, std::uint8_t mask) {
+    return _mm256_and_si256(_mm256_srli_epi16(v, shift), _mm256_set1_epi8(static_cast<char>(mask)));
+}
+
+// 0xFF in each byte of `v` where `bit` is set.
+GGUF_AVX2 inline __m256i has_bit(__m256i v, std::uint8_t bit) {
+    const __m256i b = _mm256_set1_epi8(static_cast<char>(bit));
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, b), b);
+}
+
+GGUF_AVX2 void decode_q2_k_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ2K>(in + b * sizeof(BlockQ2K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        for (int h = 0; h < 2; ++h) {
+            const __m256i qs = load32(x.qs + 32 * h);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i q = bits_of(qs, 2 * k, 3);
+                const int sub = 8 * h + 2 * k;
+                float* y = out + 128 * h + 32 * k;
+                store_affine16(low_lane(q), d * static_cast<float>(x.scales[sub] & 0x0F),
+                               dmin * static_cast<float>(x.scales[sub] >> 4), y);
+                store_affine16(high_lane(q), d * static_cast<float>(x.scales[sub + 1] & 0x0F),
+                               dmin * static_cast<float>(x.scales[sub + 1] >> 4), y + 16);
+            }
+        }
+    }
+}
+
+GGUF_AVX2 void decode_q3_k_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m256i four = _mm256_set1_epi8(4);
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ3K>(in + b * sizeof(BlockQ3K));
+        const float d = fp16_to_fp32(x.d);
+        const __m256i hmask = load32(x.hmask);
+        for (int h = 0; h < 2; ++h) {
+            const __m256i qs = load32(x.qs + 32 * h);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i high_set = has_bit(hmask, static_cast<std::uint8_t>(1u << (4 * h + k)));
+                const __m256i q = _mm256_sub_epi8(bits_of(qs, 2 * k, 3), _mm256_andnot_si256(high_set, four));
+                const int sub = 8 * h + 2 * k;
+                float* y = out + 128 * h + 32 * k;
+                store_scaled16(low_lane(q), d * static_cast<float>(q3k_scale(x.scales, sub) - 32), y);
+                store_scaled16(high_lane(q), d * static_cast<float>(q3k_scale(x.scales, sub + 1) - 32), y + 16);
+            }
+        }
+    }
+}
+
+// 32 quants of one sub-block of Q4_K/Q5_K: dl * q - ml.
+GGUF_AVX2 inline void store_affine32(__m256i q, float dl, float ml, float* out) {
+    store_affine16(low_lane(q), dl, ml, out);
+    store_affine16(high_lane(q), dl, ml, out + 16);
+}
+
+GGUF_AVX2 void decode_q4_k_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ4K>(in + b * sizeof(BlockQ4K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        for (int sub = 0; sub < 8; ++sub) {
+            const ScaleMin sm = k4_scale_min(x.scales, sub);
+            const __m256i q = bits_of(load32(x.qs + 32 * (sub / 2)), 4 * (sub % 2), 0x0F);
+            store_affine32(q, d * static_cast<float>(sm.scale), dmin * static_cast<float>(sm.min), out + 32 * sub);
+        }
+    }
+}
+
+GGUF_AVX2 void decode_q5_k_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ5K>(in + b * sizeof(BlockQ5K));
+        const float d = fp16_to_fp32(x.d);
+        const float dmin = fp16_to_fp32(x.dmin);
+        const __m256i qh = load32(x.qh);
+        for (int sub = 0; sub < 8; ++sub) {
+            const ScaleMin sm = k4_scale_min(x.scales, sub);
+            const __m256i low = bits_of(load32(x.qs + 32 * (sub / 2)), 4 * (sub % 2), 0x0F);
+            const __m256i high = _mm256_and_si256(has_bit(qh, static_cast<std::uint8_t>(1u << sub)), sixteen);
+            store_affine32(_mm256_or_si256(low, high), d * static_cast<float>(sm.scale),
+                           dmin * static_cast<float>(sm.min), out + 32 * sub);
+        }
+    }
+}
+
+GGUF_AVX2 void decode_q6_k_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m256i thirty_two = _mm256_set1_epi8(32);
+    const __m256i top_bits = _mm256_set1_epi8(0x30);
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
+        const auto x = load_block<BlockQ6K>(in + b * sizeof(BlockQ6K));
+        const float d = fp16_to_fp32(x.d);
+        for (int h = 0; h < 2; ++h) {
+            const __m256i ql[2] = {load32(x.ql + 64 * h), load32(x.ql + 64 * h + 32)};
+            const __m256i qh = load32(x.qh + 32 * h);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i low = bits_of(ql[k % 2], 4 * (k / 2), 0x0F);
+                // bits 2k, 2k+1 of qh moved to bits 4, 5
+                const __m256i shifted = 2 * k <= 4 ? _mm256_slli_epi16(qh, 4 - 2 * k) : _mm256_srli_epi16(qh, 2 * k - 4);
+                const __m256i high = _mm256_and_si256(shifted, top_bits);
+                const __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, high), thirty_two);
+                const int sub = 8 * h + 2 * k;
+                float* y = out + 128 * h + 32 * k;
+                store_scaled16(low_lane(q), d * static_cast<float>(x.scales[sub]), y);
+                store_scaled16(high_lane(q), d * static_cast<float>(x.scales[sub + 1]), y + 16);
+            }
+        }
+    }
+}
+
+constexpr ScaleField f16_scale(std::string_view name, std::size_t offset) {
+    return {name, static_cast<std::uint16_t>(offset), ScaleFormat::f16};
+}
+
+constexpr TypeKernels kKQuantKernels[] = {
+    {TypeId::Q2_K, decode_q2_k, decode_q2_k_avx2,
+     {f16_scale("d", offsetof(BlockQ2K, d)), f16_scale("dmin", offsetof(BlockQ2K, dmin))}, 2},
+    {TypeId::Q3_K, decode_q3_k, decode_q3_k_avx2, {f16_scale("d", offsetof(BlockQ3K, d))}, 1},
+    {TypeId::Q4_K, decode_q4_k, decode_q4_k_avx2,
+     {f16_scale("d", offsetof(BlockQ4K, d)), f16_scale("dmin", offsetof(BlockQ4K, dmin))}, 2},
+    {TypeId::Q5_K, decode_q5_k, decode_q5_k_avx2,
+     {f16_scale("d", offsetof(BlockQ5K, d)), f16_scale("dmin", offsetof(BlockQ5K, dmin))}, 2},
+    {TypeId::Q6_K, decode_q6_k, decode_q6_k_avx2, {f16_scale("d", offsetof(BlockQ6K, d))}, 1},
+};
+
+}  // namespace
+
+std::span<const TypeKernels> kquant_kernels() { return kKQuantKernels; }
+
+}  // namespace gguf::dequant::detail

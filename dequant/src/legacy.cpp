@@ -1,0 +1,235 @@
+// The legacy quants: blocks of 32 values with one f16 scale (and for the _1 types an f16 offset).
+// Each decoder computes every value with the same float operations, in the same order, as ggml's
+// dequantize_row_*: an int converted to float, times the scale, plus the offset (never fused).
+#include <cstddef>
+
+#include "gguf/float_formats.hpp"
+#include "kernels.hpp"
+#include "simd.hpp"
+
+namespace gguf::dequant::detail {
+namespace {
+
+// Q4_0: 32 values in 18 bytes.                         value[i] = d * (q[i] - 8),   q[i] in 0..15
+//   byte 0-1    d       f16 scale
+//   byte 2-17   qs[16]  qs[j] = hhhhllll: l = q[j], h = q[j+16]
+struct BlockQ4_0 {
+    std::uint16_t d;
+    std::uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ4_0) == 18);
+
+void decode_q4_0(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const auto x = load_block<BlockQ4_0>(in + b * sizeof(BlockQ4_0));
+        const float d = fp16_to_fp32(x.d);
+        for (int j = 0; j < 16; ++j) {
+            out[j] = static_cast<float>((x.qs[j] & 0x0F) - 8) * d;
+            out[j + 16] = static_cast<float>((x.qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+
+// Q4_1: 32 values in 20 bytes.                         value[i] = d * q[i] + m,     q[i] in 0..15
+//   byte 0-1    d       f16 scale
+//   byte 2-3    m       f16 offset (the block minimum)
+//   byte 4-19   qs[16]  qs[j] = hhhhllll: l = q[j], h = q[j+16]
+struct BlockQ4_1 {
+    std::uint16_t d;
+    std::uint16_t m;
+    std::uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ4_1) == 20);
+
+void decode_q4_1(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const auto x = load_block<BlockQ4_1>(in + b * sizeof(BlockQ4_1));
+        const float d = fp16_to_fp32(x.d);
+        const float m = fp16_to_fp32(x.m);
+        for (int j = 0; j < 16; ++j) {
+            out[j] = static_cast<float>(x.qs[j] & 0x0F) * d + m;
+            out[j + 16] = static_cast<float>(x.qs[j] >> 4) * d + m;
+        }
+    }
+}
+
+// Q5_0: 32 values in 22 bytes.                         value[i] = d * (q[i] - 16),  q[i] in 0..31
+//   byte 0-1    d       f16 scale
+//   byte 2-5    qh      uint32, little-endian: bit i = bit 4 of q[i]
+//   byte 6-21   qs[16]  qs[j] = hhhhllll: l = low 4 bits of q[j], h = low 4 bits of q[j+16]
+struct BlockQ5_0 {
+    std::uint16_t d;
+    std::uint8_t qh[4];
+    std::uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ5_0) == 22);
+
+// qh is a byte array in ggml's struct, so a big-endian file keeps it little-endian.
+std::uint32_t high_bits(const std::uint8_t (&qh)[4]) {
+    return qh[0] | std::uint32_t{qh[1]} << 8 | std::uint32_t{qh[2]} << 16 | std::uint32_t{qh[3]} << 24;
+}
+
+void decode_q5_0(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const auto x = load_block<BlockQ5_0>(in + b * sizeof(BlockQ5_0));
+        const float d = fp16_to_fp32(x.d);
+        const std::uint32_t qh = high_bits(x.qh);
+        for (int j = 0; j < 16; ++j) {
+            const int lo = (x.qs[j] & 0x0F) | static_cast<int>((qh >> j) & 1u) << 4;
+            const int hi = (x.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
+            out[j] = static_cast<float>(lo - 16) * d;
+            out[j + 16] = static_cast<float>(hi - 16) * d;
+        }
+    }
+}
+
+// Q5_1: 32 values in 24 bytes.                         value[i] = d * q[i] + m,     q[i] in 0..31
+//   byte 0-1    d       f16 scale
+//   byte 2-3    m       f16 offset (the block minimum)
+//   byte 4-7    qh      uint32, little-endian: bit i = bit 4 of q[i]
+//   byte 8-23   qs[16]  qs[j] = hhhhllll: l = low 4 bits of q[j], h = low 4 bits of q[j+16]
+struct BlockQ5_1 {
+    std::uint16_t d;
+    std::uint16_t m;
+    std::uint8_t qh[4];
+    std::uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ5_1) == 24);
+
+void decode_q5_1(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const auto x = load_block<BlockQ5_1>(in + b * sizeof(BlockQ5_1));
+        const float d = fp16_to_fp32(x.d);
+        const float m = fp16_to_fp32(x.m);
+        const std::uint32_t qh = high_bits(x.qh);
+        for (int j = 0; j < 16; ++j) {
+            const int lo = (x.qs[j] & 0x0F) | static_cast<int>((qh >> j) & 1u) << 4;
+            const int hi = (x.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
+            out[j] = static_cast<float>(lo) * d + m;
+            out[j + 16] = static_cast<float>(hi) * d + m;
+        }
+    }
+}
+
+// Q8_0: 32 values in 34 bytes.                         value[i] = d * q[i],         q[i] in -128..127
+//   byte 0-1    d       f16 scale
+//   byte 2-33   qs[32]  int8 q[i]
+struct BlockQ8_0 {
+    std::uint16_t d;
+    std::int8_t qs[32];
+};
+static_assert(sizeof(BlockQ8_0) == 34);
+
+void decode_q8_0(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const auto x = load_block<BlockQ8_0>(in + b * sizeof(BlockQ8_0));
+        const float d = fp16_to_fp32(x.d);
+        for (int j = 0; j < 32; ++j) out[j] = static_cast<float>(x.qs[j]) * d;
+    }
+}
+
+// ---- AVX2: the same operations, eight values at a time ----
+
+// 16 int8 -> 16 floats times d.
+GGUF_AVX2 inline void store_scaled(__m128i q, __m256 d, float* out) {
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)));
+    _mm256_storeu_ps(out, _mm256_mul_ps(lo, d));
+    _mm256_storeu_ps(out + 8, _mm256_mul_ps(hi, d));
+}
+
+// 16 int8 -> 16 floats times d plus m (a multiply, then an add: ggml's rounding).
+GGUF_AVX2 inline void store_affine(__m128i q, __m256 d, __m256 m, float* out) {
+    const __m256 lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+    const __m256 hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)));
+    _mm256_storeu_ps(out, _mm256_add_ps(_mm256_mul_ps(lo, d), m));
+    _mm256_storeu_ps(out + 8, _mm256_add_ps(_mm256_mul_ps(hi, d), m));
+}
+
+GGUF_AVX2 inline __m128i low_nibbles(__m128i packed) { return _mm_and_si128(packed, _mm_set1_epi8(0x0F)); }
+GGUF_AVX2 inline __m128i high_nibbles(__m128i packed) {
+    return _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
+}
+
+// Bits 0..15 of `bits` as 16 bytes of 0x10 (bit set) or 0x00: the fifth bit of 16 values.
+GGUF_AVX2 inline __m128i fifth_bits(std::uint32_t bits) {
+    const __m128i both_bytes = _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(bits)),
+                                                _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+    const __m128i bit = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+    const __m128i set = _mm_cmpeq_epi8(_mm_and_si128(both_bytes, bit), bit);
+    return _mm_and_si128(set, _mm_set1_epi8(0x10));
+}
+
+GGUF_AVX2 void decode_q4_0_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m128i eight = _mm_set1_epi8(8);
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const std::byte* block = in + b * sizeof(BlockQ4_0);
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ4_0, qs)));
+        store_scaled(_mm_sub_epi8(low_nibbles(packed), eight), d, out);
+        store_scaled(_mm_sub_epi8(high_nibbles(packed), eight), d, out + 16);
+    }
+}
+
+GGUF_AVX2 void decode_q4_1_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const std::byte* block = in + b * sizeof(BlockQ4_1);
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ4_1, d))));
+        const __m256 m = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ4_1, m))));
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ4_1, qs)));
+        store_affine(low_nibbles(packed), d, m, out);
+        store_affine(high_nibbles(packed), d, m, out + 16);
+    }
+}
+
+GGUF_AVX2 void decode_q5_0_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m128i sixteen = _mm_set1_epi8(16);
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const std::byte* block = in + b * sizeof(BlockQ5_0);
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
+        const std::uint32_t qh = load_le<std::uint32_t>(block + offsetof(BlockQ5_0, qh));
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ5_0, qs)));
+        const __m128i lo = _mm_or_si128(low_nibbles(packed), fifth_bits(qh));
+        const __m128i hi = _mm_or_si128(high_nibbles(packed), fifth_bits(qh >> 16));
+        store_scaled(_mm_sub_epi8(lo, sixteen), d, out);
+        store_scaled(_mm_sub_epi8(hi, sixteen), d, out + 16);
+    }
+}
+
+GGUF_AVX2 void decode_q5_1_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const std::byte* block = in + b * sizeof(BlockQ5_1);
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ5_1, d))));
+        const __m256 m = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ5_1, m))));
+        const std::uint32_t qh = load_le<std::uint32_t>(block + offsetof(BlockQ5_1, qh));
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ5_1, qs)));
+        store_affine(_mm_or_si128(low_nibbles(packed), fifth_bits(qh)), d, m, out);
+        store_affine(_mm_or_si128(high_nibbles(packed), fifth_bits(qh >> 16)), d, m, out + 16);
+    }
+}
+
+GGUF_AVX2 void decode_q8_0_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
+        const std::byte* block = in + b * sizeof(BlockQ8_0);
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
+        const std::byte* qs = block + offsetof(BlockQ8_0, qs);
+        store_scaled(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), d, out);
+        store_scaled(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16)), d, out + 16);
+    }
+}
+
+constexpr ScaleField kD{"d", 0, ScaleFormat::f16};
+
+constexpr TypeKernels kLegacyKernels[] = {
+    {TypeId::Q4_0, decode_q4_0, decode_q4_0_avx2, {kD}, 1},
+    {TypeId::Q4_1, decode_q4_1, decode_q4_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ4_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q5_0, decode_q5_0, decode_q5_0_avx2, {kD}, 1},
+    {TypeId::Q5_1, decode_q5_1, decode_q5_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q8_0, decode_q8_0, decode_q8_0_avx2, {kD}, 1},
+};
+
+}  // namespace
+
+std::span<const TypeKernels> legacy_kernels() { return kLegacyKernels; }
+
+}  // namespace gguf::dequant::detail
