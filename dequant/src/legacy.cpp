@@ -1,24 +1,18 @@
 // The legacy quants: blocks of 32 values with one f16 scale (and for the _1 types an f16 offset).
 // Each decoder computes every value with the same float operations, in the same order, as ggml's
 // dequantize_row_*: an int converted to float, times the scale, plus the offset (never fused).
+// The block layouts are drawn in legacy_blocks.hpp.
 #include <cstddef>
 
 #include "gguf/float_formats.hpp"
 #include "kernels.hpp"
+#include "legacy_blocks.hpp"
 #include "simd.hpp"
 
 namespace gguf::dequant::detail {
 namespace {
 
-// Q4_0: 32 values in 18 bytes.                         value[i] = d * (q[i] - 8),   q[i] in 0..15
-//   byte 0-1    d       f16 scale
-//   byte 2-17   qs[16]  qs[j] = hhhhllll: l = q[j], h = q[j+16]
-struct BlockQ4_0 {
-    std::uint16_t d;
-    std::uint8_t qs[16];
-};
-static_assert(sizeof(BlockQ4_0) == 18);
-
+// Q4_0: value[i] = d * (q[i] - 8)
 void decode_q4_0(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const auto x = load_block<BlockQ4_0>(in + b * sizeof(BlockQ4_0));
@@ -30,17 +24,7 @@ void decode_q4_0(const std::byte* in, std::size_t n_blocks, float* out) {
     }
 }
 
-// Q4_1: 32 values in 20 bytes.                         value[i] = d * q[i] + m,     q[i] in 0..15
-//   byte 0-1    d       f16 scale
-//   byte 2-3    m       f16 offset (the block minimum)
-//   byte 4-19   qs[16]  qs[j] = hhhhllll: l = q[j], h = q[j+16]
-struct BlockQ4_1 {
-    std::uint16_t d;
-    std::uint16_t m;
-    std::uint8_t qs[16];
-};
-static_assert(sizeof(BlockQ4_1) == 20);
-
+// Q4_1: value[i] = d * q[i] + m
 void decode_q4_1(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const auto x = load_block<BlockQ4_1>(in + b * sizeof(BlockQ4_1));
@@ -53,22 +37,7 @@ void decode_q4_1(const std::byte* in, std::size_t n_blocks, float* out) {
     }
 }
 
-// Q5_0: 32 values in 22 bytes.                         value[i] = d * (q[i] - 16),  q[i] in 0..31
-//   byte 0-1    d       f16 scale
-//   byte 2-5    qh      uint32, little-endian: bit i = bit 4 of q[i]
-//   byte 6-21   qs[16]  qs[j] = hhhhllll: l = low 4 bits of q[j], h = low 4 bits of q[j+16]
-struct BlockQ5_0 {
-    std::uint16_t d;
-    std::uint8_t qh[4];
-    std::uint8_t qs[16];
-};
-static_assert(sizeof(BlockQ5_0) == 22);
-
-// qh is a byte array in ggml's struct, so a big-endian file keeps it little-endian.
-std::uint32_t high_bits(const std::uint8_t (&qh)[4]) {
-    return qh[0] | std::uint32_t{qh[1]} << 8 | std::uint32_t{qh[2]} << 16 | std::uint32_t{qh[3]} << 24;
-}
-
+// Q5_0: value[i] = d * (q[i] - 16)
 void decode_q5_0(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const auto x = load_block<BlockQ5_0>(in + b * sizeof(BlockQ5_0));
@@ -83,19 +52,7 @@ void decode_q5_0(const std::byte* in, std::size_t n_blocks, float* out) {
     }
 }
 
-// Q5_1: 32 values in 24 bytes.                         value[i] = d * q[i] + m,     q[i] in 0..31
-//   byte 0-1    d       f16 scale
-//   byte 2-3    m       f16 offset (the block minimum)
-//   byte 4-7    qh      uint32, little-endian: bit i = bit 4 of q[i]
-//   byte 8-23   qs[16]  qs[j] = hhhhllll: l = low 4 bits of q[j], h = low 4 bits of q[j+16]
-struct BlockQ5_1 {
-    std::uint16_t d;
-    std::uint16_t m;
-    std::uint8_t qh[4];
-    std::uint8_t qs[16];
-};
-static_assert(sizeof(BlockQ5_1) == 24);
-
+// Q5_1: value[i] = d * q[i] + m
 void decode_q5_1(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const auto x = load_block<BlockQ5_1>(in + b * sizeof(BlockQ5_1));
@@ -111,15 +68,7 @@ void decode_q5_1(const std::byte* in, std::size_t n_blocks, float* out) {
     }
 }
 
-// Q8_0: 32 values in 34 bytes.                         value[i] = d * q[i],         q[i] in -128..127
-//   byte 0-1    d       f16 scale
-//   byte 2-33   qs[32]  int8 q[i]
-struct BlockQ8_0 {
-    std::uint16_t d;
-    std::int8_t qs[32];
-};
-static_assert(sizeof(BlockQ8_0) == 34);
-
+// Q8_0: value[i] = d * q[i]
 void decode_q8_0(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const auto x = load_block<BlockQ8_0>(in + b * sizeof(BlockQ8_0));
