@@ -24,9 +24,6 @@ struct DecodeFailure {
     Error error;
 };
 
-constexpr auto f16 = static_cast<std::uint32_t>(TypeId::F16);
-constexpr auto bf16 = static_cast<std::uint32_t>(TypeId::BF16);
-
 // The buffers of one evaluate() call; T = number of new tokens.
 struct Activations {
     Activations(const model::ModelSpec& s, std::uint64_t n_vocab, std::uint64_t T)
@@ -54,9 +51,9 @@ struct KvCache {
 
 class CpuForward final : public Forward {
 public:
-    CpuForward(model::ModelSpec spec, ModelWeights weights, PassParams params, int threads, Numerics numerics)
+    CpuForward(model::ModelSpec spec, ModelWeights weights, PassParams params, int threads)
         : spec_(std::move(spec)), w_(std::move(weights)), p_(std::move(params)), threads_(threads),
-          ggml_rounding_(numerics == Numerics::ggml_cpu), cache_(spec_.n_layer) {}
+          cache_(spec_.n_layer) {}
 
     const model::ModelSpec& spec() const override { return spec_; }
     std::string_view backend() const override { return "cpu"; }
@@ -108,12 +105,10 @@ private:
         ops::rope(a.k, spec_.n_head_kv, spec_.head_dim, positions, p_.rope);    record(trace, L, "k", a.k, T);
                                                                                  record(trace, L, "v", a.v, T);
         KvCache& cache = cache_[il];
-        store(a.k, cache.k);
-        store(a.v, cache.v);
-        if (ggml_rounding_) ops::round_to_f16(a.q);  // the F16 cache's product converts q to F16
+        cache.k.insert(cache.k.end(), a.k.begin(), a.k.end());
+        cache.v.insert(cache.v.end(), a.v.begin(), a.v.end());
         const ops::AttentionShape shape{spec_.n_head, spec_.n_head_kv, spec_.head_dim, spec_.head_dim_v};
-        ops::causal_attention(a.q, cache.k, cache.v, n_past_ + T, n_past_, shape, p_.kq_scale, a.att, threads_,
-                              ggml_rounding_);
+        ops::causal_attention(a.q, cache.k, cache.v, n_past_ + T, n_past_, shape, p_.kq_scale, a.att, threads_);
                                                                                  record(trace, L, "attn", a.att, T);
         project(a.att, w.wo, w.bo, a.proj);                                     record(trace, L, "attn_out", a.proj, T);
         ops::add(a.x, a.proj, a.x);                                             record(trace, L, "attn_residual", a.x, T);
@@ -129,21 +124,10 @@ private:
 
     // out = x W^T (+ bias when the file has one).
     void project(std::span<const float> x, WeightMatrix& w, std::span<const float> bias, std::span<float> out) {
-        std::vector<float> rounded;
-        if (ggml_rounding_ && (w.type() == f16 || w.type() == bf16)) {
-            rounded.assign(x.begin(), x.end());
-            w.type() == f16 ? ops::round_to_f16(rounded) : ops::round_to_bf16(rounded);
-            x = rounded;
-        }
         if (auto r = matmul(x, w, out, threads_); !r) throw DecodeFailure{r.error()};
         if (!bias.empty()) ops::add_bias(out, bias);
     }
 
-    // Appends new keys or values to a layer's cache (in ggml_cpu numerics, as F16 values).
-    void store(std::vector<float>& values, std::vector<float>& cache) const {
-        if (ggml_rounding_) ops::round_to_f16(values);
-        cache.insert(cache.end(), values.begin(), values.end());
-    }
 
     // x[t] = token_embd row tokens[t] (ggml_get_rows).
     void embed(std::span<const std::int32_t> tokens, std::span<float> x) {
@@ -172,7 +156,6 @@ private:
     ModelWeights w_;
     PassParams p_;
     int threads_;
-    bool ggml_rounding_;  // Numerics::ggml_cpu
     std::vector<KvCache> cache_;
     std::uint64_t n_past_ = 0;
 };
@@ -188,7 +171,7 @@ Result<std::unique_ptr<Forward>> make_cpu_forward(const Container& model, const 
     if (!weights) return weights.error();
     const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
     return std::unique_ptr<Forward>(
-        std::make_unique<CpuForward>(std::move(*spec), std::move(*weights), std::move(*params), threads, options.numerics));
+        std::make_unique<CpuForward>(std::move(*spec), std::move(*weights), std::move(*params), threads));
 }
 
 }  // namespace gguf::forward

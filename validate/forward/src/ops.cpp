@@ -63,16 +63,6 @@ void matmul(std::span<const float> x, std::span<const float> w, std::size_t n_in
     map(out, rows, n_out).noalias() = map(x, rows, n_in) * map(w, n_out, n_in).transpose();
 }
 
-void round_to_f16(std::span<float> x) {
-    Vector v = map(x);
-    v = v.cast<Eigen::half>().cast<float>();
-}
-
-void round_to_bf16(std::span<float> x) {
-    Vector v = map(x);
-    v = v.cast<Eigen::bfloat16>().cast<float>();
-}
-
 void rope_angles(const RopeParams& p, std::int64_t position, std::span<float> cos_out, std::span<float> sin_out) {
     const std::size_t n_pairs = p.n_rot / 2;
     if (cos_out.size() != n_pairs || sin_out.size() != n_pairs || (!p.freq_factors.empty() && p.freq_factors.size() < n_pairs))
@@ -137,7 +127,7 @@ void rope(std::span<float> x, std::size_t n_heads, std::size_t head_dim, std::sp
 
 void causal_attention(std::span<const float> q, std::span<const float> k, std::span<const float> v, std::size_t n_kv,
                       std::size_t first_position, const AttentionShape& s, float scale, std::span<float> out,
-                      int threads, bool f16_probabilities) {
+                      int threads) {
     const std::size_t q_width = s.n_head * s.head_dim, k_width = s.n_head_kv * s.head_dim,
                       v_width = s.n_head_kv * s.head_dim_v, out_width = s.n_head * s.head_dim_v;
     if (s.n_head_kv == 0 || s.n_head % s.n_head_kv != 0 || q_width == 0 || q.size() % q_width != 0)
@@ -167,7 +157,6 @@ void causal_attention(std::span<const float> q, std::span<const float> k, std::s
             row.tail(n_kv - visible).setConstant(-std::numeric_limits<float>::infinity());
             softmax({row.data(), n_kv});
         }
-        if (f16_probabilities) round_to_f16({scores.data(), static_cast<std::size_t>(scores.size())});
         out_all.middleCols(static_cast<std::size_t>(h) * s.head_dim_v, s.head_dim_v).noalias() = scores * v_h;
     }
 }

@@ -11,23 +11,11 @@
 
 namespace gguf::forward {
 
-// How operands are rounded before products.
-enum class Numerics {
-    // Every activation stays float32: the reference's own answer.
-    fp32,
-    // Rounds as llama.cpp's CPU backend does by default, for comparisons with it: activations to F16
-    // (BF16) before products with F16 (BF16) weights, and an F16 KV cache whose products also round the
-    // queries and the attention probabilities to F16. Products with quantized weights stay float32
-    // (ggml quantizes those activations to 8 bits, which is not reproduced).
-    ggml_cpu,
-};
-
 struct CpuOptions {
     int threads = 0;  // <= 0: every core
     // Decoded float32 weight matrices kept between calls (generation evaluates one token at a time and
     // would otherwise decode the whole model per token). Matrices beyond the budget are decoded per use.
     std::uint64_t keep_decoded_bytes = std::uint64_t{2} << 30;
-    Numerics numerics = Numerics::fp32;
 };
 
 // A CPU pass over `model`, which must outlive it. Fails with a message naming the key or tensor when

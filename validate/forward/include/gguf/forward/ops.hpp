@@ -35,11 +35,6 @@ void softmax(std::span<float> row);
 void matmul(std::span<const float> x, std::span<const float> w, std::size_t n_in, std::size_t n_out,
             std::span<float> out);
 
-// Rounds every value to the nearest float16 / bfloat16 (ties to even) and back, as ggml does when it
-// converts an operand to a product's F16 or BF16 type.
-void round_to_f16(std::span<float> x);
-void round_to_bf16(std::span<float> x);
-
 // RoPE as ggml's rope_ext computes it. Frequencies: theta_i = position * base^(-2i/n_rot) for the pair
 // index i, built as ggml does by repeated float multiplication, divided by a per-pair frequency factor
 // when given, then scaled (linear: theta * freq_scale; YaRN: a ramp between interpolated and
@@ -78,10 +73,8 @@ struct AttentionShape {
 //   v   [n_kv][n_head_kv * head_dim_v]
 //   out [n_tokens][n_head * head_dim_v]    softmax(scale * q k^T + causal mask) v, heads concatenated
 // Query t sees keys 0 .. first_position + t. `threads` <= 0 uses every core.
-// `f16_probabilities` rounds the softmax output to float16 before it multiplies v, as ggml's CPU backend
-// does with its default F16 KV cache.
 void causal_attention(std::span<const float> q, std::span<const float> k, std::span<const float> v,
                       std::size_t n_kv, std::size_t first_position, const AttentionShape& shape, float scale,
-                      std::span<float> out, int threads = 1, bool f16_probabilities = false);
+                      std::span<float> out, int threads = 1);
 
 }  // namespace gguf::forward::ops
