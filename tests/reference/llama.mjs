@@ -6,9 +6,11 @@
 //                                                      exactly, no leading-space workaround; vocab-only load
 //   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
 //   node llama.mjs logits-many JOBS_JSON              -> the logits mode for many models in one process, jobs
-//                                                      [{"model", "ids", "out", "kv_type": "F16"|"F32" (optional)}]
-// Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text; GGUF_DOCTOR_KV_TYPE=F32
-// gives the logits mode an F32 KV cache instead of llama.cpp's default F16.
+//                                                      [{"model", "ids", "out", "kv_type", "flash_attention"}]
+// Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text. The logits mode uses
+// node-llama-cpp's defaults (F16 KV cache, flash attention "auto", which the CPU backend turns on) unless
+// GGUF_DOCTOR_KV_TYPE (e.g. F32) or GGUF_DOCTOR_FLASH_ATTENTION (on/off/auto) say otherwise; jobs carry the
+// same two settings as "kv_type" and "flash_attention".
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import fs from "node:fs";
 
@@ -16,10 +18,12 @@ const [mode, modelPath, arg, outPath, extra] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
 
 // Logits of every position of `ids` (used exactly as given) as float32 [n_tokens][n_vocab] in `out`.
-async function writeLogits(model, ids, out, kvType) {
+async function writeLogits(model, ids, out, kvType, flashAttention) {
   const size = Math.max(64, ids.length + 8);
-  const kv = kvType ? {experimentalKvCacheKeyType: kvType, experimentalKvCacheValueType: kvType} : {};
-  const context = await model.createContext({contextSize: size, batchSize: size, threads: 2, ...kv});
+  const options = {contextSize: size, batchSize: size, threads: 2};
+  if (kvType) Object.assign(options, {experimentalKvCacheKeyType: kvType, experimentalKvCacheValueType: kvType});
+  if (flashAttention) options.flashAttention = flashAttention === "auto" ? "auto" : flashAttention === "on";
+  const context = await model.createContext(options);
   const sequence = context.getSequence();
   const results = await sequence.controlledEvaluate(ids.map((t) => [t, {generateNext: {logits: true}}]));
   let nVocab = 0;
@@ -37,7 +41,7 @@ if (mode === "logits-many") {
   const done = [];
   for (const job of jobs) {
     const model = await llama.loadModel({modelPath: job.model});
-    done.push(await writeLogits(model, job.ids, job.out, job.kv_type));
+    done.push(await writeLogits(model, job.ids, job.out, job.kv_type, job.flash_attention));
     await model.dispose();
   }
   console.log(JSON.stringify(done));
@@ -59,7 +63,8 @@ if (mode === "load") {
   fs.writeFileSync(outPath, JSON.stringify(texts.map((t) => Array.from(model.tokenize(t, special)))));
 } else if (mode === "logits") {
   const ids = JSON.parse(fs.readFileSync(arg, "utf8"));
-  console.log(JSON.stringify(await writeLogits(model, ids, outPath, process.env.GGUF_DOCTOR_KV_TYPE)));
+  console.log(JSON.stringify(await writeLogits(model, ids, outPath, process.env.GGUF_DOCTOR_KV_TYPE,
+                                              process.env.GGUF_DOCTOR_FLASH_ATTENTION)));
 } else {
   console.error("usage: node llama.mjs logits|logits-many|tokenize|tokenize-raw|load MODEL ...");
   process.exit(2);
