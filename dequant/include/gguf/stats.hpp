@@ -1,0 +1,121 @@
+// Per-tensor statistics, computed in one streaming pass over the tensor's bytes, fused with
+// dequantization, on all cores: the tensor is decoded a few thousand values at a time into
+// per-thread buffers, never as a whole, so memory stays flat for any model size.
+// docs/stats.md says how each number is computed and how accurate the approximate ones are.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gguf/container.hpp"
+#include "gguf/error.hpp"
+
+namespace gguf::dequant {
+
+struct StatsOptions {
+    int threads = 0;                     // <= 0: all cores
+    std::uint32_t linear_bins = 64;      // bins of the linear histogram over [min, max]
+    std::uint32_t extreme_rows = 3;      // rows kept in smallest_rms_rows / largest_rms_rows
+    std::uint64_t chunk_bytes = 256 << 10;  // tensor bytes per unit of work (tests make it small)
+    // Called with the bytes of this tensor done so far (non-decreasing, the tensor's size last), on
+    // the calling thread, never concurrently. Apps add the sizes of earlier tensors for a whole-file bar.
+    std::function<void(std::uint64_t bytes_done)> progress;
+};
+
+// One order statistic, estimated from the fine histogram (docs/stats.md: "Percentiles").
+struct Percentile {
+    double p = 0.0;      // in percent: 0.1, 1, 50, 99, 99.9
+    double value = 0.0;  // NaN when the tensor has no finite value
+};
+
+struct RowRms {
+    std::uint64_t row = 0;  // index over ne[1..3], ne[1] fastest (the row's offset is row * row bytes)
+    double rms = 0.0;
+};
+
+// |x| in [2^exponent, 2^(exponent + 1)).
+struct LogBin {
+    int exponent = 0;
+    std::uint64_t count = 0;
+};
+
+// Statistics of one per-block scale field (d, dmin, m or e) over all blocks.
+struct ScaleStats {
+    std::string name;              // as ggml's block struct spells it: "d", "dmin", "m", "e"
+    std::uint64_t count = 0;       // blocks (super-blocks for K-quants)
+    std::uint64_t nan_count = 0;
+    std::uint64_t inf_count = 0;
+    std::uint64_t zero_count = 0;
+    std::uint64_t subnormal_count = 0;  // f16 scales below 2^-14 (not zero)
+    std::uint64_t negative_count = 0;   // finite and < 0
+    double min = 0.0, max = 0.0, mean = 0.0, std = 0.0;  // over the finite scales; NaN when none
+};
+
+inline constexpr std::array<double, 5> kPercentiles = {0.1, 1.0, 50.0, 99.0, 99.9};
+
+struct TensorStats {
+    std::string name;
+    std::uint32_t type = 0;
+    // False for a type without a dequantizer: then only name, type, count and the row shape are set
+    // and every statistic is absent (never guessed).
+    bool supported = false;
+
+    std::uint64_t count = 0;       // elements
+    std::uint64_t n_rows = 0;      // ne[1] * ne[2] * ne[3]
+    std::uint64_t row_length = 0;  // ne[0]
+
+    // Every element is in exactly one class: NaN, +Inf, -Inf, zero (+0 or -0), subnormal, or normal.
+    // Subnormal is measured in the tensor's storage format: F16 values below 2^-14; for every other
+    // type the decoded float32 below 2^-126.
+    std::uint64_t nan_count = 0;
+    std::uint64_t pos_inf_count = 0;
+    std::uint64_t neg_inf_count = 0;
+    std::uint64_t zero_count = 0;
+    std::uint64_t subnormal_count = 0;
+    std::uint64_t finite_count = 0;  // count - NaN - Inf
+    std::uint64_t inf_count() const { return pos_inf_count + neg_inf_count; }
+
+    // Over the finite values (NaN and Inf are counted above, not included), accumulated in double;
+    // all NaN when finite_count == 0. std is the population standard deviation.
+    double min = 0.0, max = 0.0, abs_max = 0.0;
+    double mean = 0.0, std = 0.0, rms = 0.0;
+
+    // Estimates from a 65536-bin histogram of the values' top 16 bits (sign, exponent, 7 mantissa
+    // bits): off by at most 2^-7 (0.8%) of the magnitude of the order statistics they interpolate.
+    std::array<Percentile, kPercentiles.size()> percentiles{};
+
+    // Linear histogram of the finite values over [min, max], options.linear_bins equal bins; a value
+    // is counted in the bin that holds the centre of its fine bin (so within 0.4% of a bin edge it may
+    // land in the neighbour). Empty when finite_count == 0.
+    std::vector<std::uint64_t> histogram;
+    // Finite non-zero values by binary order of magnitude, ascending, only exponents that occur; the
+    // float32 subnormals, if any, are one bin with exponent -127.
+    std::vector<LogBin> log_histogram;
+    // For F16, BF16 and F32 tensors: how many stored values have each raw exponent field (32 bins for
+    // F16, 256 for BF16/F32; the last bin is Inf/NaN, the first zero/subnormal). Healthy weights
+    // occupy a narrow band; F16 read as BF16 or byte-swapped data spreads over all of them. Empty
+    // for other types.
+    std::vector<std::uint64_t> raw_exponents;
+
+    // Rows (ne[0] values each).
+    std::uint64_t zero_rows = 0;       // rows whose values are all zero
+    std::uint64_t nonfinite_rows = 0;  // rows with at least one NaN or Inf
+    // Among the rows with only finite values: the lowest and highest rms (ascending and descending,
+    // ties by row index), at most options.extreme_rows each.
+    std::vector<RowRms> smallest_rms_rows;
+    std::vector<RowRms> largest_rms_rows;
+
+    // Per-block scales of quantized types (the super-block d and dmin for K-quants), in block order:
+    // empty for plain numbers.
+    std::vector<ScaleStats> scales;
+    std::uint64_t nonfinite_scales = 0;  // NaN or Inf scales over all fields
+};
+
+// Statistics of one tensor. An unsupported type gives supported = false (not an error); errors are
+// for views whose bytes do not match their tensor (tensor_unreadable) or bad options (invalid_argument).
+Result<TensorStats> compute_stats(const TensorView& view, const StatsOptions& options = {});
+
+}  // namespace gguf::dequant
