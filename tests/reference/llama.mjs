@@ -2,8 +2,9 @@
 // next to the installed node_modules (ES modules resolve packages from the script's own folder).
 //   node llama.mjs logits   MODEL IDS_JSON OUT.f32   -> float32 [n_tokens][n_vocab], every position; ids as given
 //   node llama.mjs tokenize MODEL TEXTS_JSON OUT.json -> [[ids...], ...]; add_bos=false unless MODE=with-bos
-//   node llama.mjs tokenize-raw MODEL TEXTS_JSON OUT.json -> [[ids...], ...]: llama_tokenize(add_special=false)
-//                                                      exactly, no leading-space workaround; vocab-only load
+//   node llama.mjs tokenize-raw MODEL TEXTS_JSON OUT.json -> {"plain": [[ids...], ...], "special": [...]}:
+//                      llama_tokenize(add_special=false, parse_special=false|true) exactly, no leading-space
+//                      workaround; loads vocabulary-only files too
 //   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
 //   node llama.mjs logits-many JOBS_JSON              -> the logits mode for many models in one process, jobs
 //                                                      [{"model", "ids", "out", "kv_type", "flash_attention"}]
@@ -59,8 +60,8 @@ if (mode === "load") {
   fs.writeFileSync(outPath, JSON.stringify(ids));
 } else if (mode === "tokenize-raw") {
   const texts = JSON.parse(fs.readFileSync(arg, "utf8"));
-  const special = process.env.GGUF_DOCTOR_TOKENIZE_SPECIAL === "1";
-  fs.writeFileSync(outPath, JSON.stringify(texts.map((t) => Array.from(model.tokenize(t, special)))));
+  const ids = (special) => texts.map((t) => Array.from(model.tokenize(t, special)));
+  fs.writeFileSync(outPath, JSON.stringify({plain: ids(false), special: ids(true)}));
 } else if (mode === "logits") {
   const ids = JSON.parse(fs.readFileSync(arg, "utf8"));
   console.log(JSON.stringify(await writeLogits(model, ids, outPath, process.env.GGUF_DOCTOR_KV_TYPE,
