@@ -1,12 +1,237 @@
-// Placeholder until the module that owns 'check' lands; replaced by its implementation.
+// gguf-doctor check FILE: every rule (structure, architecture, vocabulary, tokenizer, values) and, for
+// modelled architectures, the forward pass's logit sanity; text for people, JSON/JUnit/SARIF for CI.
+#include <chrono>
+#include <fmt/format.h>
+#include <cstdlib>
+#include <iostream>
+
 #include "cli.hpp"
 #include "commands.hpp"
+#include "gguf/forward/cpu.hpp"
+#include "gguf/forward/sanity.hpp"
+#include "gguf/report/report.hpp"
+#include "gguf/rules/check.hpp"
+#include "gguf/rules/codes.hpp"
+#include "gguf/tokenizer/tokenizer.hpp"
+#include "gguf/writer.hpp"
+#include "progress.hpp"
 
 namespace gguf::cli {
+namespace {
 
-int run_check(const std::vector<std::string>&) {
-    print_error("'check' is not implemented yet");
-    return exit_usage;
+constexpr std::string_view kUsage = "FILE [--json] [--junit FILE] [--sarif FILE] [--fail-on LEVEL] [--disable CODE]... "
+                                    "[--rules FILE] [--no-forward] [--no-values]";
+
+struct Options {
+    std::string path;
+    bool json = false;
+    std::string junit, sarif;
+    Severity fail_on = Severity::error;
+    rules::RuleSettings settings;
+    bool forward = true;
+    bool values = true;
+    int threads = 0;
+    bool colour = false;
+};
+
+// Parses the command line into Options; returns an exit code when the command should stop.
+std::optional<int> read_options(const std::vector<std::string>& args, Options& o) {
+    po::options_description desc("options");
+    std::string fail_on = "error", rules_file, colour = "auto";
+    std::vector<std::string> disabled;
+    desc.add_options()
+        ("file", po::value(&o.path)->required(), "the model (.gguf; one shard of a split model opens all)")
+        ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
+        ("junit", po::value(&o.junit), "also write a JUnit XML report to this file")
+        ("sarif", po::value(&o.sarif), "also write a SARIF 2.1.0 report to this file")
+        ("fail-on", po::value(&fail_on), "exit 1 when a finding has this severity or higher: error (default), warning, info")
+        ("disable", po::value(&disabled)->composing(), "never report this code (repeatable), e.g. GD-W009")
+        ("rules", po::value(&rules_file), "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
+        ("no-forward", "skip the forward pass (logit sanity)")
+        ("no-values", "skip reading tensor data (structure, schema and vocabulary only)")
+        ("threads", po::value(&o.threads), "threads for statistics and the forward pass (default: all cores)")
+        ("color", po::value(&colour), "colour the text report: auto (default: on a terminal), always, never");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::variables_map vm;
+    if (auto stop = parse(args, "check", kUsage, desc, positional, vm)) return stop;
+
+    const auto level = rules::parse_severity(fail_on);
+    if (!level) {
+        print_error("--fail-on must be error, warning or info, not '" + fail_on + "'");
+        return exit_usage;
+    }
+    o.fail_on = *level;
+    if (!rules_file.empty()) {
+        auto loaded = rules::load_settings(rules_file);
+        if (!loaded) {
+            print_error("--rules: " + loaded.error().describe());
+            return exit_usage;
+        }
+        o.settings = std::move(*loaded);
+    }
+    for (const auto& c : disabled) {
+        if (auto problem = rules::code_problem(c)) {
+            print_error("--disable: " + *problem);
+            return exit_usage;
+        }
+        o.settings.disabled.insert(c);
+    }
+    o.forward = !vm.count("no-forward");
+    o.values = !vm.count("no-values");
+    if (colour == "always") o.colour = true;
+    else if (colour == "never") o.colour = false;
+    else if (colour == "auto") o.colour = stdout_is_terminal() && !std::getenv("NO_COLOR");
+    else {
+        print_error("--color must be auto, always or never");
+        return exit_usage;
+    }
+    return std::nullopt;
+}
+
+std::vector<report::CodeDescription> code_descriptions() {
+    std::vector<report::CodeDescription> out;
+    for (const auto& c : rules::codes()) out.push_back({std::string(c.code), std::string(c.title), c.severity});
+    return out;
+}
+
+report::ModelSummary summarize(const Container& model, const rules::CheckResult& result) {
+    report::ModelSummary m;
+    if (result.spec) {
+        m.architecture = result.spec->architecture;
+        m.n_layer = result.spec->n_layer;
+        m.n_embd = result.spec->n_embd;
+        m.n_vocab = result.spec->n_vocab;
+    } else if (auto arch = model.get_string("general.architecture")) {
+        m.architecture = std::string(*arch);
+    }
+    m.modelled = result.modelled;
+    m.n_tensors = model.tensors().size();
+    m.n_parameters = model.n_parameters();
+    for (const auto& s : model.shards()) m.file_bytes += s.file_size;
+    return m;
+}
+
+bool has_error_in(const std::vector<model::Finding>& findings, std::string_view families) {
+    for (const auto& f : findings)
+        if (f.severity == Severity::error && f.code.size() > 3 && families.find(f.code[3]) != std::string_view::npos)
+            return true;
+    return false;
+}
+
+// The forward pass's logit sanity, when the architecture is modelled and the file is sound enough to
+// evaluate. Its findings join the report; the step says what happened.
+report::CheckStep run_forward(const Container& model, const rules::CheckResult& result, const Options& o,
+                              std::vector<model::Finding>& findings) {
+    report::CheckStep step{"forward pass", "skipped", ""};
+    if (!o.forward) {
+        step.detail = "--no-forward";
+        return step;
+    }
+    if (!result.modelled) {
+        step.detail = "architecture not modelled";
+        return step;
+    }
+    if (has_error_in(findings, "SA")) {
+        step.detail = "structural or schema errors";
+        return step;
+    }
+    forward::CpuOptions cpu;
+    cpu.threads = o.threads;
+    auto pass = forward::make_cpu_forward(model, cpu);
+    if (!pass) {
+        step.status = "failed";
+        step.detail = pass.error().message;
+        return step;
+    }
+    auto tokenizer = tokenizer::load_tokenizer(model);
+    const tokenizer::Tokenizer* tok = tokenizer.ok() ? tokenizer.value().get() : nullptr;
+    auto sanity = forward::logit_sanity(**pass, tok);
+    if (!sanity) {
+        step.status = "failed";
+        step.detail = sanity.error().message;
+        return step;
+    }
+    std::vector<model::Finding> forward_findings = std::move(sanity->findings);
+    rules::apply_settings(forward_findings, o.settings);
+    findings.insert(findings.end(), forward_findings.begin(), forward_findings.end());
+    step.status = "ran";
+    step.detail = std::string((*pass)->backend());
+    if (sanity->measures.perplexity_measured)
+        step.detail += fmt::format(", perplexity {:.4g}", sanity->measures.perplexity);
+    return step;
+}
+
+// Writes --junit / --sarif files and prints the report; returns false when a file cannot be written.
+bool emit(const report::Report& r, const Options& o) {
+    bool ok = true;
+    const auto write = [&](const std::string& path, const std::string& text) {
+        if (path.empty()) return;
+        const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
+        if (auto written = write_file_atomically(path, {bytes, text.size()}); !written) {
+            print_error(written.error().describe());
+            ok = false;
+        }
+    };
+    write(o.junit, report::render_junit(r));
+    write(o.sarif, report::render_sarif(r));
+    std::cout << (o.json ? report::render_json(r) : report::render_text(r, o.colour)) << std::flush;
+    return ok;
+}
+
+}  // namespace
+
+int run_check(const std::vector<std::string>& args) {
+    Options o;
+    if (auto stop = read_options(args, o)) return *stop;
+    const auto start = std::chrono::steady_clock::now();
+
+    report::Report r;
+    r.tool_version = GGUF_DOCTOR_VERSION;
+    r.path = o.path;
+    r.codes = code_descriptions();
+    r.fail_on = o.fail_on;
+
+    auto opened = gguf::open(o.path);
+    if (!opened) {
+        // Reports are still written, so a pipeline sees why the model failed.
+        print_error(opened.error().describe());
+        r.findings.push_back(rules::unparsable_finding(opened.error()));
+        rules::apply_settings(r.findings, o.settings);
+        r.steps.push_back({"structure", "ran", "the header cannot be parsed"});
+        emit(r, o);
+        return exit_unreadable;
+    }
+    const Container& model = *opened;
+
+    rules::CheckOptions options;
+    options.settings = o.settings;
+    options.values = o.values;
+    options.threads = o.threads;
+    std::uint64_t data_bytes = 0;
+    for (const auto& t : model.tensors())
+        if (t.data_valid) data_bytes += t.n_bytes;
+    ProgressBar progress("checking", data_bytes, o.values && stderr_is_terminal());
+    options.progress = [&](std::uint64_t done, std::uint64_t) { progress.advance_to(done); };
+    rules::CheckResult result = rules::check(model, options);
+    progress.finish();
+
+    r.model = summarize(model, result);
+    r.findings = std::move(result.findings);
+    r.steps.push_back({"structure", "ran", std::to_string(model.tensors().size()) + " tensors"});
+    r.steps.push_back({"architecture", "ran", result.modelled ? "schema of " + result.spec->architecture : "no schema: generic checks"});
+    r.steps.push_back({"vocabulary", "ran", ""});
+    r.steps.push_back({"tokenizer", "ran", ""});
+    if (o.values)
+        r.steps.push_back({"weights", "ran", std::to_string(result.tensors_read) + " tensors, " +
+                                                 std::to_string(result.bytes_read / 1000000) + " MB read once"});
+    else
+        r.steps.push_back({"weights", "skipped", "--no-values"});
+    r.steps.push_back(run_forward(model, result, o, r.findings));
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    if (!emit(r, o)) return exit_usage;  // a report file that cannot be written
+    return report::verdict(r).passed ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli
