@@ -250,38 +250,46 @@ private:
     bool is_canonical(std::int32_t id) const { return vocab_.find(vocab_.texts[id]) == id; }
 
     // llama.cpp finds some special tokens by their text and makes them control tokens. Where it
-    // picks one of several candidates in hash-map order, this picks the lowest id.
+    // picks one of several candidates in hash-map order, this picks the lowest id. One pass over the
+    // vocabulary; every name starts with '<', '[', '_' or U+2581, which rules out almost all tokens.
     void recognize_tokens_by_text() {
         auto& v = vocab_;
         struct ByName {
             std::int32_t* id;
             std::span<const std::string_view> names;
+            bool detect;  // only when the file does not give the id
         };
-        const ByName by_name[] = {{&v.eot, eot_names}, {&v.eom, eom_names}, {&v.fim_pre, fim_pre_names},
-                                  {&v.fim_suf, fim_suf_names}, {&v.fim_mid, fim_mid_names}, {&v.fim_pad, fim_pad_names},
-                                  {&v.fim_rep, fim_rep_names}, {&v.fim_sep, fim_sep_names}};
-        for (const auto& entry : by_name) {
-            if (*entry.id != no_token) continue;
-            for (std::int32_t id = 0; id < v.n_tokens(); ++id) {
-                if (!is_canonical(id) || std::find(entry.names.begin(), entry.names.end(), v.texts[id]) == entry.names.end())
+        ByName by_name[] = {{&v.eot, eot_names, false}, {&v.eom, eom_names, false}, {&v.fim_pre, fim_pre_names, false},
+                            {&v.fim_suf, fim_suf_names, false}, {&v.fim_mid, fim_mid_names, false},
+                            {&v.fim_pad, fim_pad_names, false}, {&v.fim_rep, fim_rep_names, false},
+                            {&v.fim_sep, fim_sep_names, false}};
+        for (auto& entry : by_name) entry.detect = *entry.id == no_token;
+        std::vector<std::int32_t> named_end_of_generation;
+        for (std::int32_t id = 0; id < v.n_tokens(); ++id) {
+            const std::string_view text = v.texts[id];
+            const char first = text.front();
+            if (first != '<' && first != '[' && first != '_' && first != '\xE2') continue;
+            bool canonical_known = false, canonical = false;
+            auto is_canonical_once = [&] {
+                if (!canonical_known) canonical = this->is_canonical(id), canonical_known = true;
+                return canonical;
+            };
+            for (auto& entry : by_name) {
+                if (!entry.detect || *entry.id != no_token) continue;
+                if (std::find(entry.names.begin(), entry.names.end(), text) == entry.names.end() || !is_canonical_once())
                     continue;
                 *entry.id = id;
                 v.attrs[id] |= attr_control;
-                break;
             }
-        }
-
-        for (std::int32_t id : {v.fim_pad, v.fim_rep, v.fim_sep})
-            if (id != no_token) v.end_of_generation.insert(id);
-        for (std::int32_t id = 0; id < v.n_tokens(); ++id) {
-            if (!is_canonical(id)) continue;
-            if (one_of(v.texts[id], end_of_generation_names)) {
-                v.end_of_generation.insert(id);
+            if (one_of(text, end_of_generation_names) && is_canonical_once()) {
+                named_end_of_generation.push_back(id);
                 v.attrs[id] |= attr_control;
             }
+            if (one_of(text, always_rendered_names) && is_canonical_once()) v.attrs[id] = attr_user_defined;
         }
-        for (std::int32_t id = 0; id < v.n_tokens(); ++id)
-            if (is_canonical(id) && one_of(v.texts[id], always_rendered_names)) v.attrs[id] = attr_user_defined;
+        for (std::int32_t id : {v.fim_pad, v.fim_rep, v.fim_sep})
+            if (id != no_token) v.end_of_generation.insert(id);
+        v.end_of_generation.insert(named_end_of_generation.begin(), named_end_of_generation.end());
         for (std::int32_t id : {v.eos, v.eot, v.eom})
             if (id != no_token) v.end_of_generation.insert(id);
 
