@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "block_decoder.hpp"
 #include "kernels.hpp"
@@ -244,6 +245,8 @@ Result<TensorStats> compute_stats(const TensorView& view, const StatsOptions& op
     for (int t = 0; t < threads; ++t) states.emplace_back(*kernels, view.order, buffer_values, options.extreme_rows);
     std::vector<RunSums> segment_sums(plan.segments ? plan.n_items : 0);
     std::atomic<std::uint64_t> bytes_done{0};
+    std::mutex progress_mutex;
+    std::uint64_t reported = 0;  // guarded by progress_mutex
 
 #pragma omp parallel num_threads(threads)
     {
@@ -272,8 +275,15 @@ Result<TensorStats> compute_stats(const TensorView& view, const StatsOptions& op
                 state.add_run(run);
                 item_bytes = n_blocks * type.type_size;
             }
-            const std::uint64_t done = bytes_done.fetch_add(item_bytes) + item_bytes;
-            if (options.progress && omp_get_thread_num() == 0) options.progress(done);
+            bytes_done.fetch_add(item_bytes);
+            if (options.progress) {
+                // Whichever thread finds the reporter free reports; the others go on working.
+                std::unique_lock lock(progress_mutex, std::try_to_lock);
+                if (lock.owns_lock()) {
+                    const std::uint64_t done = bytes_done.load();
+                    if (done > reported) options.progress(reported = done);
+                }
+            }
         }
     }
 
@@ -283,7 +293,7 @@ Result<TensorStats> compute_stats(const TensorView& view, const StatsOptions& op
             states[0].rows.add(row, combine_segments(std::span(segment_sums).subspan(row * plan.segments, plan.segments)),
                                s.row_length);
     finish(states[0], options, s);
-    if (options.progress) options.progress(view.bytes.size());
+    if (options.progress && reported < view.bytes.size()) options.progress(view.bytes.size());
     return s;
 }
 

@@ -20,8 +20,8 @@ struct StatsOptions {
     std::uint32_t linear_bins = 64;      // bins of the linear histogram over [min, max]
     std::uint32_t extreme_rows = 3;      // rows kept in smallest_rms_rows / largest_rms_rows
     std::uint64_t chunk_bytes = 256 << 10;  // tensor bytes per unit of work (tests make it small)
-    // Called with the bytes of this tensor done so far (non-decreasing, the tensor's size last), on
-    // the calling thread, never concurrently. Apps add the sizes of earlier tensors for a whole-file bar.
+    // Called with the bytes of this tensor done so far (increasing, the tensor's size last), from the
+    // worker threads but never concurrently. Apps add the sizes of earlier tensors for a whole-file bar.
     std::function<void(std::uint64_t bytes_done)> progress;
 };
 
