@@ -59,6 +59,7 @@ public:
     bool ok() const { return state_.index() == 0; }
     explicit operator bool() const { return ok(); }
     std::unique_ptr<Tokenizer>& value() { return std::get<0>(state_); }
+    const std::unique_ptr<Tokenizer>& value() const { return std::get<0>(state_); }
     const LoadError& error() const { return std::get<1>(state_); }
 
 private:
