@@ -18,6 +18,10 @@ std::uint64_t panel_rows(std::uint64_t n_in, std::uint64_t n_out, int threads) {
     return std::max<std::uint64_t>(1, rows / 8 * 8);
 }
 
+// Below this many multiply-adds a product runs on one thread: waking a team costs more than it saves
+// (and on a loaded machine OpenMP's spinning threads cost much more).
+constexpr std::uint64_t kParallelWork = std::uint64_t{1} << 22;
+
 }  // namespace
 
 Result<void> matmul(std::span<const float> x, WeightMatrix& w, std::span<float> out, int threads) {
@@ -30,7 +34,8 @@ Result<void> matmul(std::span<const float> x, WeightMatrix& w, std::span<float> 
     w.prepare();
 
     std::optional<Error> failure;
-#pragma omp parallel num_threads(threads)
+    const bool parallel = n_tokens * n_in * n_out >= kParallelWork;
+#pragma omp parallel num_threads(threads) if (parallel)
     {
         std::vector<float> scratch;
 #pragma omp for schedule(dynamic)

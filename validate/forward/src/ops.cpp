@@ -142,8 +142,10 @@ void causal_attention(std::span<const float> q, std::span<const float> k, std::s
     const ConstRowMajor v_all = map(v, n_kv, v_width);
     RowMajor out_all = map(out, n_tokens, out_width);
     const auto n_heads = static_cast<std::ptrdiff_t>(s.n_head);
+    // Small problems stay on one thread: waking a team costs more than it saves.
+    const bool parallel = n_tokens * n_kv * s.n_head * (s.head_dim + s.head_dim_v) >= (std::size_t{1} << 20);
 
-#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) schedule(static)
+#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) schedule(static) if (parallel)
     for (std::ptrdiff_t h = 0; h < n_heads; ++h) {
         const std::size_t kv_head = static_cast<std::size_t>(h) / group;
         const auto q_h = q_all.middleCols(static_cast<std::size_t>(h) * s.head_dim, s.head_dim);   // [T][hd]

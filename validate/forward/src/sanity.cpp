@@ -141,12 +141,11 @@ public:
         m_.mean_entropy = sum_entropy_ / static_cast<double>(scored_);
         m_.mean_std = sum_std_ / static_cast<double>(scored_);
         m_.distinct_argmax = argmax_count_.size();
+        m_.scored_positions = scored_;
         m_.most_common_argmax = std::max_element(argmax_count_.begin(), argmax_count_.end(), [](auto& a, auto& b) {
                                     return a.second < b.second;
                                 })->first;
     }
-
-    std::uint64_t scored() const { return scored_; }
 
 private:
     SanityMeasures& m_;
@@ -162,7 +161,10 @@ model::Finding finding(std::string code, Severity severity, std::string message,
 
 std::string number(double x) { return fmt::format("{:.4g}", x); }
 
-std::vector<model::Finding> judge(const SanityMeasures& m, const tokenizer::Tokenizer* tok, std::uint64_t scored) {
+}  // namespace
+
+std::vector<model::Finding> sanity_findings(const SanityMeasures& m, const tokenizer::Tokenizer* tok) {
+    const std::uint64_t scored = m.scored_positions;
     std::vector<model::Finding> out;
     const auto token_label = [&](std::int32_t id) {
         return tok && id < tok->n_tokens() ? fmt::format("{} {}", id, quote(tok->token_piece(id))) : std::to_string(id);
@@ -266,8 +268,6 @@ std::vector<model::Finding> judge(const SanityMeasures& m, const tokenizer::Toke
     return out;
 }
 
-}  // namespace
-
 const std::vector<std::string>& builtin_prompts() {
     static const std::vector<std::string> prompts{
         "The capital of France is",
@@ -370,7 +370,7 @@ Result<SanityResult> logit_sanity(Forward& forward, const tokenizer::Tokenizer* 
     m.uniform_entropy = m.n_vocab ? std::log(static_cast<double>(m.n_vocab)) : 0;
     if (m.perplexity_measured && m.uniform_entropy > 0) m.normalized_nll = m.mean_nll / m.uniform_entropy;
     acc.finish();
-    result.findings = judge(m, tok, acc.scored());
+    result.findings = sanity_findings(m, tok);
     return result;
 }
 

@@ -103,6 +103,21 @@ std::string layer_tensor(std::uint64_t layer, std::string_view suffix) {
     return fmt::format("blk.{}.{}", layer, suffix);
 }
 
+// Optional tensors beyond the q/k/v biases (which every modelled architecture may have) that
+// llama.cpp's graph of the architecture reads (src/models/<arch>.cpp, load_arch_tensors). A tensor the
+// graph does not read is not used here either.
+struct OptionalTensors {
+    bool output_bias = false;       // output.bias (qwen2)
+    bool attn_output_bias = false;  // blk.N.attn_output.bias (llama)
+    bool ffn_biases = false;        // blk.N.ffn_{gate,up,down}.bias (llama)
+};
+
+OptionalTensors optional_tensors(const std::string& architecture) {
+    if (architecture == "llama") return {false, true, true};
+    if (architecture == "qwen2") return {true, false, false};
+    return {};
+}
+
 }  // namespace
 
 Result<ModelWeights> load_weights(const Container& model, const model::ModelSpec& spec, std::uint64_t keep_budget_bytes) {
@@ -125,7 +140,8 @@ Result<ModelWeights> load_weights(const Container& model, const model::ModelSpec
     w.token_embd = find.matrix("token_embd.weight", n_embd, w.n_vocab);
     w.output_norm = find.vector("output_norm.weight", n_embd, true);
     if (model.find_tensor("output.weight")) w.output = find.matrix("output.weight", n_embd, w.n_vocab);
-    w.output_bias = find.vector("output.bias", w.n_vocab, false);
+    const OptionalTensors optional = optional_tensors(spec.architecture);
+    if (optional.output_bias) w.output_bias = find.vector("output.bias", w.n_vocab, false);
 
     w.layers.resize(spec.n_layer);
     for (std::uint64_t i = 0; i < spec.n_layer; ++i) {
@@ -139,7 +155,7 @@ Result<ModelWeights> load_weights(const Container& model, const model::ModelSpec
         l.bq = find.vector(name("attn_q.bias"), n_q, false);
         l.bk = find.vector(name("attn_k.bias"), n_kv, false);
         l.bv = find.vector(name("attn_v.bias"), n_v, false);
-        l.bo = find.vector(name("attn_output.bias"), n_embd, false);
+        if (optional.attn_output_bias) l.bo = find.vector(name("attn_output.bias"), n_embd, false);
         if (spec.qk_norm) {
             l.q_norm = find.vector(name("attn_q_norm.weight"), spec.head_dim, true);
             l.k_norm = find.vector(name("attn_k_norm.weight"), spec.head_dim, true);
@@ -148,9 +164,11 @@ Result<ModelWeights> load_weights(const Container& model, const model::ModelSpec
         l.gate = find.matrix(name("ffn_gate.weight"), n_embd, spec.n_ff);
         l.up = find.matrix(name("ffn_up.weight"), n_embd, spec.n_ff);
         l.down = find.matrix(name("ffn_down.weight"), spec.n_ff, n_embd);
-        l.b_gate = find.vector(name("ffn_gate.bias"), spec.n_ff, false);
-        l.b_up = find.vector(name("ffn_up.bias"), spec.n_ff, false);
-        l.b_down = find.vector(name("ffn_down.bias"), n_embd, false);
+        if (optional.ffn_biases) {
+            l.b_gate = find.vector(name("ffn_gate.bias"), spec.n_ff, false);
+            l.b_up = find.vector(name("ffn_up.bias"), spec.n_ff, false);
+            l.b_down = find.vector(name("ffn_down.bias"), n_embd, false);
+        }
         if (find.error()) return *find.error();
     }
     if (find.error()) return *find.error();

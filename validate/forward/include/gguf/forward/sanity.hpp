@@ -48,7 +48,8 @@ struct PromptEvidence {
 struct SanityMeasures {
     std::uint64_t n_vocab = 0;
     double uniform_entropy = 0;          // log(n_vocab) nats: the entropy of a uniform prediction
-    std::uint64_t positions = 0;         // positions scored (prompts and text)
+    std::uint64_t positions = 0;         // positions evaluated (prompts and text)
+    std::uint64_t scored_positions = 0;  // of those, positions with at least one finite logit
     std::uint64_t non_finite_logits = 0;
     std::uint64_t non_finite_positions = 0;
     double max_abs_logit = 0;
@@ -75,6 +76,9 @@ struct SanityResult {
 // after. Fails only when the forward pass fails.
 Result<SanityResult> logit_sanity(Forward& forward, const tokenizer::Tokenizer* tokenizer,
                                   const SanityOptions& options = {});
+
+// The findings for measured numbers (the second half of logit_sanity): for re-judging and tests.
+std::vector<model::Finding> sanity_findings(const SanityMeasures& measures, const tokenizer::Tokenizer* tokenizer);
 
 // The built-in prompts and English passage.
 const std::vector<std::string>& builtin_prompts();
