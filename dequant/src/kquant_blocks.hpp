@@ -41,7 +41,7 @@ struct BlockQ3K {
 };
 static_assert(sizeof(BlockQ3K) == 110);
 
-inline int q3k_scale(const std::uint8_t (&sc)[12], int j) {
+inline int q3k_scale(const std::uint8_t* sc, int j) {
     const int low = j < 8 ? sc[j] & 0x0F : sc[j - 8] >> 4;
     const int high = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
     return low | high << 4;
@@ -55,7 +55,7 @@ struct ScaleMin {
     int scale;
     int min;
 };
-inline ScaleMin k4_scale_min(const std::uint8_t (&sc)[12], int j) {
+inline ScaleMin k4_scale_min(const std::uint8_t* sc, int j) {
     if (j < 4) return {sc[j] & 63, sc[j + 4] & 63};
     return {(sc[j + 4] & 0x0F) | (sc[j - 4] >> 6) << 4, (sc[j + 4] >> 4) | (sc[j] >> 6) << 4};
 }

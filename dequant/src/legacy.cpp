@@ -113,8 +113,8 @@ GGUF_AVX2 void decode_q4_0_avx2(const std::byte* in, std::size_t n_blocks, float
     const __m128i eight = _mm_set1_epi8(8);
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const std::byte* block = in + b * sizeof(BlockQ4_0);
-        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ4_0, qs)));
+        const __m256 d = _mm256_set1_ps(half_at(block));
+        const __m128i packed = load16(block + offsetof(BlockQ4_0, qs));
         store_scaled(_mm_sub_epi8(low_nibbles(packed), eight), d, out);
         store_scaled(_mm_sub_epi8(high_nibbles(packed), eight), d, out + 16);
     }
@@ -123,9 +123,9 @@ GGUF_AVX2 void decode_q4_0_avx2(const std::byte* in, std::size_t n_blocks, float
 GGUF_AVX2 void decode_q4_1_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const std::byte* block = in + b * sizeof(BlockQ4_1);
-        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ4_1, d))));
-        const __m256 m = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ4_1, m))));
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ4_1, qs)));
+        const __m256 d = _mm256_set1_ps(half_at(block + offsetof(BlockQ4_1, d)));
+        const __m256 m = _mm256_set1_ps(half_at(block + offsetof(BlockQ4_1, m)));
+        const __m128i packed = load16(block + offsetof(BlockQ4_1, qs));
         store_affine(low_nibbles(packed), d, m, out);
         store_affine(high_nibbles(packed), d, m, out + 16);
     }
@@ -135,9 +135,9 @@ GGUF_AVX2 void decode_q5_0_avx2(const std::byte* in, std::size_t n_blocks, float
     const __m128i sixteen = _mm_set1_epi8(16);
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const std::byte* block = in + b * sizeof(BlockQ5_0);
-        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
+        const __m256 d = _mm256_set1_ps(half_at(block));
         const std::uint32_t qh = load_le<std::uint32_t>(block + offsetof(BlockQ5_0, qh));
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ5_0, qs)));
+        const __m128i packed = load16(block + offsetof(BlockQ5_0, qs));
         const __m128i lo = _mm_or_si128(low_nibbles(packed), fifth_bits(qh));
         const __m128i hi = _mm_or_si128(high_nibbles(packed), fifth_bits(qh >> 16));
         store_scaled(_mm_sub_epi8(lo, sixteen), d, out);
@@ -148,10 +148,10 @@ GGUF_AVX2 void decode_q5_0_avx2(const std::byte* in, std::size_t n_blocks, float
 GGUF_AVX2 void decode_q5_1_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const std::byte* block = in + b * sizeof(BlockQ5_1);
-        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ5_1, d))));
-        const __m256 m = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block + offsetof(BlockQ5_1, m))));
+        const __m256 d = _mm256_set1_ps(half_at(block + offsetof(BlockQ5_1, d)));
+        const __m256 m = _mm256_set1_ps(half_at(block + offsetof(BlockQ5_1, m)));
         const std::uint32_t qh = load_le<std::uint32_t>(block + offsetof(BlockQ5_1, qh));
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + offsetof(BlockQ5_1, qs)));
+        const __m128i packed = load16(block + offsetof(BlockQ5_1, qs));
         store_affine(_mm_or_si128(low_nibbles(packed), fifth_bits(qh)), d, m, out);
         store_affine(_mm_or_si128(high_nibbles(packed), fifth_bits(qh >> 16)), d, m, out + 16);
     }
@@ -160,10 +160,10 @@ GGUF_AVX2 void decode_q5_1_avx2(const std::byte* in, std::size_t n_blocks, float
 GGUF_AVX2 void decode_q8_0_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
         const std::byte* block = in + b * sizeof(BlockQ8_0);
-        const __m256 d = _mm256_set1_ps(fp16_to_fp32(load_le<std::uint16_t>(block)));
+        const __m256 d = _mm256_set1_ps(half_at(block));
         const std::byte* qs = block + offsetof(BlockQ8_0, qs);
-        store_scaled(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)), d, out);
-        store_scaled(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16)), d, out + 16);
+        store_scaled(load16(qs), d, out);
+        store_scaled(load16(qs + 16), d, out + 16);
     }
 }
 

@@ -29,7 +29,7 @@ void decode_iq4_xs(const std::byte* in, std::size_t n_blocks, float* out) {
         const auto x = load_block<BlockIQ4XS>(in + b * sizeof(BlockIQ4XS));
         const float d = fp16_to_fp32(x.d);
         for (int j = 0; j < 8; ++j) {
-            const float dl = d * static_cast<float>(iq4xs_scale(x, j) - 32);
+            const float dl = d * static_cast<float>(iq4xs_scale(x.scales_h, x.scales_l, j) - 32);
             const std::uint8_t* qs = x.qs + 16 * j;
             float* y = out + 32 * j;
             for (int l = 0; l < 16; ++l) {
@@ -58,41 +58,47 @@ GGUF_AVX2 inline __m128i table(const std::int8_t (&values)[16]) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(values));
 }
 
+// 16 int8 table values -> 16 floats times d.
+GGUF_AVX2 inline void store_scaled16(__m128i values, __m256 d, float* out) {
+    _mm256_storeu_ps(out, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(values))));
+    _mm256_storeu_ps(out + 8, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(values, 8)))));
+}
+
 // Looks up the 32 codes of 16 packed bytes; writes 32 floats of table value times d.
-GGUF_AVX2 inline void store_looked_up(__m128i lut, const std::uint8_t* qs, float d, float* out) {
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+GGUF_AVX2 inline void store_looked_up(__m128i lut, const std::byte* qs, float d, float* out) {
+    const __m128i packed = load16(qs);
     const __m128i mask = _mm_set1_epi8(0x0F);
-    const __m128i low = _mm_shuffle_epi8(lut, _mm_and_si128(packed, mask));
-    const __m128i high = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(packed, 4), mask));
     const __m256 scale = _mm256_set1_ps(d);
-    const __m128i parts[4] = {low, _mm_srli_si128(low, 8), high, _mm_srli_si128(high, 8)};
-    for (int p = 0; p < 4; ++p)
-        _mm256_storeu_ps(out + 8 * p, _mm256_mul_ps(scale, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[p]))));
+    store_scaled16(_mm_shuffle_epi8(lut, _mm_and_si128(packed, mask)), scale, out);
+    store_scaled16(_mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(packed, 4), mask)), scale, out + 16);
 }
 
 GGUF_AVX2 void decode_iq4_nl_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     const __m128i lut = table(kIQ4Values);
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockIQ4NL>(in + b * sizeof(BlockIQ4NL));
-        store_looked_up(lut, x.qs, fp16_to_fp32(x.d), out);
+        const std::byte* block = in + b * sizeof(BlockIQ4NL);
+        store_looked_up(lut, block + offsetof(BlockIQ4NL, qs), half_at(block + offsetof(BlockIQ4NL, d)), out);
     }
 }
 
 GGUF_AVX2 void decode_iq4_xs_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     const __m128i lut = table(kIQ4Values);
     for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockIQ4XS>(in + b * sizeof(BlockIQ4XS));
-        const float d = fp16_to_fp32(x.d);
+        const std::byte* block = in + b * sizeof(BlockIQ4XS);
+        const float d = half_at(block + offsetof(BlockIQ4XS, d));
+        const auto scales_h = load_le<std::uint16_t>(block + offsetof(BlockIQ4XS, scales_h));
+        const auto* scales_l = reinterpret_cast<const std::uint8_t*>(block + offsetof(BlockIQ4XS, scales_l));
         for (int j = 0; j < 8; ++j)
-            store_looked_up(lut, x.qs + 16 * j, d * static_cast<float>(iq4xs_scale(x, j) - 32), out + 32 * j);
+            store_looked_up(lut, block + offsetof(BlockIQ4XS, qs) + 16 * j,
+                            d * static_cast<float>(iq4xs_scale(scales_h, scales_l, j) - 32), out + 32 * j);
     }
 }
 
 GGUF_AVX2 void decode_mxfp4_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
     const __m128i lut = table(kFP4Doubled);
     for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockMXFP4>(in + b * sizeof(BlockMXFP4));
-        store_looked_up(lut, x.qs, e8m0_half(x.e), out);
+        const std::byte* block = in + b * sizeof(BlockMXFP4);
+        store_looked_up(lut, block + offsetof(BlockMXFP4, qs), e8m0_half(static_cast<std::uint8_t>(block[0])), out);
     }
 }
 

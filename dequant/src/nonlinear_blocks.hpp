@@ -39,8 +39,8 @@ struct BlockIQ4XS {
 };
 static_assert(sizeof(BlockIQ4XS) == 136);
 
-inline int iq4xs_scale(const BlockIQ4XS& x, int j) {
-    return ((x.scales_l[j / 2] >> (4 * (j % 2))) & 0x0F) | ((x.scales_h >> (2 * j)) & 3) << 4;
+inline int iq4xs_scale(std::uint16_t scales_h, const std::uint8_t* scales_l, int j) {
+    return ((scales_l[j / 2] >> (4 * (j % 2))) & 0x0F) | ((scales_h >> (2 * j)) & 3) << 4;
 }
 
 // MXFP4: 32 values in 17 bytes.                 value[i] = kFP4Doubled[c[i]] * 2^(e - 128)

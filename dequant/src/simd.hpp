@@ -6,3 +6,24 @@
 #include <immintrin.h>
 
 #define GGUF_AVX2 __attribute__((target("avx2,f16c")))
+
+#include <cstdint>
+#include <cstring>
+
+namespace gguf::dequant::detail {
+
+// F16C's conversion: the same bits as fp16_to_fp32 (NaN payloads included; the exhaustive F16 test
+// compares them), without its branches.
+GGUF_AVX2 inline float half_to_float(std::uint16_t h) { return _cvtsh_ss(h); }
+
+// The f16 at `p` (unaligned).
+GGUF_AVX2 inline float half_at(const std::byte* p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, sizeof h);
+    return half_to_float(h);
+}
+
+GGUF_AVX2 inline __m128i load16(const std::byte* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+GGUF_AVX2 inline __m256i load32(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+
+}  // namespace gguf::dequant::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "gguf/float_formats.hpp"
 #include "simd.hpp"
@@ -53,42 +54,58 @@ void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint64_
     }
 }
 
+// Moments and extremes of 8 values into the vector accumulators.
+struct Lanes {
+    __m256 low, high;
+    __m256d s1a, s1b, s2a, s2b;
+    __m256i zeros;
+};
+
+GGUF_AVX2_FMA inline void add8(Lanes& l, __m256 v, __m256i magnitude, __m256d shift) {
+    l.zeros = _mm256_sub_epi32(l.zeros, _mm256_cmpeq_epi32(magnitude, _mm256_setzero_si256()));
+    l.low = _mm256_min_ps(l.low, v);
+    l.high = _mm256_max_ps(l.high, v);
+    const __m256d a = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), shift);
+    const __m256d b = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), shift);
+    l.s1a = _mm256_add_pd(l.s1a, a);
+    l.s1b = _mm256_add_pd(l.s1b, b);
+    l.s2a = _mm256_fmadd_pd(a, a, l.s2a);
+    l.s2b = _mm256_fmadd_pd(b, b, l.s2b);
+}
+
 GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram) {
     const __m256i magnitude_mask = _mm256_set1_epi32(0x7FFFFFFF);
     const __m256i largest_finite = _mm256_set1_epi32(0x7F7FFFFF);
     const __m256d shift = _mm256_set1_pd(run.shift);
-    __m256 low = _mm256_set1_ps(run.min), high = _mm256_set1_ps(run.max);
-    __m256d s1a = _mm256_setzero_pd(), s1b = _mm256_setzero_pd();
-    __m256d s2a = _mm256_setzero_pd(), s2b = _mm256_setzero_pd();
-    __m256i zeros = _mm256_setzero_si256();
-    alignas(32) std::uint32_t bins[8];
+    Lanes l{_mm256_set1_ps(run.min), _mm256_set1_ps(run.max), _mm256_setzero_pd(), _mm256_setzero_pd(),
+            _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_si256()};
+    // Moments, 16 values a round, up to the first round holding a NaN or Inf.
     std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 v = _mm256_loadu_ps(x + i);
-        const __m256i bits = _mm256_castps_si256(v);
-        const __m256i magnitude = _mm256_and_si256(bits, magnitude_mask);
-        if (_mm256_movemask_epi8(_mm256_cmpgt_epi32(magnitude, largest_finite)) != 0) break;
-        zeros = _mm256_sub_epi32(zeros, _mm256_cmpeq_epi32(magnitude, _mm256_setzero_si256()));
-        low = _mm256_min_ps(low, v);
-        high = _mm256_max_ps(high, v);
-        const __m256d a = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), shift);
-        const __m256d b = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), shift);
-        s1a = _mm256_add_pd(s1a, a);
-        s1b = _mm256_add_pd(s1b, b);
-        s2a = _mm256_fmadd_pd(a, a, s2a);
-        s2b = _mm256_fmadd_pd(b, b, s2b);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(bins), _mm256_srli_epi32(bits, 16));
-        for (int k = 0; k < 8; ++k) ++histogram[bins[k]];
+    for (; i + 16 <= n; i += 16) {
+        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        const __m256i m0 = _mm256_and_si256(_mm256_castps_si256(v0), magnitude_mask);
+        const __m256i m1 = _mm256_and_si256(_mm256_castps_si256(v1), magnitude_mask);
+        const __m256i nonfinite = _mm256_or_si256(_mm256_cmpgt_epi32(m0, largest_finite), _mm256_cmpgt_epi32(m1, largest_finite));
+        if (!_mm256_testz_si256(nonfinite, nonfinite)) break;
+        add8(l, v0, m0, shift);
+        add8(l, v1, m1, shift);
     }
     if (i == 0) return 0;
+    // The fine histogram of the same values, read again from L1: a scalar scatter is cheaper than
+    // extracting lanes.
+    for (std::size_t k = 0; k < i; ++k) {
+        std::uint32_t bits;
+        std::memcpy(&bits, x + k, sizeof bits);
+        ++histogram[bits >> 16];
+    }
     alignas(32) float lows[8], highs[8];
     alignas(32) double s1[4], s2[4];
     alignas(32) std::uint32_t zero_counts[8];
-    _mm256_store_ps(lows, low);
-    _mm256_store_ps(highs, high);
-    _mm256_store_pd(s1, _mm256_add_pd(s1a, s1b));
-    _mm256_store_pd(s2, _mm256_add_pd(s2a, s2b));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(zero_counts), zeros);
+    _mm256_store_ps(lows, l.low);
+    _mm256_store_ps(highs, l.high);
+    _mm256_store_pd(s1, _mm256_add_pd(l.s1a, l.s1b));
+    _mm256_store_pd(s2, _mm256_add_pd(l.s2a, l.s2b));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(zero_counts), l.zeros);
     for (int k = 0; k < 8; ++k) {
         run.min = std::min(run.min, lows[k]);
         run.max = std::max(run.max, highs[k]);
@@ -106,36 +123,95 @@ void accumulate(const float* x, std::size_t n, RunSums& run, std::uint64_t* hist
     accumulate_scalar(x + done, n - done, run, histogram);
 }
 
-void ScaleAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks, std::size_t block_bytes) {
-    RunSums run;
-    bool shifted = false;
-    for (std::size_t b = 0; b < n_blocks; ++b) {
-        const std::byte* block = blocks + b * block_bytes;
-        const float v = read_scale(block, field);
-        ++count;
-        if (std::isnan(v)) {
-            ++nan;
-            continue;
-        }
-        if (std::isinf(v)) {
-            ++inf;
-            continue;
-        }
-        if (v == 0.0f) ++zero;
-        if (v < 0.0f) ++negative;
-        if (field.format == ScaleFormat::f16 && v != 0.0f && std::fabs(v) < 0x1p-14f) ++subnormal;
-        if (!shifted) {
-            run.shift = v;
-            shifted = true;
-        }
-        ++run.n_finite;
-        const double d = static_cast<double>(v) - run.shift;
-        run.s1 += d;
-        run.s2 += d * d;
-        min = std::min(min, static_cast<double>(v));
-        max = std::max(max, static_cast<double>(v));
+namespace {
+
+// The scale of each block as float, in a form the loop below can inline.
+template <ScaleFormat format>
+float scale_of(const std::byte* field) {
+    if constexpr (format == ScaleFormat::f16) return fp16_to_fp32(load_le<std::uint16_t>(field));
+    else return e8m0_to_fp32(static_cast<std::uint8_t>(field[0]));
+}
+
+// The finite scales of one batch (non-finite ones only counted), summed with four independent
+// accumulators so that the additions do not wait on each other.
+struct ScaleBatch {
+    std::uint64_t finite = 0, nan = 0, inf = 0, zero = 0, negative = 0, subnormal = 0;
+    float low = std::numeric_limits<float>::infinity(), high = -std::numeric_limits<float>::infinity();
+    RunSums sums;
+};
+
+template <ScaleFormat format>
+ScaleBatch sum_batch(float* v, std::size_t n) {
+    ScaleBatch b;
+    // Move the non-finite scales out of the way (rare), counting them.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::isfinite(v[i])) v[kept++] = v[i];
+        else if (std::isnan(v[i])) ++b.nan;
+        else ++b.inf;
     }
-    finite.merge(run.moments());
+    if (kept == 0) return b;
+    const double shift = v[0];
+    double s1[4] = {}, s2[4] = {};
+    std::uint64_t zero = 0, negative = 0, subnormal = 0;
+    float low = v[0], high = v[0];
+    for (std::size_t i = 0; i < kept; i += 4) {
+        for (std::size_t k = 0; k < 4 && i + k < kept; ++k) {
+            const float x = v[i + k];
+            const double d = static_cast<double>(x) - shift;
+            s1[k] += d;
+            s2[k] += d * d;
+            zero += x == 0.0f;
+            negative += x < 0.0f;
+            // f16 subnormal: non-zero and below the smallest normal half
+            if constexpr (format == ScaleFormat::f16) subnormal += x != 0.0f && std::fabs(x) < 0x1p-14f;
+            low = std::min(low, x);
+            high = std::max(high, x);
+        }
+    }
+    b.finite = kept;
+    b.zero = zero;
+    b.negative = negative;
+    b.subnormal = subnormal;
+    b.low = low;
+    b.high = high;
+    b.sums.shift = shift;
+    b.sums.n_finite = kept;
+    b.sums.s1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    b.sums.s2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+    return b;
+}
+
+template <ScaleFormat format>
+void add_scales(ScaleAccumulator& a, const std::byte* blocks, std::size_t n_blocks, std::size_t block_bytes) {
+    constexpr std::size_t kBatch = 256;
+    float v[kBatch];
+    for (std::size_t first = 0; first < n_blocks; first += kBatch) {
+        const std::size_t n = std::min(kBatch, n_blocks - first);
+        const std::byte* field = blocks + first * block_bytes + a.field.offset;
+        for (std::size_t b = 0; b < n; ++b) v[b] = scale_of<format>(field + b * block_bytes);
+        const ScaleBatch batch = sum_batch<format>(v, n);
+        a.nan += batch.nan;
+        a.inf += batch.inf;
+        a.zero += batch.zero;
+        a.negative += batch.negative;
+        a.subnormal += batch.subnormal;
+        a.finite.merge(batch.sums.moments());
+        if (batch.finite) {
+            a.min = std::min(a.min, static_cast<double>(batch.low));
+            a.max = std::max(a.max, static_cast<double>(batch.high));
+        }
+    }
+    a.count += n_blocks;
+}
+
+}  // namespace
+
+void ScaleAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks, std::size_t block_bytes) {
+    switch (field.format) {
+        case ScaleFormat::f16: return add_scales<ScaleFormat::f16>(*this, blocks, n_blocks, block_bytes);
+        case ScaleFormat::e8m0: return add_scales<ScaleFormat::e8m0>(*this, blocks, n_blocks, block_bytes);
+    }
 }
 
 void ScaleAccumulator::merge(const ScaleAccumulator& other) {
