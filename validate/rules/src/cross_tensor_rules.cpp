@@ -124,19 +124,29 @@ void sibling_rules(RuleContext& ctx, std::vector<NormFacts>& group) {
                                          return a.e->layer < b.e->layer;
                                      })->e->layer;
     for (const auto& f : group) {
+        // Only a gain that is itself an outlier is judged; the consumers can excuse it (inverse scaling)
+        // but never make a normal gain suspicious (a broken consumer has findings of its own).
         const double ratio = f.mean_abs / median_scale;
+        if (ratio <= limit && ratio >= 1 / limit) continue;
         const double eff_ratio = use_effective && median_effective > 0 ? f.mean_abs * f.consumer_rms / median_effective : ratio;
-        const bool outlier = ratio > limit || ratio < 1 / limit;
         const bool effective_outlier = eff_ratio > limit || eff_ratio < 1 / limit;
         const std::string& name = f.e->tensor->name;
-        if (effective_outlier && f.e->layer == first_layer && eff_ratio < 1) {
+        if (!effective_outlier) {
+            add_finding(ctx.findings, code::known_peculiarity, name,
+                        "the norm's gain is an outlier among its layers, but the matrices it feeds are scaled "
+                        "inversely: gain x consumer is in line, so the layer computes the same function")
+                .evidence("mean_abs", f.mean_abs)
+                .evidence("siblings_median", median_scale)
+                .evidence("ratio", ratio)
+                .evidence("gain_x_consumer_ratio", eff_ratio);
+        } else if (f.e->layer == first_layer && ratio < 1) {
             add_finding(ctx.findings, code::known_peculiarity, name,
                         "the first layer's norm gains are much smaller than the other layers': common in trained "
                         "Llama-family models (layer-0 gains near 0.05), not a defect")
                 .evidence("mean_abs", f.mean_abs)
                 .evidence("siblings_median", median_scale)
                 .evidence("ratio", ratio);
-        } else if (effective_outlier) {
+        } else {
             add_finding(ctx.findings, code::norm_outlier, name,
                         "the norm's gain is an outlier among the same norm in the other layers")
                 .evidence("mean_abs", f.mean_abs)
@@ -148,14 +158,6 @@ void sibling_rules(RuleContext& ctx, std::vector<NormFacts>& group) {
                 .hint("Trained gains drift between layers by a few times, not by orders of magnitude, unless "
                       "the matrices after them are scaled the other way (they are not). Compare this layer "
                       "with the source checkpoint.");
-        } else if (outlier) {
-            add_finding(ctx.findings, code::known_peculiarity, name,
-                        "the norm's gain is an outlier among its layers, but the matrices it feeds are scaled "
-                        "inversely: gain x consumer is in line, so the layer computes the same function")
-                .evidence("mean_abs", f.mean_abs)
-                .evidence("siblings_median", median_scale)
-                .evidence("ratio", ratio)
-                .evidence("gain_x_consumer_ratio", eff_ratio);
         }
     }
 }

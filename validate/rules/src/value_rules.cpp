@@ -77,12 +77,18 @@ void zero_rules(RuleContext& ctx, const TensorEvidence& e, const ValueStats& s) 
 
 void extreme_row_rule(RuleContext& ctx, const TensorEvidence& e, const ValueStats& s) {
     if (s.n_rows < 8 || s.rms <= 0 || !std::isfinite(s.max_row_rms)) return;
-    const double ratio = s.max_row_rms / s.rms;
+    // Compared with the rms of the other rows: the row itself would dominate the tensor's rms.
+    const double n = static_cast<double>(s.count - s.nan - s.inf);
+    const double row_len = n / static_cast<double>(s.n_rows);
+    const double rest_sq = (s.rms * s.rms * n - s.max_row_rms * s.max_row_rms * row_len) / (n - row_len);
+    if (!(rest_sq > 0)) return;
+    const double rest_rms = std::sqrt(rest_sq);
+    const double ratio = s.max_row_rms / rest_rms;
     if (ratio <= ctx.settings.thresholds.extreme_row_ratio) return;
     add_finding(ctx.findings, code::extreme_rows, e.tensor->name, "a row's rms is far above the tensor's")
         .evidence("row", s.max_row)
         .evidence("row_rms", s.max_row_rms)
-        .evidence("tensor_rms", s.rms)
+        .evidence("other_rows_rms", rest_rms)
         .evidence("ratio", ratio)
         .evidence("threshold", ctx.settings.thresholds.extreme_row_ratio)
         .hint("Trained rows vary by a few times, not by orders of magnitude. Dump the row (gguf-doctor dump) "
@@ -137,7 +143,8 @@ void float_format_rules(RuleContext& ctx, const TensorEvidence& e, const FloatFo
     // Profiles need enough values, and only weight matrices have the profile plausible_matrix() knows.
     if (!e.matrix || e.tensor->n_elements() < 4096) return;
     const MagnitudeProfile& declared = f.declared_profile();
-    if (plausible_matrix(declared)) return;
+    // An all-zero tensor has its own finding; zeros have no magnitude profile.
+    if (declared.zero_fraction > 0.99 || plausible_matrix(declared)) return;
     const FloatReading* better = nullptr;
     for (std::size_t i = 1; i < f.readings.size(); ++i)
         if (plausible_matrix(f.readings[i].second)) {

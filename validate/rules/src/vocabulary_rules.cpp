@@ -197,9 +197,12 @@ void vocabulary_rules(RuleContext& ctx) {
     }
     ctx.vocab.n_tokens = tokens->size();
 
+    // A matrix whose row length is not n_embd has no vocabulary rows to count: the schema rule
+    // reports its shape (a transposed lm_head would otherwise also "lack" rows).
+    const auto rows_are_vocabulary = [&](const TensorInfo& t) { return !ctx.spec || t.ne[0] == ctx.spec->n_embd; };
     for (std::string_view name : {"token_embd.weight", "output.weight"}) {
         const TensorInfo* t = ctx.model.find_tensor(name);
-        if (t && t->n_dims == 2) check_rows(ctx, *t, t->ne[1]);
+        if (t && t->n_dims == 2 && rows_are_vocabulary(*t)) check_rows(ctx, *t, t->ne[1]);
     }
     if (const TensorInfo* b = ctx.model.find_tensor("output.bias"); b && b->n_dims == 1) check_rows(ctx, *b, b->ne[0]);
 
