@@ -36,6 +36,15 @@ TEST_CASE("SPM merges the highest-scoring pair first and adds BOS and the space 
     CHECK(t->encode("abc", false, false) == Ids{4, 14, 18});
 }
 
+TEST_CASE("a big-endian file gives the same tokenizer") {
+    const TempDir dir;
+    VocabFixture f = spm();
+    f.order = ByteOrder::big;
+    auto t = f.tokenizer(dir);
+    CHECK(t->encode("hello", true, false) == Ids{1, 13});
+    CHECK(t->encode("abc", false, false) == Ids{4, 14, 18});  // the scores were read in the right byte order
+}
+
 TEST_CASE("SPM falls back to byte tokens, then to the unknown token") {
     const TempDir dir;
     auto t = spm().tokenizer(dir);

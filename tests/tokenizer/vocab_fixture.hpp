@@ -23,9 +23,10 @@ struct VocabFixture {
     std::vector<std::string> merges;         // gpt2 only
     std::vector<std::pair<std::string, Value>> extra;  // further metadata, written last
     std::string model = "llama";
+    ByteOrder order = ByteOrder::little;
 
     Writer writer() const {
-        Writer w;
+        Writer w(order);
         w.set("general.architecture", Value::string("llama"));
         w.set("tokenizer.ggml.model", Value::string(model));
         w.set("tokenizer.ggml.tokens", Value::string_array(tokens));
