@@ -137,6 +137,15 @@ Result<Container> open(const std::filesystem::path& path, const OpenOptions& opt
         impl.mappings.push_back(std::move(p.mapping));
     }
     if (impl.shards.size() > 1) check_split_tensor_names(impl.tensors, impl.issues);
+    if (options.reject_duplicates) {
+        for (const auto& issue : impl.issues) {
+            if (issue.kind != IssueKind::duplicate_key && issue.kind != IssueKind::duplicate_tensor) continue;
+            const bool key = issue.kind == IssueKind::duplicate_key;
+            return Error{key ? ErrorCode::duplicate_key : ErrorCode::duplicate_tensor, issue.offset,
+                         std::string(key ? "key '" : "tensor '") + issue.subject + "' appears more than once",
+                         impl.shards[issue.shard].path.string()};
+        }
+    }
     impl.build_indexes();
     return c;
 }

@@ -13,21 +13,6 @@ namespace {
 // Deeper nesting than this is refused as an option: the walk below recurses once per level.
 constexpr std::uint32_t kMaxSupportedArrayDepth = 1024;
 
-// How many strings of one value were not valid UTF-8, and which came first (in file order).
-struct StringCheck {
-    std::uint64_t seen = 0;
-    std::uint64_t invalid = 0;
-    std::uint64_t first_invalid = 0;
-
-    void add(std::string_view s) {
-        if (!is_valid_utf8(s)) {
-            if (invalid == 0) first_invalid = seen;
-            ++invalid;
-        }
-        ++seen;
-    }
-};
-
 struct ArrayHeader {
     ValueType element = ValueType::uint8;
     std::uint64_t count = 0;
@@ -64,19 +49,20 @@ public:
         return true;
     }
 
-    // The elements of an array whose header was just read.
-    bool walk_elements(const ArrayHeader& h, std::uint32_t depth, StringCheck& strings, const What& what) {
+    // The elements of an array whose header was just read. Strings inside arrays are not checked for
+    // UTF-8 here: a 150k-token vocabulary would cost several times the whole parse, and the code that
+    // uses the strings (tokenizers, renderers) checks the ones it uses.
+    bool walk_elements(const ArrayHeader& h, std::uint32_t depth, const What& what) {
         if (const std::size_t width = scalar_size(h.element); width != 0)
             return cur_.skip(h.count * width, what);  // read_array_header proved the product fits
         for (std::uint64_t i = 0; i < h.count; ++i) {
             if (h.element == ValueType::string) {
                 std::string_view s;
                 if (!cur_.read_string(s, what)) return false;
-                strings.add(s);
             } else {
                 ArrayHeader inner;
                 if (!read_array_header(depth + 1, inner, what)) return false;
-                if (!walk_elements(inner, depth + 1, strings, what)) return false;
+                if (!walk_elements(inner, depth + 1, what)) return false;
             }
         }
         return true;
@@ -95,12 +81,11 @@ private:
 
 // One metadata value as a view of the mapped bytes.
 bool parse_value(ByteCursor& cur, const OpenOptions& options, ValueType type,
-                 const std::shared_ptr<const void>& keep_alive, Value& out, StringCheck& strings, const What& what) {
+                 const std::shared_ptr<const void>& keep_alive, Value& out, const What& what) {
     const std::uint64_t start = cur.offset();
     if (type == ValueType::string) {
         std::string_view s;
         if (!cur.read_string(s, what)) return false;
-        strings.add(s);
         out = Value::view(ValueType::string, cur.order(), std::as_bytes(std::span(s.data(), s.size())), keep_alive);
         return true;
     }
@@ -109,7 +94,7 @@ bool parse_value(ByteCursor& cur, const OpenOptions& options, ValueType type,
         ArrayHeader h;
         if (!walker.read_array_header(1, h, what)) return false;
         const std::uint64_t elements_at = cur.offset();
-        if (!walker.walk_elements(h, 1, strings, what)) return false;
+        if (!walker.walk_elements(h, 1, what)) return false;
         out = Value::view(ValueType::array, cur.order(), cur.span_from(elements_at), keep_alive, h.element, h.count,
                           cur.narrow_lengths());
         return true;
@@ -225,18 +210,13 @@ Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOpt
                          "key '" + e.key + "' has value type " + std::to_string(type_raw) +
                              ", which is not a GGUF value type",
                          path.string()};
-        StringCheck strings;
-        if (!parse_value(cur, options, static_cast<ValueType>(type_raw), keep_alive, e.value, strings,
+        if (!parse_value(cur, options, static_cast<ValueType>(type_raw), keep_alive, e.value,
                          What{"the value of key", key}))
             return cur.error();
         if (!is_valid_utf8(key))
             add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, key, "metadata key is not valid UTF-8");
-        if (strings.invalid > 0)
-            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, key,
-                      e.value.is_string() ? std::string("string value is not valid UTF-8")
-                                          : std::to_string(strings.invalid) + " of " + std::to_string(strings.seen) +
-                                                " strings in the array are not valid UTF-8; the first is string #" +
-                                                std::to_string(strings.first_invalid));
+        if (e.value.is_string() && !is_valid_utf8(e.value.as_string()))
+            add_issue(IssueKind::invalid_utf8, Severity::warning, e.offset, key, "string value is not valid UTF-8");
         if (!keys.insert(key).second)
             add_issue(IssueKind::duplicate_key, Severity::error, e.offset, key,
                       "key appears more than once; the first value is used here, ggml refuses the file");

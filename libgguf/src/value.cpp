@@ -261,11 +261,22 @@ const Value::ArrayIndex& Value::index() const {
     return *index_;
 }
 
+// The first elements are found by walking from the start, so showing the first items of a 150k-entry
+// vocabulary does not build an index of all of it.
+std::uint64_t Value::element_offset(std::uint64_t i) const {
+    constexpr std::uint64_t kWalkWithoutIndex = 32;
+    if (i >= kWalkWithoutIndex) return index().offsets[i];
+    std::uint64_t pos = 0;
+    for (std::uint64_t k = 0; k < i; ++k)
+        pos += detail::encoded_element_size(bytes_.subspan(pos), element_, order_, narrow_lengths_);
+    return pos;
+}
+
 Value Value::at(std::uint64_t i) const {
     if (type_ != ValueType::array) mismatch("array", type_);
     if (i >= count_) throw std::out_of_range("gguf::Value::at: index past the end of the array");
     if (element_ == ValueType::string || element_ == ValueType::array) {
-        const std::uint64_t pos = index().offsets[i];
+        const std::uint64_t pos = element_offset(i);
         return detail::decode_element(bytes_.subspan(pos), element_, order_, storage_, narrow_lengths_);
     }
     const std::size_t n = scalar_size(element_);
@@ -275,7 +286,7 @@ Value Value::at(std::uint64_t i) const {
 std::string_view Value::string_at(std::uint64_t i) const {
     if (type_ != ValueType::array || element_ != ValueType::string) mismatch("array of strings", type_);
     if (i >= count_) throw std::out_of_range("gguf::Value::string_at: index past the end of the array");
-    const std::uint64_t pos = index().offsets[i];
+    const std::uint64_t pos = element_offset(i);
     const std::size_t len_size = narrow_lengths_ ? 4 : 8;
     const std::uint64_t len = narrow_lengths_ ? load<std::uint32_t>(bytes_.data() + pos, order_)
                                               : load<std::uint64_t>(bytes_.data() + pos, order_);
@@ -330,11 +341,15 @@ bool Value::operator==(const Value& other) const {
 }
 
 bool is_valid_utf8(std::string_view s) {
-    std::size_t i = 0;
+    // Well-formed sequences per the Unicode standard's table 3-7: the second byte's range depends on
+    // the first, which rules out overlong forms, surrogates and code points past U+10FFFF.
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    while (i < s.size()) {
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    auto continuation = [&](std::size_t at) { return at < n && (p[at] & 0xC0) == 0x80; };
+    while (i < n) {
         // Vocabularies are mostly ASCII: skip eight such bytes at a time.
-        if (s.size() - i >= 8) {
+        if (n - i >= 8) {
             std::uint64_t word;
             std::memcpy(&word, p + i, 8);
             if ((word & 0x8080808080808080ull) == 0) {
@@ -343,23 +358,26 @@ bool is_valid_utf8(std::string_view s) {
             }
         }
         const unsigned char c = p[i];
-        std::size_t len;
-        std::uint32_t cp;
-        if (c < 0x80) { ++i; continue; }
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        // Reject overlong forms, surrogates and code points past U+10FFFF.
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
+        if (c < 0x80) {
+            ++i;
+        } else if (c < 0xC2) {
+            return false;  // a continuation byte, or an overlong two-byte form
+        } else if (c < 0xE0) {
+            if (!continuation(i + 1)) return false;
+            i += 2;
+        } else if (c < 0xF0) {
+            if (i + 1 >= n) return false;
+            const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+            if (p[i + 1] < lo || p[i + 1] > hi || !continuation(i + 2)) return false;
+            i += 3;
+        } else if (c < 0xF5) {
+            if (i + 1 >= n) return false;
+            const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+            if (p[i + 1] < lo || p[i + 1] > hi || !continuation(i + 2) || !continuation(i + 3)) return false;
+            i += 4;
+        } else {
             return false;
-        i += len;
+        }
     }
     return true;
 }

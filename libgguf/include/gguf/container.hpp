@@ -102,6 +102,9 @@ struct Shard {
 struct OpenOptions {
     bool load_split = true;        // opening one shard of name-0000k-of-0000n.gguf opens all of them
     std::uint32_t max_array_depth = 8;  // arrays of arrays beyond this depth are an error (at most 1024)
+    // Fail with ErrorCode::duplicate_key / duplicate_tensor on a repeated key or tensor name, as ggml
+    // does, instead of reporting it as a structural issue and using the first occurrence.
+    bool reject_duplicates = false;
 };
 
 class Container {

@@ -24,8 +24,8 @@ enum class ErrorCode : std::uint16_t {
     bad_alignment,           // general.alignment is 0, not a power of two, or not an integer
     bad_n_dims,              // tensor n_dims outside 1..4
     bad_dims,                // a negative dimension, or a dimension product that overflows
-    duplicate_key,           // strict mode only: the same metadata key twice
-    duplicate_tensor,        // strict mode only: the same tensor name twice
+    duplicate_key,           // OpenOptions::reject_duplicates only: the same metadata key twice
+    duplicate_tensor,        // OpenOptions::reject_duplicates only: the same tensor name twice
     split_missing_shard,     // a shard of a split model cannot be found
     split_mismatch,          // shards disagree (split.count, split.no, tensor count)
     tensor_unreadable,       // a tensor's data cannot be viewed (unknown type, out of bounds...)

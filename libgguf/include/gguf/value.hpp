@@ -96,6 +96,7 @@ public:
 private:
     struct ArrayIndex;  // offsets of variable-length elements, built on first use
     const ArrayIndex& index() const;
+    std::uint64_t element_offset(std::uint64_t index) const;
 
     ValueType type_ = ValueType::uint8;
     ValueType element_ = ValueType::uint8;
