@@ -124,9 +124,8 @@ TEST_CASE("a file truncated inside the header cannot be opened") {
 }
 
 TEST_CASE("a non-finite block scale is an error") {
-    Writer w = llama("f32");
+    Writer w = llama("f32", 3);
     quantize_matrices(w, Q8_0);
-    CHECK_MESSAGE(check(w).codes().empty(), check(w).describe());
     edit_tensor(w, "blk.1.ffn_down.weight", [](WriterTensor& t) { set_u16(t, 34 * 3, 0x7C00); });  // +inf d
     const Outcome o = check(w);
     CHECK_MESSAGE((o.codes() == Codes{"GD-W002", "GD-W004"}), o.describe());
@@ -136,16 +135,15 @@ TEST_CASE("a non-finite block scale is an error") {
 }
 
 TEST_CASE("a NaN super-block scale in a K-quant is an error") {
-    Writer w = llama("f32");
+    Writer w = llama("f32", 3);
     quantize_matrices(w, Q4_K);
-    CHECK_MESSAGE(check(w).codes().empty(), check(w).describe());
     edit_tensor(w, "blk.2.attn_output.weight", [](WriterTensor& t) { set_u16(t, 144 * 5, 0x7E00); });  // NaN d
     const Outcome o = check(w);
     CHECK_MESSAGE((o.codes() == Codes{"GD-W001", "GD-W004"}), o.describe());
 }
 
 TEST_CASE("a block scale corrupted to a huge finite value is an outlier, with the extreme row it makes") {
-    Writer w = llama("f32");
+    Writer w = llama("f32", 4);
     quantize_matrices(w, Q8_0);
     edit_tensor(w, "blk.3.ffn_gate.weight", [](WriterTensor& t) { set_u16(t, 34 * 40, 0x7BFF); });  // 65504
     const Outcome o = check(w);
@@ -154,7 +152,7 @@ TEST_CASE("a block scale corrupted to a huge finite value is an outlier, with th
 }
 
 TEST_CASE("quant codes that use a fraction of their scale's range are implausible") {
-    Writer w = llama("f32");
+    Writer w = llama("f32", 4);
     quantize_matrices(w, Q8_0);
     // Halve every quant of a tensor, as a converter with a 7-bit Q8_0 would: the values halve too, but
     // no block reaches its extreme code any more.
