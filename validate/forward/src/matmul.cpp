@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "eigen_maps.hpp"
+#include "panel_product.hpp"
 
 namespace gguf::forward {
 namespace {
@@ -27,8 +27,7 @@ constexpr std::uint64_t kParallelWork = std::uint64_t{1} << 22;
 Result<void> matmul(std::span<const float> x, WeightMatrix& w, std::span<float> out, int threads) {
     const std::uint64_t n_in = w.n_in(), n_out = w.n_out();
     const std::uint64_t n_tokens = x.size() / n_in;
-    const ConstRowMajor input = map(x, n_tokens, n_in);           // [T][n_in]
-    RowMajor output = map(out, n_tokens, n_out);                 // [T][n_out]
+    const PanelProduct product = panel_product();
     const std::uint64_t panel = panel_rows(n_in, n_out, threads);
     const auto n_panels = static_cast<std::int64_t>((n_out + panel - 1) / panel);
     w.prepare();
@@ -48,9 +47,9 @@ Result<void> matmul(std::span<const float> x, WeightMatrix& w, std::span<float> 
                 if (!failure) failure = rows.error();
                 continue;
             }
-            const ConstRowMajor weights(*rows, static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(n_in));
-            output.middleCols(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(count)).noalias() =
-                input * weights.transpose();  // [T][count]
+            // out[:, first .. first + count) = x [T][n_in] * panel [count][n_in]^T
+            product(x.data(), static_cast<std::int64_t>(n_tokens), static_cast<std::int64_t>(n_in), *rows,
+                    static_cast<std::int64_t>(count), out.data() + first, static_cast<std::int64_t>(n_out));
         }
     }
     if (failure) return *failure;
