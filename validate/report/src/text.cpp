@@ -1,6 +1,8 @@
 // The report for people: what was checked, findings grouped by severity (errors first), a verdict.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "gguf/report/report.hpp"
 #include "report_internal.hpp"
 
@@ -34,10 +36,12 @@ void render_group(std::string& out, const Report& report, Severity severity, std
         if (f.severity == severity) group.push_back(&f);
     if (group.empty()) return;
     out += "\n" + style.wrap(fmt::format("{} ({})", heading, group.size()), colour) + "\n";
+    std::set<std::string_view> hinted;  // a hint repeated for every truncated tensor helps nobody
     for (const model::Finding* f : group) {
         out += fmt::format("  {}  {}\n", style.wrap(f->code, colour), detail::one_line(*f));
         if (!f->evidence.empty()) out += fmt::format("           {}\n", style.wrap("evidence: " + detail::evidence_line(*f), kDim));
-        if (!f->hint.empty()) out += fmt::format("           {}\n", style.wrap("hint: " + f->hint, kDim));
+        if (!f->hint.empty() && hinted.insert(f->code).second)
+            out += fmt::format("           {}\n", style.wrap("hint: " + f->hint, kDim));
     }
 }
 

@@ -1,0 +1,131 @@
+// gguf-doctor check end to end: exit codes, --fail-on, --disable, --rules, and the report files a
+// pipeline reads. The forward pass is skipped (--no-forward): its own tests cover it.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "fixture.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace gguf;
+using namespace gguf::test;
+
+namespace {
+
+struct Run {
+    int exit_code = -1;
+    std::string out;
+};
+
+Run run(const std::string& args) {
+    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor check " + args + " 2>/dev/null";
+    Run r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::array<char, 4096> buf;
+    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) r.out.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string write(const TempDir& dir, const std::string& name, const Writer& w) {
+    const auto path = (dir / name).string();
+    REQUIRE(w.write(path).ok());
+    return "'" + path + "'";
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+Writer healthy() { return build(config("tiny-qwen2", 3)); }
+
+}  // namespace
+
+TEST_CASE("a healthy model passes with exit code 0") {
+    TempDir dir;
+    const auto model = write(dir, "ok.gguf", healthy());
+    const Run r = run(model + " --no-forward --json");
+    CHECK(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["verdict"]["passed"] == true);
+    CHECK(j["verdict"]["errors"] == 0);
+    CHECK(j["verdict"]["warnings"] == 0);
+}
+
+TEST_CASE("an error exits 1 unless its code is disabled") {
+    TempDir dir;
+    Writer w = healthy();
+    remove_tensor(w, "blk.1.ffn_up.weight");  // GD-A003, an error
+    const auto model = write(dir, "bad.gguf", w);
+    const Run r = run(model + " --no-forward --json");
+    CHECK(r.exit_code == 1);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["verdict"]["passed"] == false);
+    std::set<std::string> errors;
+    for (const auto& f : j["findings"])
+        if (f["severity"] == "error") errors.insert(f["code"]);
+    CHECK(errors == std::set<std::string>{"GD-A003"});
+    CHECK(run(model + " --no-forward --disable GD-A003").exit_code == 0);
+}
+
+TEST_CASE("--fail-on and --rules severity overrides decide what fails") {
+    TempDir dir;
+    Writer w = healthy();
+    const auto copy = tensor(w, "blk.0.ffn_up.weight").data;
+    edit_tensor(w, "blk.2.ffn_up.weight", [&](WriterTensor& t) { t.data = copy; });  // GD-W009, a warning
+    const auto model = write(dir, "dup.gguf", w);
+    CHECK(run(model + " --no-forward").exit_code == 0);
+    CHECK(run(model + " --no-forward --fail-on warning").exit_code == 1);
+    const auto rules = dir / "rules.json";
+    std::ofstream(rules) << R"({"severity": {"GD-W009": "error"}})";
+    CHECK(run(model + " --no-forward --rules '" + rules.string() + "'").exit_code == 1);
+    std::ofstream(rules) << R"({"disable": ["GD-W009"]})";
+    CHECK(run(model + " --no-forward --fail-on warning --rules '" + rules.string() + "'").exit_code == 0);
+}
+
+TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be parsed (exit 2)") {
+    TempDir dir;
+    const auto junk = dir / "junk.gguf";
+    std::ofstream(junk) << "this is not a model";
+    const auto junit = dir / "report.xml", sarif = dir / "report.sarif";
+    const Run r = run("'" + junk.string() + "' --junit '" + junit.string() + "' --sarif '" + sarif.string() + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(read_file(junit).find("GD-S015") != std::string::npos);
+    const auto j = nlohmann::json::parse(read_file(sarif));
+    REQUIRE(j["runs"][0]["results"].size() == 1);
+    CHECK(j["runs"][0]["results"][0]["ruleId"] == "GD-S015");
+    CHECK(j["runs"][0]["results"][0]["level"] == "error");
+}
+
+TEST_CASE("bad options are usage errors (exit 3)") {
+    TempDir dir;
+    const auto model = write(dir, "ok.gguf", healthy());
+    CHECK(run(model + " --fail-on fatal").exit_code == 3);
+    CHECK(run(model + " --disable GD-W999").exit_code == 3);
+    CHECK(run(model + " --rules /nonexistent/rules.json").exit_code == 3);
+    const auto rules = dir / "rules.json";
+    std::ofstream(rules) << R"({"thresholds": {"no_such_threshold": 1}})";
+    CHECK(run(model + " --rules '" + rules.string() + "'").exit_code == 3);
+    CHECK(run("").exit_code == 3);
+}
+
+TEST_CASE("the text report names the model and ends with the verdict") {
+    TempDir dir;
+    const auto model = write(dir, "ok.gguf", healthy());
+    const Run r = run(model + " --no-forward --color never");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("qwen2, 3 layers") != std::string::npos);
+    CHECK(r.out.find("PASS  0 errors, 0 warnings") != std::string::npos);
+    CHECK(r.out.find("forward pass   skipped (--no-forward)") != std::string::npos);
+    CHECK(r.out.find('\x1b') == std::string::npos);
+}
