@@ -1,5 +1,7 @@
 #include "value_pass.hpp"
 
+#include <functional>
+
 #include "gguf/dequant.hpp"
 #include "stats_adapter.hpp"
 #include "value_rules.hpp"
@@ -25,7 +27,11 @@ ValuePassTotals value_pass(RuleContext& ctx, const CheckOptions& options) {
         if (t.data_valid) {
             if (auto view = ctx.model.view(t)) {
                 e.blocks = scan_blocks(*view);
-                e.stats = value_stats(*view, options.threads);
+                const std::uint64_t before = totals.bytes;
+                std::function<void(std::uint64_t)> tensor_progress;
+                if (options.progress)
+                    tensor_progress = [&](std::uint64_t done) { options.progress(before + done, total_bytes); };
+                e.stats = value_stats(*view, options.threads, tensor_progress);
                 e.format = sample_float_format(*view);
                 if (e.norm && e.stats && t.n_elements() <= kMaxNormValues)
                     if (auto values = dequant::to_float(*view, 1)) e.values = std::move(*values);

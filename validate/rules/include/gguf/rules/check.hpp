@@ -19,7 +19,8 @@ struct CheckOptions {
     RuleSettings settings;
     bool values = true;  // read the tensor data and run the value rules
     int threads = 0;     // <= 0: all cores
-    // Called as tensor data is read (bytes done, bytes in total), from the calling thread.
+    // Called as tensor data is read (bytes done, bytes in total), possibly from worker threads but
+    // never concurrently.
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
