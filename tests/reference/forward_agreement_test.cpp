@@ -1,0 +1,143 @@
+// The CPU reference forward pass against llama.cpp (node-llama-cpp, CPU, 2 threads) on generated
+// fixtures of every tiny preset in every weight mix, with the same token ids.
+//
+// llama.cpp as users run it (node-llama-cpp's defaults: F16 KV cache, flash attention "auto", which the
+// CPU backend turns on) rounds some operands to half precision: K and V, the flash-attention
+// accumulator, and activations before products with F16/BF16 weights (8-bit blocks for quantized
+// weights). Hence two comparisons:
+//   - llama.cpp's defaults, every mix: mean KL(llama.cpp || ours) per token <= 1e-3; for F32 and F16
+//     weights also the same argmax at every position and max |diff| / max |logit| <= 1e-3.
+//   - F32 weights, llama.cpp without those roundings (F32 KV cache, flash attention off): the same
+//     computation in float32 on both sides, so the logits must agree to float precision
+//     (max |diff| / max |logit| <= 1e-4; measured ~1e-6): this is the check of the semantics.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "gguf/container.hpp"
+#include "gguf/forward/compare.hpp"
+#include "gguf/forward/cpu.hpp"
+#include "gguf/samples/generator.hpp"
+#include "forward/fixtures.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3"};
+const char* const kMixes[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
+
+struct Fixture {
+    std::string preset, mix;
+    fs::path model;
+    std::vector<std::int32_t> ids;
+};
+
+struct Job {
+    const Fixture* fixture;
+    bool exact;  // F32 KV cache and no flash attention; else node-llama-cpp's defaults
+    fs::path out;
+};
+
+// 24 token ids below the real vocabulary (the padding rows are no tokens), with repeats.
+std::vector<std::int32_t> token_ids(std::uint32_t n_real_tokens) {
+    std::vector<std::int32_t> ids;
+    std::uint32_t x = 12345;
+    for (int i = 0; i < 24; ++i) {
+        x = x * 1103515245u + 12345u;
+        ids.push_back(static_cast<std::int32_t>((x >> 8) % n_real_tokens));
+        if (i % 7 == 6) ids.push_back(ids[ids.size() - 4]);
+    }
+    return ids;
+}
+
+gguf::forward::Logits read_reference(const fs::path& path, std::uint64_t n_tokens, std::uint64_t n_vocab) {
+    gguf::forward::Logits l{n_tokens, n_vocab, std::vector<float>(n_tokens * n_vocab)};
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(l.values.data()), static_cast<std::streamsize>(l.values.size() * sizeof(float)));
+    REQUIRE_MESSAGE(in.gcount() == static_cast<std::streamsize>(l.values.size() * sizeof(float)), path);
+    return l;
+}
+
+gguf::forward::Logits ours(const Fixture& f) {
+    auto model = gguf::open(f.model);
+    REQUIRE(model.ok());
+    gguf::forward::CpuOptions options;
+    options.threads = 2;
+    auto pass = gguf::forward::make_cpu_forward(*model, options);
+    REQUIRE_MESSAGE(pass.ok(), pass.error().describe());
+    auto logits = (*pass)->evaluate(f.ids);
+    REQUIRE_MESSAGE(logits.ok(), logits.error().describe());
+    return std::move(*logits);
+}
+
+std::string describe(const gguf::forward::LogitsAgreement& a) {
+    char text[200];
+    std::snprintf(text, sizeof text, "max|diff| %.3g, max|logit| %.3g, rel %.3g, argmax mismatches %llu, mean KL %.3g, max KL %.3g",
+                  a.max_abs_diff, a.max_abs_reference, a.relative_diff,
+                  static_cast<unsigned long long>(a.argmax_mismatches), a.mean_kl, a.max_kl);
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
+    const gguf::test::TempDir dir;
+    std::vector<Fixture> fixtures;
+    for (const char* preset : kPresets) {
+        for (const char* mix : kMixes) {
+            auto config = gguf::samples::preset(preset);
+            REQUIRE(config.ok());
+            fixtures.push_back({preset, mix, gguf::test::write_preset(dir, preset, mix),
+                                token_ids(config->n_vocab - config->n_vocab_padding)});
+        }
+    }
+
+    std::vector<Job> jobs;
+    nlohmann::json job_list = nlohmann::json::array();
+    for (const Fixture& f : fixtures) {
+        for (bool exact : {false, true}) {
+            if (exact && f.mix != "f32") continue;
+            Job job{&f, exact, dir / (f.model.stem().string() + (exact ? "-exact" : "") + ".f32")};
+            nlohmann::json j = {{"model", f.model.string()}, {"ids", f.ids}, {"out", job.out.string()}};
+            if (exact) {
+                j["kv_type"] = "F32";
+                j["flash_attention"] = "off";
+            }
+            job_list.push_back(j);
+            jobs.push_back(std::move(job));
+        }
+    }
+    const fs::path job_file = dir / "jobs.json";
+    std::ofstream(job_file) << job_list.dump();
+    const std::string command = std::string("'") + GGUF_DOCTOR_NODE + "' '" + GGUF_DOCTOR_REFERENCE_SCRIPT +
+                                "' logits-many '" + job_file.string() + "' > /dev/null";
+    REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
+
+    for (const Job& job : jobs) {
+        const Fixture& f = *job.fixture;
+        const auto logits = ours(f);
+        const auto reference = read_reference(job.out, logits.n_tokens, logits.n_vocab);
+        const auto a = gguf::forward::compare_logits(reference, logits);
+        const std::string name = f.preset + " " + f.mix +
+                                 (job.exact ? " vs llama.cpp with F32 KV cache, no flash attention" : " vs llama.cpp defaults");
+        MESSAGE(name << ": " << describe(a));
+        CHECK_MESSAGE(a.positions == f.ids.size(), name);
+        if (job.exact) {
+            CHECK_MESSAGE(a.argmax_mismatches == 0, name);
+            CHECK_MESSAGE(a.relative_diff <= 1e-4, name);
+            continue;
+        }
+        CHECK_MESSAGE(a.mean_kl <= 1e-3, name);
+        if (f.mix == "f32" || f.mix == "f16") {
+            CHECK_MESSAGE(a.argmax_mismatches == 0, name);
+            CHECK_MESSAGE(a.relative_diff <= 1e-3, name);
+        }
+    }
+}
