@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include "float_format.hpp"
+#include "gguf/float_formats.hpp"
 
 namespace gguf::rules {
 namespace {
@@ -38,14 +39,7 @@ std::uint16_t read_u16(const std::byte* p, ByteOrder order) {
     return order == ByteOrder::big ? static_cast<std::uint16_t>((v >> 8) | (v << 8)) : v;
 }
 
-float half_to_float(std::uint16_t h) {
-    const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
-    float v;
-    if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-    else if (exp == 31) v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-    else v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
-    return sign ? -v : v;
-}
+float half_to_float(std::uint16_t h) { return fp16_to_fp32(h); }
 
 std::uint8_t u8(const std::byte* p) { return static_cast<std::uint8_t>(*p); }
 
@@ -133,6 +127,21 @@ private:
     std::uint64_t n_ = 0;
 };
 
+// XXH3-128 of fixed 16 MiB pieces, hashed on all cores, then of the pieces' digests: equal bytes give
+// equal hashes, and a large tensor is hashed at the speed of all cores instead of one.
+XXH128_hash_t content_hash(std::span<const std::byte> bytes) {
+    constexpr std::size_t kPiece = std::size_t{16} << 20;
+    if (bytes.size() <= kPiece) return XXH3_128bits(bytes.data(), bytes.size());
+    const std::size_t pieces = (bytes.size() + kPiece - 1) / kPiece;
+    std::vector<XXH128_hash_t> digests(pieces);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t i = 0; i < pieces; ++i) {
+        const std::size_t begin = i * kPiece;
+        digests[i] = XXH3_128bits(bytes.data() + begin, std::min(kPiece, bytes.size() - begin));
+    }
+    return XXH3_128bits(digests.data(), digests.size() * sizeof(XXH128_hash_t));
+}
+
 }  // namespace
 
 bool fill_supported(std::uint32_t type) {
@@ -147,7 +156,7 @@ bool fill_supported(std::uint32_t type) {
 
 BlockScan scan_blocks(const TensorView& view, std::uint64_t max_fill_blocks) {
     BlockScan scan;
-    const XXH128_hash_t h = XXH3_128bits(view.bytes.data(), view.bytes.size());
+    const XXH128_hash_t h = content_hash(view.bytes);
     scan.hash_low = h.low64;
     scan.hash_high = h.high64;
     if (!view.info) return scan;

@@ -1,5 +1,7 @@
 #include "float_format.hpp"
 
+#include "gguf/float_formats.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -10,16 +12,10 @@ namespace {
 
 constexpr std::uint16_t swap16(std::uint16_t v) { return static_cast<std::uint16_t>((v >> 8) | (v << 8)); }
 
-float f16_to_float(std::uint16_t h) {
-    const std::uint32_t sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
-    float v;
-    if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-    else if (exp == 31) v = mant ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-    else v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
-    return sign ? -v : v;
-}
+// Exact conversions shared with the dequantizers (integer arithmetic, no libm).
+float f16_to_float(std::uint16_t h) { return fp16_to_fp32(h); }
 
-float bf16_to_float(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+float bf16_to_float(std::uint16_t b) { return bf16_to_fp32(b); }
 
 // Log2 magnitudes in 1/16-binade bins, taken straight from the float's bits: the 8 exponent bits and
 // the top 4 mantissa bits (a linear approximation of log2 within a binade, off by at most 0.09 binade).
@@ -79,13 +75,34 @@ private:
 
 // Upper 16 bits of an F32 value carry its sign, whole exponent and 7 mantissa bits: the BF16 truncation
 // profiles it to within 1% in magnitude, which is all a profile needs.
-MagnitudeProfile profile_16(const std::vector<std::uint64_t>& histogram, float (*decode)(std::uint16_t), bool swapped) {
-    ProfileBuilder b;
-    for (std::uint32_t w = 0; w < histogram.size(); ++w) {
-        if (!histogram[w]) continue;
-        const auto word = static_cast<std::uint16_t>(w);
-        b.add(decode(swapped ? swap16(word) : word), histogram[w]);
+struct WordCount {
+    std::uint16_t word;
+    std::uint64_t count;
+};
+
+// Counts sampled words; remembers each distinct word once, so each reading decodes only those (at
+// most the sample size) instead of all 65536.
+class WordHistogram {
+public:
+    WordHistogram() : counts_(1u << 16, 0) {}
+    void add(std::uint16_t w) {
+        if (counts_[w]++ == 0) distinct_.push_back(w);
     }
+    std::vector<WordCount> words() const {
+        std::vector<WordCount> out;
+        out.reserve(distinct_.size());
+        for (std::uint16_t w : distinct_) out.push_back({w, counts_[w]});
+        return out;
+    }
+
+private:
+    std::vector<std::uint32_t> counts_;
+    std::vector<std::uint16_t> distinct_;
+};
+
+MagnitudeProfile profile_16(const std::vector<WordCount>& words, float (*decode)(std::uint16_t), bool swapped) {
+    ProfileBuilder b;
+    for (const auto& [word, count] : words) b.add(decode(swapped ? swap16(word) : word), count);
     return b.build();
 }
 
@@ -131,39 +148,40 @@ std::optional<FloatFormatSample> sample_float_format(const TensorView& view, std
     const bool big = view.order == ByteOrder::big;
     const std::byte* data = view.bytes.data();
 
-    // One histogram of 16-bit words (in the file's byte order) serves every reading.
-    std::vector<std::uint64_t> declared(1u << 16, 0);
+    // One sample of 16-bit words (in the file's byte order) serves every reading.
+    WordHistogram declared;
     if (type == TypeId::F32) {
-        std::vector<std::uint64_t> swapped(1u << 16, 0);
+        WordHistogram swapped;
         for_each_sampled_run(view.bytes.size() / 4, max_words, [&](std::uint64_t start, std::uint64_t count) {
             for (std::uint64_t i = start; i < start + count; ++i) {
                 std::uint32_t raw;
                 std::memcpy(&raw, data + i * 4, 4);
                 const std::uint32_t value = big ? gguf::byteswap(raw) : raw;
-                ++declared[value >> 16];
-                ++swapped[gguf::byteswap(value) >> 16];
+                declared.add(static_cast<std::uint16_t>(value >> 16));
+                swapped.add(static_cast<std::uint16_t>(gguf::byteswap(value) >> 16));
             }
         });
         FloatFormatSample s;
         s.declared = FloatReading::f32;
-        s.readings.emplace_back(FloatReading::f32, profile_16(declared, bf16_to_float, false));
-        s.readings.emplace_back(FloatReading::f32_swapped, profile_16(swapped, bf16_to_float, false));
+        s.readings.emplace_back(FloatReading::f32, profile_16(declared.words(), bf16_to_float, false));
+        s.readings.emplace_back(FloatReading::f32_swapped, profile_16(swapped.words(), bf16_to_float, false));
         return s;
     }
     for_each_sampled_run(view.bytes.size() / 2, max_words, [&](std::uint64_t start, std::uint64_t count) {
         for (std::uint64_t i = start; i < start + count; ++i) {
             std::uint16_t raw;
             std::memcpy(&raw, data + i * 2, 2);
-            ++declared[big ? swap16(raw) : raw];
+            declared.add(big ? swap16(raw) : raw);
         }
     });
     FloatFormatSample s;
+    const std::vector<WordCount> words = declared.words();
     const bool is_f16 = type == TypeId::F16;
     s.declared = is_f16 ? FloatReading::f16 : FloatReading::bf16;
     const auto add = [&](FloatReading r) {
         const bool swapped = r == FloatReading::f16_swapped || r == FloatReading::bf16_swapped;
         const bool f16 = r == FloatReading::f16 || r == FloatReading::f16_swapped;
-        s.readings.emplace_back(r, profile_16(declared, f16 ? f16_to_float : bf16_to_float, swapped));
+        s.readings.emplace_back(r, profile_16(words, f16 ? f16_to_float : bf16_to_float, swapped));
     };
     add(s.declared);
     add(is_f16 ? FloatReading::bf16 : FloatReading::f16);

@@ -56,6 +56,7 @@ void structural_rules(RuleContext& ctx);
 void hparam_rules(RuleContext& ctx);
 void schema_rules(RuleContext& ctx);
 void vocabulary_rules(RuleContext& ctx);
-void tokenizer_rules(RuleContext& ctx);
+void merge_rules(RuleContext& ctx);  // BPE merges; reads only metadata, so it may run beside the value pass
+void tokenizer_rules(RuleContext& ctx);  // reads only metadata, like merge_rules
 
 }  // namespace gguf::rules

@@ -209,7 +209,12 @@ void vocabulary_rules(RuleContext& ctx) {
     check_special_ids(ctx);
     if (const Value* types = array_key(ctx.model, "tokenizer.ggml.token_type")) check_token_types(ctx, *types);
     if (const Value* scores = array_key(ctx.model, "tokenizer.ggml.scores")) check_scores(ctx, *scores);
-    if (const Value* merges = array_key(ctx.model, "tokenizer.ggml.merges")) check_merges(ctx, *tokens, *merges);
+}
+
+void merge_rules(RuleContext& ctx) {
+    const Value* tokens = array_key(ctx.model, "tokenizer.ggml.tokens");
+    const Value* merges = array_key(ctx.model, "tokenizer.ggml.merges");
+    if (tokens && merges && tokens->element_type() == ValueType::string) check_merges(ctx, *tokens, *merges);
 }
 
 }  // namespace gguf::rules
