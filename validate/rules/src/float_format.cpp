@@ -108,7 +108,7 @@ MagnitudeProfile profile_16(const std::vector<WordCount>& words, float (*decode)
 
 template <class F>
 void for_each_sampled_run(std::uint64_t n_words, std::uint64_t max_words, F&& run) {
-    constexpr std::uint64_t kRun = 4096;
+    constexpr std::uint64_t kRun = 1024;
     if (n_words <= max_words) {
         run(0, n_words);
         return;

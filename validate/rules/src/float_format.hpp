@@ -42,6 +42,6 @@ struct FloatFormatSample {
 // Samples up to `max_words` words of an F32/F16/BF16 tensor in evenly spaced runs; nullopt for other
 // types. The alternatives: for F16 and BF16 the other 16-bit format and both byte-swapped readings; for
 // F32, the byte-swapped reading.
-std::optional<FloatFormatSample> sample_float_format(const TensorView& view, std::uint64_t max_words = 1u << 15);
+std::optional<FloatFormatSample> sample_float_format(const TensorView& view, std::uint64_t max_words = 1u << 13);
 
 }  // namespace gguf::rules
