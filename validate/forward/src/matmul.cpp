@@ -10,9 +10,10 @@
 namespace gguf::forward {
 namespace {
 
-// Rows decoded at a time: about 256 KiB of float32, so a panel stays in L2 while it is multiplied.
+// Rows decoded at a time: about 1 MiB of float32 and at least 32 rows, so that the product of a panel
+// stays efficient (Eigen blocks it further) while the decoded rows are still in cache.
 std::uint64_t panel_rows(std::uint64_t n_in, std::uint64_t n_out, int threads) {
-    std::uint64_t rows = std::max<std::uint64_t>(8, (std::uint64_t{64} << 10) / std::max<std::uint64_t>(n_in, 1));
+    std::uint64_t rows = std::max<std::uint64_t>(32, (std::uint64_t{1} << 18) / std::max<std::uint64_t>(n_in, 1));
     // Enough panels for every thread to have a few.
     rows = std::min(rows, std::max<std::uint64_t>(8, n_out / (4 * static_cast<std::uint64_t>(threads))));
     return std::max<std::uint64_t>(1, rows / 8 * 8);
