@@ -7,7 +7,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "gguf/forward/cpu.hpp"
+#include "forward_setup.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/report/report.hpp"
 #include "gguf/rules/check.hpp"
@@ -30,7 +30,7 @@ struct Options {
     rules::RuleSettings settings;
     bool forward = true;
     bool values = true;
-    int threads = 0;
+    BackendOptions backend;  // --threads (also for the statistics), --gpu, --device
     bool colour = false;
 };
 
@@ -49,12 +49,13 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         ("rules", po::value(&rules_file), "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
         ("no-forward", "skip the forward pass (logit sanity)")
         ("no-values", "skip reading tensor data (structure, schema and vocabulary only)")
-        ("threads", po::value(&o.threads), "threads for statistics and the forward pass (default: all cores)")
         ("color", po::value(&colour), "colour the text report: auto (default: on a terminal), always, never");
+    add_backend_options(desc, o.backend);
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;
     if (auto stop = parse(args, "check", kUsage, desc, positional, vm)) return stop;
+    if (auto stop = check_backend_options(o.backend, "check")) return stop;
 
     const auto level = rules::parse_severity(fail_on);
     if (!level) {
@@ -136,9 +137,7 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
         step.detail = "structural or schema errors";
         return step;
     }
-    forward::CpuOptions cpu;
-    cpu.threads = o.threads;
-    auto pass = forward::make_cpu_forward(model, cpu);
+    auto pass = make_backend(model, o.backend);
     if (!pass) {
         step.status = "failed";
         step.detail = pass.error().message;
@@ -207,7 +206,7 @@ int run_check(const std::vector<std::string>& args) {
     rules::CheckOptions options;
     options.settings = o.settings;
     options.values = o.values;
-    options.threads = o.threads;
+    options.threads = o.backend.threads;
     std::uint64_t data_bytes = 0;
     for (const auto& t : model.tensors())
         if (t.data_valid) data_bytes += t.n_bytes;
