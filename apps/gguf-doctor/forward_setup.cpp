@@ -41,6 +41,7 @@ Result<std::unique_ptr<forward::Forward>> make_backend(const Container& model, c
     }
     forward::CpuOptions cpu;
     cpu.threads = options.threads;
+    cpu.keep_decoded_bytes = options.keep_decoded_bytes;
     return forward::make_cpu_forward(model, cpu);
 }
 

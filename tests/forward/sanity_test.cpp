@@ -11,6 +11,7 @@
 #include "fixtures.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
+#include "gguf/value.hpp"
 
 using namespace gguf;
 
@@ -229,4 +230,17 @@ TEST_CASE("the thresholds of the findings") {
     CHECK(codes(0.3) == std::vector<std::string>{"GD-F003", "GD-F009"});
     m.scored_positions = 7;  // too few positions to call it degenerate
     CHECK(codes(0.3) == std::vector<std::string>{"GD-F009"});
+}
+
+TEST_CASE("token texts in the findings are printable UTF-8") {
+    const test::TempDir dir;
+    const auto c = run_sanity(test::write_preset(dir, "tiny-qwen2", "f32"));
+    for (const auto& f : c.result.findings) {
+        CHECK(is_valid_utf8(f.message));
+        for (const auto& e : f.evidence) {
+            CHECK(is_valid_utf8(e.name));
+            CHECK(is_valid_utf8(e.value));
+            CHECK(e.value.find('\n') == std::string::npos);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "gguf/tokenizer/tokenizer.hpp"
+#include "gguf/value.hpp"
 
 namespace gguf::forward {
 namespace {
@@ -113,7 +114,22 @@ std::vector<std::vector<std::int32_t>> id_prompts(std::uint64_t n_vocab) {
     return prompts;
 }
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+// A token's text for a message: valid UTF-8 with control characters escaped; bytes that are not valid
+// UTF-8 (a piece may hold part of a character) as \xNN.
+std::string printable(std::string_view bytes) {
+    const bool valid = is_valid_utf8(bytes);
+    std::string out;
+    for (const char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        if (valid && c == '\n') out += "\\n";
+        else if (valid && c == '\t') out += "\\t";
+        else if (b < 0x20 || b == 0x7F || (!valid && b >= 0x80)) out += fmt::format("\\x{:02x}", b);
+        else out.push_back(c);
+    }
+    return out;
+}
+
+std::string quote(std::string_view s) { return "'" + printable(s) + "'"; }
 
 class Accumulator {
 public:

@@ -21,15 +21,15 @@ namespace gguf::forward {
 struct SanityOptions {
     std::vector<std::string> prompts;    // empty: the built-in prompts (builtin_prompts())
     std::string text;                    // the perplexity text; empty: the built-in English passage
-    std::uint32_t max_text_tokens = 160; // the text is cut to this many tokens (time stays bounded)
+    std::uint32_t max_text_tokens = 128; // the text is cut to this many tokens (time stays bounded)
     std::uint32_t generated_tokens = 16; // greedy continuation length per generating prompt
-    std::uint32_t generating_prompts = 2;  // the first prompts also get a greedy continuation
+    std::uint32_t generating_prompts = 1;  // the first prompts also get a greedy continuation
     std::uint32_t top_k = 5;             // top tokens kept as evidence per prompt
 };
 
 struct TopToken {
     std::int32_t id = 0;
-    std::string text;        // the token's piece; empty without a tokenizer
+    std::string text;        // the token's piece (raw bytes, may be part of a UTF-8 character); empty without a tokenizer
     double probability = 0;
 };
 
@@ -39,7 +39,7 @@ struct PromptEvidence {
     std::vector<TopToken> top;           // after the last prompt token
     double entropy = 0;                  // nats, after the last prompt token
     std::vector<std::int32_t> generated; // greedy continuation (empty when not generated)
-    std::string generated_text;
+    std::string generated_text;          // decoded (raw bytes)
     std::uint32_t repeat_period = 0;     // period of the repeating tail of `generated`; 0 when none
     std::uint32_t repeated_tokens = 0;   // tokens covered by that repeating tail
 };
@@ -71,7 +71,8 @@ struct SanityResult {
     std::vector<model::Finding> findings;
 };
 
-// Runs the checks. Without a tokenizer, the prompts are fixed token-id sequences spread over the
+// Runs the checks. Token texts in the findings' messages and evidence are printable UTF-8 (control
+// characters and bytes of incomplete characters escaped as \n, \xNN). Without a tokenizer, the prompts are fixed token-id sequences spread over the
 // vocabulary and perplexity is not measured (a finding says so). The forward pass is reset before and
 // after. Fails only when the forward pass fails.
 Result<SanityResult> logit_sanity(Forward& forward, const tokenizer::Tokenizer* tokenizer,
