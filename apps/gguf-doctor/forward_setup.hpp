@@ -20,8 +20,7 @@ struct BackendOptions {
     int threads = 0;     // CPU threads; 0: every core
     bool gpu = false;    // the CUDA pass instead of the CPU reference
     int device = 0;      // CUDA device index
-    // CPU: decoded weights kept between evaluate() calls (forward::CpuOptions). A single evaluation
-    // gains nothing from it; many calls (greedy generation in `check`) do.
+    // CPU: decoded weights kept between evaluate() calls (forward::CpuOptions::keep_decoded_bytes).
     std::uint64_t keep_decoded_bytes = 0;
 };
 

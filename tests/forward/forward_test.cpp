@@ -83,10 +83,10 @@ TEST_CASE("a later position depends on the earlier tokens") {
 TEST_CASE("weights decoded per use and weights kept decoded give identical logits") {
     const test::TempDir dir;
     const Container model = test::open_model(test::write_preset(dir, "tiny-qwen3", "f16"));
-    forward::CpuOptions none;
-    none.keep_decoded_bytes = 0;
-    auto streaming = test::cpu_pass(model, none);
-    auto kept = test::cpu_pass(model);
+    auto streaming = test::cpu_pass(model);  // keep_decoded_bytes = 0
+    forward::CpuOptions keep;
+    keep.keep_decoded_bytes = std::uint64_t{1} << 30;
+    auto kept = test::cpu_pass(model, keep);
     const auto a = evaluate(*streaming, kTokens);
     const auto b = evaluate(*kept, kTokens);  // decodes into the kept copies
     kept->reset();
