@@ -45,7 +45,7 @@ struct Job {
     fs::path out;
 };
 
-// 24 token ids below the real vocabulary (the padding rows are no tokens), with repeats.
+// 27 token ids below the real vocabulary (the padding rows are no tokens), with repeats.
 std::vector<std::int32_t> token_ids(std::uint32_t n_real_tokens) {
     std::vector<std::int32_t> ids;
     std::uint32_t x = 12345;
