@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -98,12 +99,45 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
                                 token_ids(config->n_vocab - config->n_vocab_padding)});
         }
     }
+    // RoPE scaling read from the file: linear and YaRN (llama), YaRN with NeoX pairs (qwen2), and llama 3's
+    // frequency factors (rope_freqs.weight). Compared in the exact configuration only.
+    struct RopeVariant {
+        const char* preset;
+        const char* name;
+        const char* type;
+        float factor;
+        bool freq_factors;
+    };
+    for (const RopeVariant& r : {RopeVariant{"tiny-llama", "linear", "linear", 2.0f, false},
+                                 RopeVariant{"tiny-llama", "yarn", "yarn", 4.0f, false},
+                                 RopeVariant{"tiny-qwen2", "yarn", "yarn", 4.0f, false},
+                                 RopeVariant{"tiny-llama", "rope_freqs", "", 1.0f, true}}) {
+        gguf::Writer w = gguf::test::build_preset(r.preset);
+        const std::string arch = std::string(r.preset) == "tiny-llama" ? "llama" : "qwen2";
+        if (*r.type) {
+            w.set(arch + ".rope.scaling.type", gguf::Value::string(r.type));
+            w.set(arch + ".rope.scaling.factor", gguf::Value::f32(r.factor));
+            w.set(arch + ".rope.scaling.original_context_length", gguf::Value::u32(64));
+        }
+        if (r.freq_factors) {  // head_dim 32: 16 pairs, divisors from 1 to 8
+            std::vector<float> factors(16);
+            for (std::size_t i = 0; i < factors.size(); ++i) factors[i] = 1.0f + 7.0f * static_cast<float>(i) / 15.0f;
+            gguf::WriterTensor t{"rope_freqs.weight", 0, {16}, std::vector<std::byte>(64)};
+            std::memcpy(t.data.data(), factors.data(), 64);
+            REQUIRE(w.add_tensor(std::move(t)).ok());
+        }
+        const fs::path path = dir / (std::string(r.preset) + "-" + r.name + ".gguf");
+        REQUIRE(w.write(path).ok());
+        auto config = gguf::samples::preset(r.preset);
+        fixtures.push_back({r.preset, std::string("f32 rope ") + r.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
+    }
 
     std::vector<Job> jobs;
     nlohmann::json job_list = nlohmann::json::array();
     for (const Fixture& f : fixtures) {
         for (bool exact : {false, true}) {
-            if (exact && f.mix != "f32") continue;
+            if (exact && !f.mix.starts_with("f32")) continue;
+            if (!exact && f.mix.starts_with("f32 rope")) continue;
             Job job{&f, exact, dir / (f.model.stem().string() + (exact ? "-exact" : "") + ".f32")};
             nlohmann::json j = {{"model", f.model.string()}, {"ids", f.ids}, {"out", job.out.string()}};
             if (exact) {
