@@ -13,7 +13,9 @@ void add_backend_options(po::options_description& options, BackendOptions& backe
     options.add_options()
         ("threads", po::value(&backend.threads)->default_value(0), "CPU threads (0: every core)")
         ("gpu", po::bool_switch(&backend.gpu), "run the CUDA forward pass instead of the CPU reference")
-        ("device", po::value(&backend.device)->default_value(0), "CUDA device index (with --gpu)");
+        ("device", po::value(&backend.device)->default_value(0), "CUDA device index (with --gpu)")
+        ("gpu-memory-limit", po::value(&backend.gpu_memory_limit_mb)->value_name("MB"),
+         "device memory the CUDA pass may use (with --gpu); a model larger than that runs layer by layer");
 }
 
 std::optional<int> check_backend_options(const BackendOptions& options, std::string_view command) {

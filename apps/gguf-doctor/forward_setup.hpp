@@ -20,11 +20,12 @@ struct BackendOptions {
     int threads = 0;     // CPU threads; 0: every core
     bool gpu = false;    // the CUDA pass instead of the CPU reference
     int device = 0;      // CUDA device index
+    std::uint64_t gpu_memory_limit_mb = 0;  // device memory the CUDA pass may use; 0: what is free
     // CPU: decoded weights kept between evaluate() calls (forward::CpuOptions::keep_decoded_bytes).
     std::uint64_t keep_decoded_bytes = 0;
 };
 
-// Adds --threads, --gpu and --device.
+// Adds --threads, --gpu, --device and --gpu-memory-limit.
 void add_backend_options(po::options_description& options, BackendOptions& backend);
 
 // A usage problem with those options (--gpu in a build without CUDA, a negative count): prints it and

@@ -1,0 +1,51 @@
+// The CUDA forward pass: the Forward interface of validate/forward, computed on one GPU. Weights are
+// uploaded in the file's encoding and dequantized on the device (bit-identical to the CPU decoders);
+// the matrix products run through cuBLAS in FP32 (docs/gpu.md states the precision of every op).
+// Models that do not fit in the memory allowed are run layer by layer, streaming each layer's weights.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "gguf/container.hpp"
+#include "gguf/error.hpp"
+#include "gguf/forward/forward.hpp"
+
+namespace gguf::cuda {
+
+// The arithmetic of the matrix products (cuBLAS compute type). Both accumulate in FP32.
+enum class Precision {
+    fp32,  // CUBLAS_COMPUTE_32F with the default math mode: FP32 multiplies (no TF32). The default.
+    tf32,  // CUBLAS_COMPUTE_32F_FAST_TF32: operands rounded to TF32 (10-bit mantissa) on the tensor cores.
+};
+
+struct CudaOptions {
+    int device = 0;
+    // Device memory the pass may use, in bytes; 0: what the device has free. Below what the whole
+    // model needs, the weights are streamed layer by layer.
+    std::uint64_t memory_limit_bytes = 0;
+    Precision precision = Precision::fp32;
+};
+
+// How the pass placed the model in device memory.
+struct MemoryPlan {
+    std::uint64_t budget_bytes = 0;           // what the pass may use
+    std::uint64_t weight_bytes = 0;           // all weights in the file's encoding
+    bool streamed = false;                    // true: layers are uploaded one at a time per evaluate()
+    std::uint64_t resident_weight_bytes = 0;  // weights kept on the device
+    std::uint64_t decoded_cache_bytes = 0;    // float32 copies of quantized matrices kept for batched products
+    std::uint64_t layer_slot_bytes = 0;       // streamed: bytes of one layer slot (two are allocated)
+};
+
+class CudaForward : public forward::Forward {
+public:
+    virtual MemoryPlan memory_plan() const = 0;
+    virtual Precision precision() const = 0;
+};
+
+// A GPU pass over `model`, which must outlive it. Fails with a message (no driver or device, too
+// little memory even for streaming, an architecture or tensor the reference pass does not model)
+// rather than crashing.
+Result<std::unique_ptr<CudaForward>> make_cuda_forward(const Container& model, const CudaOptions& options = {});
+
+}  // namespace gguf::cuda

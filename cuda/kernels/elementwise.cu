@@ -1,0 +1,50 @@
+// The residual additions and the bias additions of the projections (ggml_add), exact in float.
+#include <cstdint>
+
+#include "kernels.hpp"
+#include "launch.cuh"
+
+namespace gguf::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void add_kernel(float* out, const float* a, const float* b, std::uint64_t n) {
+    for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; i < n;
+         i += static_cast<std::uint64_t>(gridDim.x) * kThreads)
+        out[i] = __fadd_rn(a[i], b[i]);
+}
+
+__global__ void add_bias_kernel(float* x, const float* __restrict__ bias, std::uint64_t n, std::uint64_t width) {
+    for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; i < n;
+         i += static_cast<std::uint64_t>(gridDim.x) * kThreads)
+        x[i] = __fadd_rn(x[i], bias[i % width]);
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// Kernel launchers
+
+void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream) {
+    if (n == 0) return;
+    add_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(out, a, b, n);
+    check_launch();
+}
+
+void add_bias_forward(float* x, const float* bias, std::uint64_t rows, std::uint64_t width, cudaStream_t stream) {
+    if (rows == 0 || width == 0) return;
+    add_bias_kernel<<<grid_for(rows * width, kThreads), kThreads, 0, stream>>>(x, bias, rows * width, width);
+    check_launch();
+}
+
+}  // namespace gguf::cuda
+
+namespace gguf::cuda {
+
+cudaError_t kernel_image_status() {
+    cudaFuncAttributes attributes{};
+    return cudaFuncGetAttributes(&attributes, add_kernel);
+}
+
+}  // namespace gguf::cuda

@@ -1,0 +1,97 @@
+// The launchers of every kernel of the GPU pass, callable from host C++ (forward.cu, tests, benchmarks).
+// Each op lives in kernels/<op>.cu: its kernels first, then a "Kernel launchers" section that sizes the
+// grid, launches, and checks the launch. Activations are float32, row-major [rows][width], as in the
+// CPU ops (gguf/forward/ops.hpp), which are the twins these are tested against.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace gguf::cuda {
+
+class Blas;
+
+// ---- dequant.cu ----
+
+// Whether `type` has GPU decoders (the types gguf::dequant decodes).
+bool can_dequantize(std::uint32_t type);
+
+// Decodes `n_values` values from little-endian blocks (a whole number of blocks) into `out` (16-byte
+// aligned), bit-identical to the CPU decoders.
+void dequantize(std::uint32_t type, const void* blocks, std::uint64_t n_values, float* out, cudaStream_t stream);
+
+// out[r] = row ids[r] of a [n_rows][n_in] matrix of `type` (ggml_get_rows): the embedding lookup.
+// Rows are decoded in place from the matrix's blocks.
+void get_rows(std::uint32_t type, const void* matrix, std::uint64_t n_in, const std::int32_t* ids, std::uint64_t n_ids,
+              float* out, cudaStream_t stream);
+
+// ---- matvec.cu ----
+
+// Tokens one fused product handles; larger batches dequantize the matrix and use cuBLAS.
+inline constexpr int kMatvecMaxTokens = 8;
+
+// Whether the fused product reads `type` with rows of n_in values (plain types need n_in % 8 == 0).
+bool matvec_supported(std::uint32_t type, std::uint64_t n_in);
+
+// y[t][o] = sum_i x[t][i] * w[o][i] for t < n_tokens <= kMatvecMaxTokens, decoding each weight from its
+// block as it is read (the decode of generation, bandwidth-bound). w: [n_out] rows of n_in values of
+// `type`; x: [n_tokens][n_in] (16-byte aligned); y: [n_tokens][n_out]. FP32 multiply-adds.
+void matvec(std::uint32_t type, const void* w, std::uint64_t n_in, std::uint64_t n_out, const float* x, int n_tokens,
+            float* y, cudaStream_t stream);
+
+// ---- rmsnorm.cu ----
+
+// out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight, each of `rows` rows of `width` (ops::rms_norm).
+// `out` may alias `x`.
+void rmsnorm_forward(float* out, const float* x, const float* weight, std::uint64_t rows, std::uint64_t width, float eps,
+                     cudaStream_t stream);
+
+// ---- rope.cu ----
+
+// Rotates the first n_rot dimensions of every head of x [n_tokens][n_heads * head_dim] in place (ops::rope);
+// cos/sin hold the n_rot/2 angles of each token's position, [n_tokens][n_rot / 2] (ops::rope_angles).
+void rope_forward(float* x, std::uint64_t n_tokens, std::uint64_t n_heads, std::uint64_t head_dim, std::uint32_t n_rot,
+                  bool neox, const float* cos, const float* sin, cudaStream_t stream);
+
+// ---- attention.cu ----
+
+struct AttentionDims {
+    std::uint64_t n_head = 0, n_head_kv = 0, head_dim = 0, head_dim_v = 0;
+};
+
+// Floats of scratch attention_forward needs to process `rows` query tokens at a time against n_kv keys.
+std::uint64_t attention_workspace_floats(const AttentionDims& dims, std::uint64_t rows, std::uint64_t n_kv);
+
+// Causal GQA attention (ops::causal_attention): q [n_tokens][n_head * head_dim], the cache's
+// k [n_kv][n_head_kv * head_dim] and v [n_kv][n_head_kv * head_dim_v], query t at position
+// first_position + t; out [n_tokens][n_head * head_dim_v]. Scores and context are cuBLAS products;
+// the masked softmax is a kernel. Query tokens are processed `rows` at a time in `workspace`.
+void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
+                       std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& dims, float scale,
+                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream);
+
+// ---- swiglu.cu ----
+
+// out = silu(gate) * up, elementwise (ops::swiglu). `out` may alias `gate`.
+void swiglu_forward(float* out, const float* gate, const float* up, std::uint64_t n, cudaStream_t stream);
+
+// ---- elementwise.cu ----
+
+// out = a + b (ops::add); `out` may alias either.
+void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream);
+
+// x[r] += bias for each of `rows` rows of `width` (ops::add_bias).
+void add_bias_forward(float* x, const float* bias, std::uint64_t rows, std::uint64_t width, cudaStream_t stream);
+
+}  // namespace gguf::cuda
+
+namespace gguf::cuda {
+
+// ---- elementwise.cu ----
+
+// cudaSuccess when this build's kernels can run on the current device (its architecture is one the
+// build compiled for, or a newer one that can compile the embedded PTX).
+cudaError_t kernel_image_status();
+
+}  // namespace gguf::cuda

@@ -1,0 +1,120 @@
+// gguf-doctor logits / trace / check with --gpu, end to end. Runs everywhere: without a usable GPU it
+// checks that --gpu fails with a clear message and exit code (never a crash); with one, that the GPU
+// commands give the CPU's answers and that --gpu-memory-limit streams without changing them.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "../forward/fixtures.hpp"
+#include "gguf/cuda/device.hpp"
+#include "model_fixture.hpp"
+
+using namespace gguf;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out;  // stdout and stderr
+};
+
+Run run(const std::string& arguments) {
+    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>&1";
+    Run r;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
+    const int status = ::pclose(pipe);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;  // -1: killed by a signal (a crash)
+    return r;
+}
+
+std::vector<float> npy_values(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    const std::string bytes = s.str();
+    REQUIRE(bytes.size() > 10);
+    const std::size_t header = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    std::vector<float> values((bytes.size() - 10 - header) / 4);
+    std::memcpy(values.data(), bytes.data() + 10 + header, values.size() * 4);
+    return values;
+}
+
+double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double diff = 0, ref = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+        ref = std::max(ref, std::abs(static_cast<double>(b[i])));
+    }
+    return diff / ref;
+}
+
+bool have_gpu() { return cuda::probe_device(0).ok(); }
+
+}  // namespace
+
+TEST_CASE("--gpu without a usable GPU is a clear error, never a crash") {
+    const test::TempDir dir;
+    const auto model = test::write_preset(dir, "tiny-qwen2", "f16").string();
+    // A device that does not exist behaves like a machine without a GPU, so this runs everywhere.
+    for (const std::string& command : {"logits " + model + " --tokens 1,2,3 --gpu --device 7",
+                                      "trace " + model + " --tokens 1,2,3 --gpu --device 7 --out " + (dir / "t.json").string()}) {
+        CAPTURE(command);
+        const Run r = run(command);
+        CHECK(r.status == 2);
+        CHECK((r.out.find("CUDA") != std::string::npos || r.out.find("driver") != std::string::npos));
+    }
+    const Run check = run("check " + model + " --gpu --device 7 --json");
+    CHECK(check.status >= 0);  // a report, whatever its verdict
+    CHECK(check.out.find("\"failed\"") != std::string::npos);
+    if (!have_gpu()) {
+        const Run r = run("logits " + model + " --tokens 1,2,3 --gpu");
+        CHECK(r.status == 2);
+        MESSAGE("no GPU here: " << r.out);
+    }
+}
+
+TEST_CASE("logits --gpu and trace --gpu give the CPU's answers; --gpu-memory-limit streams the same logits") {
+    if (!have_gpu()) {
+        MESSAGE("not run: no usable CUDA device");
+        return;
+    }
+    const test::TempDir dir;
+    auto config = samples::preset("tiny-llama");
+    REQUIRE(config.ok());
+    REQUIRE(samples::apply_mix(*config, "q4_k_m").ok());
+    config->n_layer = 5;
+    const auto path = dir / "model.gguf";
+    REQUIRE(test::write_model_any_type(*config, path).ok());
+    const std::string model = path.string(), tokens = " --tokens 1,17,300,42,5,99,260,7";
+
+    const Run cpu = run("logits " + model + tokens + " --out " + (dir / "cpu.npy").string());
+    const Run gpu = run("logits " + model + tokens + " --gpu --out " + (dir / "gpu.npy").string());
+    const Run streamed = run("logits " + model + tokens + " --gpu --gpu-memory-limit 7 --out " + (dir / "streamed.npy").string());
+    REQUIRE(cpu.status == 0);
+    REQUIRE(gpu.status == 0);
+    REQUIRE_MESSAGE(streamed.status == 0, streamed.out);
+    CHECK(gpu.out.find("cuda:0 backend") != std::string::npos);
+    const auto c = npy_values(dir / "cpu.npy"), g = npy_values(dir / "gpu.npy"), s = npy_values(dir / "streamed.npy");
+    CHECK(relative_difference(g, c) <= 1e-3);
+    CHECK(relative_difference(s, g) <= 1e-6);
+
+    const Run trace = run("trace " + model + tokens + " --gpu --out " + (dir / "trace.json").string());
+    CHECK(trace.status == 0);
+    std::ifstream json(dir / "trace.json");
+    std::stringstream text;
+    text << json.rdbuf();
+    CHECK(text.str().find("\"cuda:0\"") != std::string::npos);
+    CHECK(text.str().find("ffn_residual") != std::string::npos);
+
+    const Run check = run("check " + model + " --gpu --json");
+    CHECK(check.out.find("cuda:0") != std::string::npos);
+    CHECK(run("logits " + model + tokens + " --gpu --gpu-memory-limit 1").status == 2);  // too little even to stream
+}

@@ -1,0 +1,290 @@
+// The GPU pass against the CPU reference on generated models of every tiny preset and weight type:
+// logits (max |diff| / max |logit| <= 1e-3), 32 greedily generated tokens (identical), and traces
+// (op by op: same records, values within 1e-3 of each record's largest). Also the KV cache, byte order,
+// forced layer streaming, and errors.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "../forward/fixtures.hpp"
+#include "gguf/cuda/forward.hpp"
+#include "gguf/forward/compare.hpp"
+#include "gpu.hpp"
+#include "model_fixture.hpp"
+
+using namespace gguf;
+
+namespace {
+
+const test::GpuRequired gpu_required;
+
+const std::vector<std::int32_t> kPrompt{1, 17, 300, 42, 42, 5, 99, 260, 7, 480, 3, 64};
+
+struct Model {
+    std::string name;
+    std::filesystem::path path;
+};
+
+// Every tiny preset in every llama.cpp mix the generator knows, and every other quantized type the
+// CPU decodes, as all the model's matrices.
+std::vector<Model> write_models(const test::TempDir& dir) {
+    std::vector<Model> models;
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+        for (const std::string_view mix : samples::mix_names()) {
+            auto config = samples::preset(preset);
+            REQUIRE(config.ok());
+            REQUIRE(samples::apply_mix(*config, mix).ok());
+            const auto path = dir / (std::string(preset) + "-" + std::string(mix) + ".gguf");
+            auto w = test::write_model_any_type(*config, path);
+            REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.error().describe()));
+            models.push_back({std::string(preset) + " " + std::string(mix), path});
+        }
+        for (const TypeId type : {TypeId::Q4_1, TypeId::Q5_0, TypeId::Q5_1, TypeId::Q2_K, TypeId::Q3_K, TypeId::IQ4_NL,
+                                  TypeId::IQ4_XS, TypeId::MXFP4}) {
+            auto config = samples::preset(preset);
+            REQUIRE(config.ok());
+            const std::string label(find_type(type)->name);
+            const auto path = dir / (std::string(preset) + "-all-" + label + ".gguf");
+            auto w = test::write_model_any_type(test::with_all_matrices(*config, type), path);
+            REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.error().describe()));
+            models.push_back({std::string(preset) + " all " + label, path});
+        }
+    }
+    return models;
+}
+
+std::unique_ptr<cuda::CudaForward> gpu_pass(const Container& model, cuda::CudaOptions options = {}) {
+    auto pass = cuda::make_cuda_forward(model, options);
+    REQUIRE_MESSAGE(pass.ok(), (pass.ok() ? std::string() : pass.error().describe()));
+    return std::move(*pass);
+}
+
+forward::Logits evaluate(forward::Forward& pass, std::span<const std::int32_t> tokens, forward::Trace* trace = nullptr) {
+    auto logits = pass.evaluate(tokens, trace);
+    REQUIRE_MESSAGE(logits.ok(), (logits.ok() ? std::string() : logits.error().describe()));
+    return std::move(*logits);
+}
+
+std::int32_t argmax(std::span<const float> row) {
+    return static_cast<std::int32_t>(std::max_element(row.begin(), row.end()) - row.begin());
+}
+
+// The prompt, then `n` tokens chosen greedily one at a time through the KV cache.
+std::vector<std::int32_t> generate(forward::Forward& pass, std::size_t n) {
+    pass.reset();
+    auto logits = evaluate(pass, kPrompt);
+    std::vector<std::int32_t> out{argmax(logits.row(logits.n_tokens - 1))};
+    while (out.size() < n) {
+        auto step = evaluate(pass, std::span(&out.back(), 1));
+        out.push_back(argmax(step.row(0)));
+    }
+    return out;
+}
+
+// The largest per-record relative difference between two traces of the same call; -1 when their
+// records differ in layer, op or shape.
+double trace_difference(const forward::Trace& gpu, const forward::Trace& cpu, std::string& worst) {
+    if (gpu.records().size() != cpu.records().size()) return -1;
+    double max_rel = 0;
+    for (std::size_t i = 0; i < cpu.records().size(); ++i) {
+        const auto &g = gpu.records()[i], &c = cpu.records()[i];
+        if (g.layer != c.layer || g.op != c.op || g.shape != c.shape || g.values.size() != c.values.size()) return -1;
+        double diff = 0, ref = 0;
+        for (std::size_t j = 0; j < c.values.size(); ++j) {
+            diff = std::max(diff, std::abs(static_cast<double>(g.values[j]) - c.values[j]));
+            ref = std::max(ref, std::abs(static_cast<double>(c.values[j])));
+        }
+        const double rel = ref > 0 ? diff / ref : diff;
+        if (rel > max_rel) {
+            max_rel = rel;
+            worst = "layer " + std::to_string(c.layer) + " " + c.op;
+        }
+    }
+    return max_rel;
+}
+
+}  // namespace
+
+TEST_CASE("GPU logits, greedy generation and traces agree with the CPU reference on every preset and type") {
+    const test::TempDir dir;
+    const auto models = write_models(dir);
+    std::printf("%-28s %12s %12s %8s  %s\n", "model", "logits rel", "trace rel", "greedy", "worst trace op");
+    for (const Model& m : models) {
+        CAPTURE(m.name);
+        const Container model = test::open_model(m.path);
+        auto cpu = test::cpu_pass(model);
+        auto gpu = gpu_pass(model);
+        CHECK(gpu->backend() == "cuda:0");
+
+        const auto reference = evaluate(*cpu, kPrompt);
+        const auto candidate = evaluate(*gpu, kPrompt);
+        const auto a = forward::compare_logits(reference, candidate);
+        CHECK(a.positions == kPrompt.size());
+        CHECK(a.relative_diff <= 1e-3);
+
+        forward::Trace cpu_trace({8, true}), gpu_trace({8, true});
+        cpu->reset();
+        gpu->reset();
+        evaluate(*cpu, kPrompt, &cpu_trace);
+        evaluate(*gpu, kPrompt, &gpu_trace);
+        std::string worst;
+        const double trace_rel = trace_difference(gpu_trace, cpu_trace, worst);
+        CHECK(trace_rel >= 0);  // the same records, in the same order, with the same shapes
+        CHECK(trace_rel <= 1e-3);
+
+        const auto cpu_tokens = generate(*cpu, 32);
+        const auto gpu_tokens = generate(*gpu, 32);
+        CHECK(cpu_tokens == gpu_tokens);
+        std::printf("%-28s %12.3g %12.3g %8s  %s\n", m.name.c_str(), a.relative_diff, trace_rel,
+                    cpu_tokens == gpu_tokens ? "same" : "DIFFERS", worst.c_str());
+    }
+}
+
+TEST_CASE("evaluating through the KV cache in pieces gives the logits of one batch") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_preset(dir, "tiny-qwen2", "f16"));
+    auto gpu = gpu_pass(model);
+    const auto batch = evaluate(*gpu, kPrompt);
+    gpu->reset();
+    forward::Logits pieces{0, batch.n_vocab, {}};
+    const std::span<const std::int32_t> tokens(kPrompt);
+    for (const auto& part : {tokens.first(5), tokens.subspan(5, 3), tokens.subspan(8, 1), tokens.subspan(9)}) {
+        const auto l = evaluate(*gpu, part);
+        pieces.n_tokens += l.n_tokens;
+        pieces.values.insert(pieces.values.end(), l.values.begin(), l.values.end());
+    }
+    CHECK(gpu->position() == kPrompt.size());
+    const auto a = forward::compare_logits(batch, pieces);
+    CHECK(a.argmax_mismatches == 0);
+    CHECK(a.relative_diff < 1e-5);
+    gpu->reset();
+    CHECK(evaluate(*gpu, kPrompt).values == batch.values);  // reset forgets the cache
+}
+
+TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_preset(dir, "tiny-llama", "f32"));
+    std::vector<std::int32_t> tokens(700);
+    for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<std::int32_t>((i * 37 + 11) % 500);
+    auto cpu = test::cpu_pass(model);
+    auto gpu = gpu_pass(model);
+    const auto a = forward::compare_logits(evaluate(*cpu, tokens), evaluate(*gpu, tokens));
+    CHECK(a.positions == tokens.size());
+    CHECK(a.relative_diff <= 1e-3);
+    std::printf("700-token prompt: relative difference %.3g\n", a.relative_diff);
+}
+
+TEST_CASE("a big-endian copy of a quantized model gives the same GPU logits") {
+    const test::TempDir dir;
+    auto config = samples::preset("tiny-qwen2");
+    REQUIRE(config.ok());
+    REQUIRE(samples::apply_mix(*config, "q4_k_m").ok());
+    const auto little_path = dir / "little.gguf";
+    REQUIRE(test::write_model_any_type(*config, little_path).ok());
+    const Container little = test::open_model(little_path);
+    auto big_writer = writer_from(little, ByteOrder::big);
+    REQUIRE(big_writer.ok());
+    REQUIRE(big_writer->write(dir / "big.gguf").ok());
+    const Container big = test::open_model(dir / "big.gguf");
+    REQUIRE(big.byte_order() == ByteOrder::big);
+    auto a = gpu_pass(little);
+    auto b = gpu_pass(big);
+    CHECK(evaluate(*a, kPrompt).values == evaluate(*b, kPrompt).values);
+}
+
+TEST_CASE("a memory limit below the model's size streams the layers and gives the same logits") {
+    const test::TempDir dir;
+    auto config = samples::preset("tiny-llama");
+    REQUIRE(config.ok());
+    REQUIRE(samples::apply_mix(*config, "q4_k_m").ok());
+    config->n_layer = 6;  // more layers than the two slots, so every pass really streams
+    const auto path = dir / "six-layers.gguf";
+    REQUIRE(test::write_model_any_type(*config, path).ok());
+    const Container model = test::open_model(path);
+
+    auto resident = gpu_pass(model);
+    const cuda::MemoryPlan full = resident->memory_plan();
+    CHECK_FALSE(full.streamed);
+    CHECK(full.resident_weight_bytes == full.weight_bytes);
+
+    // Lower the limit until the plan streams (a pass keeps its layers resident, with smaller batches,
+    // as long as it can).
+    cuda::CudaOptions limited;
+    std::uint64_t limit = 64ull << 20;
+    std::unique_ptr<cuda::CudaForward> streamed;
+    for (; limit > (1ull << 20); limit = limit * 9 / 10) {
+        limited.memory_limit_bytes = limit;
+        auto p = cuda::make_cuda_forward(model, limited);
+        if (!p) break;
+        if ((*p)->memory_plan().streamed) {
+            streamed = std::move(*p);
+            break;
+        }
+    }
+    REQUIRE_MESSAGE(streamed, "no memory limit made the pass stream");
+    const cuda::MemoryPlan plan = streamed->memory_plan();
+    CHECK(plan.streamed);
+    CHECK(plan.budget_bytes <= limit);
+    CHECK(plan.resident_weight_bytes < plan.weight_bytes);
+    CHECK(plan.layer_slot_bytes > 0);
+    std::printf("streaming: limit %llu bytes, model weights %llu bytes, slot %llu bytes\n",
+                static_cast<unsigned long long>(limit), static_cast<unsigned long long>(plan.weight_bytes),
+                static_cast<unsigned long long>(plan.layer_slot_bytes));
+
+    const auto a = evaluate(*resident, kPrompt);
+    const auto b = evaluate(*streamed, kPrompt);
+    const auto agreement = forward::compare_logits(a, b);
+    CHECK(agreement.relative_diff < 1e-6);
+    CHECK(agreement.argmax_mismatches == 0);
+    CHECK(generate(*resident, 16) == generate(*streamed, 16));  // one token at a time: every layer streamed each step
+
+    auto cpu = test::cpu_pass(model);
+    CHECK(forward::compare_logits(evaluate(*cpu, kPrompt), b).relative_diff <= 1e-3);
+
+    limited.memory_limit_bytes = 1 << 16;  // far too little even for streaming
+    auto refused = cuda::make_cuda_forward(model, limited);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("at least") != std::string::npos);
+}
+
+TEST_CASE("TF32 products stay close to the CPU reference (reported, not the default)") {
+    const test::TempDir dir;
+    for (const char* preset : {"tiny-llama", "tiny-qwen2"}) {
+        const Container model = test::open_model(test::write_preset(dir, preset, "f16"));
+        auto cpu = test::cpu_pass(model);
+        cuda::CudaOptions options;
+        options.precision = cuda::Precision::tf32;
+        auto gpu = gpu_pass(model, options);
+        CHECK(gpu->precision() == cuda::Precision::tf32);
+        const auto a = forward::compare_logits(evaluate(*cpu, kPrompt), evaluate(*gpu, kPrompt));
+        std::printf("%s f16 with TF32 products: relative difference %.3g, %llu argmax mismatches\n", preset,
+                    a.relative_diff, static_cast<unsigned long long>(a.argmax_mismatches));
+        CHECK(a.relative_diff <= 1e-2);
+    }
+}
+
+TEST_CASE("bad input and impossible settings are errors, not crashes") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_preset(dir, "tiny-qwen3", "f32"));
+    auto gpu = gpu_pass(model);
+    const std::vector<std::int32_t> bad{1, 512};
+    auto r = gpu->evaluate(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("outside the vocabulary") != std::string::npos);
+    CHECK(gpu->position() == 0);
+
+    cuda::CudaOptions missing;
+    missing.device = 99;
+    auto none = cuda::make_cuda_forward(model, missing);
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().message.find("does not exist") != std::string::npos);
+
+    Writer gpt2 = test::build_preset("tiny-llama");
+    gpt2.set("general.architecture", Value::string("gpt2"));
+    REQUIRE(gpt2.write(dir / "gpt2.gguf").ok());
+    const Container unmodelled = test::open_model(dir / "gpt2.gguf");
+    CHECK_FALSE(cuda::make_cuda_forward(unmodelled).ok());
+}

@@ -1,0 +1,229 @@
+// Each kernel against its CPU twin in gguf/forward/ops.hpp (the ops the reference pass is made of).
+// Ops that round each operation as the CPU does are compared bit for bit; those that sum in another
+// order (products, attention) or call exp (whose last bit may differ) within float rounding.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "../../cuda/blas.hpp"
+#include "../../cuda/device_buffer.hpp"
+#include "../../cuda/kernels/kernels.hpp"
+#include "gguf/dequant.hpp"
+#include "gguf/forward/ops.hpp"
+#include "gguf/quantize.hpp"
+#include "gguf/types.hpp"
+#include "gpu.hpp"
+
+using namespace gguf;
+namespace ops = gguf::forward::ops;
+
+namespace {
+
+const test::GpuRequired gpu_required;
+
+std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, scale);
+    std::vector<float> v(n);
+    for (auto& x : v) x = dist(rng);
+    return v;
+}
+
+cuda::DeviceBuffer<float> on_device(std::span<const float> host) {
+    cuda::DeviceBuffer<float> d(host.size());
+    d.upload(host);
+    return d;
+}
+
+std::vector<float> to_host(const cuda::DeviceBuffer<float>& d) {
+    std::vector<float> h(d.size());
+    REQUIRE(cudaMemcpy(h.data(), d.data(), d.bytes(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    return h;
+}
+
+bool same_bits(std::span<const float> a, std::span<const float> b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
+}
+
+// max |a - b| / max |b|
+double relative_difference(std::span<const float> a, std::span<const float> b) {
+    double diff = 0, ref = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
+        ref = std::max(ref, std::abs(static_cast<double>(b[i])));
+    }
+    return ref > 0 ? diff / ref : diff;
+}
+
+}  // namespace
+
+TEST_CASE("rmsnorm equals ops::rms_norm") {
+    for (const float eps : {1e-5f, 1e-6f}) {
+        const std::size_t rows = 37, width = 896;
+        const auto x = random_floats(rows * width, 1, 3.0f);
+        const auto w = random_floats(width, 2);
+        std::vector<float> expected(x.size());
+        ops::rms_norm(x, w, width, eps, expected);
+        auto dx = on_device(x), dw = on_device(w);
+        cuda::DeviceBuffer<float> out(x.size());
+        cuda::rmsnorm_forward(out.data(), dx.data(), dw.data(), rows, width, eps, nullptr);
+        const auto got = to_host(out);
+        // The double sum of squares is added in another order; its rounding to float almost never differs.
+        CHECK(relative_difference(got, expected) < 1e-6);
+        cuda::rmsnorm_forward(dx.data(), dx.data(), dw.data(), rows, width, eps, nullptr);  // in place
+        CHECK(same_bits(to_host(dx), got));
+    }
+}
+
+TEST_CASE("rope equals ops::rope bit for bit, both styles, with scaling") {
+    const std::size_t n_tokens = 9, n_heads = 4, head_dim = 64;
+    const std::vector<std::int64_t> positions{0, 1, 2, 3, 17, 100, 511, 4095, 70000};
+    for (const bool neox : {false, true}) {
+        for (const int scaling : {0, 1, 2}) {  // none, linear, YaRN with frequency factors
+            CAPTURE(neox);
+            CAPTURE(scaling);
+            ops::RopeParams p;
+            p.n_rot = scaling == 2 ? 32 : 64;  // a partial rotation leaves the rest of the head alone
+            p.neox = neox;
+            p.freq_base = 1000000.0f;
+            if (scaling == 1) p.freq_scale = 0.25f;
+            if (scaling == 2) {
+                p.freq_scale = 0.125f;
+                p.ext_factor = 1.0f;
+                p.attn_factor = 1.2f;
+                p.n_ctx_orig = 4096;
+                for (std::uint32_t i = 0; i < p.n_rot / 2; ++i) p.freq_factors.push_back(1.0f + 0.25f * static_cast<float>(i));
+            }
+            const auto x = random_floats(n_tokens * n_heads * head_dim, 3);
+            std::vector<float> expected = x;
+            ops::rope(expected, n_heads, head_dim, positions, p);
+
+            std::vector<float> cos(n_tokens * p.n_rot / 2), sin(cos.size());
+            for (std::size_t t = 0; t < n_tokens; ++t)
+                ops::rope_angles(p, positions[t], std::span(cos).subspan(t * p.n_rot / 2, p.n_rot / 2),
+                                 std::span(sin).subspan(t * p.n_rot / 2, p.n_rot / 2));
+            auto dx = on_device(x), dcos = on_device(cos), dsin = on_device(sin);
+            cuda::rope_forward(dx.data(), n_tokens, n_heads, head_dim, p.n_rot, neox, dcos.data(), dsin.data(), nullptr);
+            CHECK(same_bits(to_host(dx), expected));
+        }
+    }
+}
+
+TEST_CASE("swiglu, residual add and bias add equal their CPU twins") {
+    const std::size_t rows = 5, width = 1000;
+    const auto gate = random_floats(rows * width, 4, 4.0f), up = random_floats(rows * width, 5);
+    std::vector<float> expected(gate.size());
+    ops::swiglu(gate, up, expected);
+    auto dg = on_device(gate), du = on_device(up);
+    cuda::swiglu_forward(dg.data(), dg.data(), du.data(), gate.size(), nullptr);
+    CHECK(relative_difference(to_host(dg), expected) < 1e-6);  // exp may differ in its last bit
+
+    std::vector<float> sum(gate.size());
+    ops::add(gate, up, sum);
+    auto da = on_device(gate);
+    cuda::add_forward(da.data(), da.data(), du.data(), gate.size(), nullptr);
+    CHECK(same_bits(to_host(da), sum));
+
+    const auto bias = random_floats(width, 6);
+    std::vector<float> biased = gate;
+    ops::add_bias(biased, bias);
+    auto dx = on_device(gate), db = on_device(bias);
+    cuda::add_bias_forward(dx.data(), db.data(), rows, width, nullptr);
+    CHECK(same_bits(to_host(dx), biased));
+}
+
+TEST_CASE("causal GQA attention equals ops::causal_attention, through the cache and in row pieces") {
+    struct Case {
+        std::size_t n_head, n_head_kv, head_dim, n_tokens, first;
+    };
+    for (const Case c : {Case{8, 2, 32, 12, 0}, Case{4, 4, 64, 1, 30}, Case{14, 2, 64, 40, 9}, Case{4, 1, 128, 3, 200}}) {
+        CAPTURE(c.n_head);
+        CAPTURE(c.n_tokens);
+        CAPTURE(c.first);
+        const std::size_t n_kv = c.first + c.n_tokens;
+        const auto q = random_floats(c.n_tokens * c.n_head * c.head_dim, 7, 2.0f);
+        const auto k = random_floats(n_kv * c.n_head_kv * c.head_dim, 8, 2.0f);
+        const auto v = random_floats(n_kv * c.n_head_kv * c.head_dim, 9);
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        std::vector<float> expected(c.n_tokens * c.n_head * c.head_dim);
+        ops::causal_attention(q, k, v, n_kv, c.first, {c.n_head, c.n_head_kv, c.head_dim, c.head_dim}, scale, expected, 1);
+
+        auto dq = on_device(q), dk = on_device(k), dv = on_device(v);
+        cuda::Blas blas(nullptr, cuda::Precision::fp32);
+        const cuda::AttentionDims dims{c.n_head, c.n_head_kv, c.head_dim, c.head_dim};
+        for (const std::size_t rows : {c.n_tokens, std::size_t{1}, std::size_t{5}}) {
+            CAPTURE(rows);
+            cuda::DeviceBuffer<float> work(cuda::attention_workspace_floats(dims, rows, n_kv));
+            cuda::DeviceBuffer<float> out(expected.size());
+            cuda::attention_forward(blas, dq.data(), dk.data(), dv.data(), c.n_tokens, n_kv, c.first, dims, scale,
+                                    out.data(), work.data(), rows, nullptr);
+            CHECK(relative_difference(to_host(out), expected) < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("the fused product reads every type like the CPU decoder, for 1 to 8 tokens") {
+    const std::uint64_t n_out = 77;
+    for (const TypeInfo& ti : all_types()) {
+        const auto type = static_cast<std::uint32_t>(ti.id);
+        if (!dequant::is_supported(type)) continue;
+        CAPTURE(type_label(type));
+        const std::uint64_t n_in = ti.block_size == 1 ? 264 : 512;
+        REQUIRE(cuda::matvec_supported(type, n_in));
+        // Realistic weights (quantized from normal floats), so the products are not dominated by NaN.
+        const auto floats = random_floats(n_in * n_out, 10, 0.05f);
+        std::vector<std::byte> bytes;
+        if (dequant::can_quantize(type)) {
+            auto q = dequant::quantize(type, floats, n_in);
+            REQUIRE(q.ok());
+            bytes = std::move(*q);
+        } else {  // F64 and the integers: small whole numbers
+            bytes.resize(*byte_size(type, n_in * n_out));
+            std::mt19937 rng(11);
+            for (std::uint64_t i = 0; i < n_in * n_out; ++i) {
+                const double value = static_cast<double>(static_cast<int>(rng() % 7) - 3);
+                switch (ti.id) {
+                    case TypeId::F64: std::memcpy(bytes.data() + 8 * i, &value, 8); break;
+                    case TypeId::I8: bytes[i] = static_cast<std::byte>(static_cast<std::int8_t>(value)); break;
+                    case TypeId::I16: { const auto x = static_cast<std::int16_t>(value); std::memcpy(bytes.data() + 2 * i, &x, 2); break; }
+                    case TypeId::I32: { const auto x = static_cast<std::int32_t>(value); std::memcpy(bytes.data() + 4 * i, &x, 4); break; }
+                    case TypeId::I64: { const auto x = static_cast<std::int64_t>(value); std::memcpy(bytes.data() + 8 * i, &x, 8); break; }
+                    default: FAIL("unexpected plain type");
+                }
+            }
+        }
+        std::vector<float> w(n_in * n_out);
+        dequant::decode_blocks(type, bytes, ByteOrder::little, w);
+        cuda::DeviceBuffer<std::byte> dw(bytes.size());
+        dw.upload(bytes);
+        for (int tokens = 1; tokens <= cuda::kMatvecMaxTokens; ++tokens) {
+            CAPTURE(tokens);
+            const auto x = random_floats(tokens * n_in, 12 + tokens);
+            std::vector<float> expected(tokens * n_out);
+            ops::matmul(x, w, n_in, n_out, expected);
+            auto dx = on_device(x);
+            cuda::DeviceBuffer<float> y(expected.size());
+            cuda::matvec(type, dw.data(), n_in, n_out, dx.data(), tokens, y.data(), nullptr);
+            CHECK(relative_difference(to_host(y), expected) < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("the cuBLAS wrapper multiplies like ops::matmul, into a column range of a wider output") {
+    const std::size_t T = 19, n_in = 300, n_out = 70, ld = 100, first = 13;
+    const auto x = random_floats(T * n_in, 20), w = random_floats(n_out * n_in, 21);
+    std::vector<float> expected(T * n_out);
+    ops::matmul(x, w, n_in, n_out, expected);
+    auto dx = on_device(x), dw = on_device(w);
+    cuda::DeviceBuffer<float> out(T * ld);
+    cudaMemset(out.data(), 0, out.bytes());
+    cuda::Blas blas(nullptr, cuda::Precision::fp32);
+    blas.linear(dx.data(), T, n_in, dw.data(), n_out, out.data() + first, ld);
+    const auto got = to_host(out);
+    std::vector<float> block;
+    for (std::size_t t = 0; t < T; ++t) block.insert(block.end(), got.begin() + t * ld + first, got.begin() + t * ld + first + n_out);
+    CHECK(relative_difference(block, expected) < 1e-5);
+    CHECK(got[0] == 0.0f);  // columns outside the range are untouched
+}
