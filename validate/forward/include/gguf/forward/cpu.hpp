@@ -20,7 +20,8 @@ struct CpuOptions {
     std::uint64_t keep_decoded_bytes = 0;
 };
 
-// A CPU pass over `model`, which must outlive it. Fails with a message naming the key or tensor when
+// A CPU pass over `model`, which must outlive it. One pass serves one caller at a time (it holds the KV
+// cache); it runs its own threads inside each call. Fails with a message naming the key or tensor when
 // the architecture is not modelled or the file lacks what it needs.
 Result<std::unique_ptr<Forward>> make_cpu_forward(const Container& model, const CpuOptions& options = {});
 
