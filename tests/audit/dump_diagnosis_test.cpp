@@ -1,0 +1,476 @@
+// Each diagnosis of `audit --dump`, proven on a dump corrupted in exactly that way by the test itself
+// (never by the code under test), and a corruption no hypothesis explains left undiagnosed.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "fixture.hpp"
+#include "gguf/audit/tensor_audit.hpp"
+#include "gguf/dequant.hpp"
+#include "gguf/float_formats.hpp"
+
+using namespace gguf;
+using audit::TensorStatus;
+
+namespace {
+
+struct Audited {
+    audit::TensorAudit result;
+    const audit::Diagnosis* find(std::string_view kind) const {
+        for (const auto& d : result.diagnoses)
+            if (d.kind == kind) return &d;
+        return nullptr;
+    }
+    std::string first_kind() const { return result.diagnoses.empty() ? "" : result.diagnoses.front().kind; }
+    std::string evidence(std::string_view kind, std::string_view name) const {
+        if (const auto* d = find(kind))
+            for (const auto& e : d->evidence)
+                if (e.name == name) return e.value;
+        return "";
+    }
+    std::string describe() const {
+        std::string s = std::string(audit::status_name(result.status)) + ":";
+        for (const auto& d : result.diagnoses) s += " [" + d.kind + "] " + d.message;
+        return s + " " + result.problem;
+    }
+};
+
+Audited audit_values(const Container& model, std::string_view tensor, std::vector<float> values,
+                     std::vector<std::uint64_t> shape = {}, audit::TensorAuditOptions options = {}, bool float16 = false) {
+    const TensorInfo* info = model.find_tensor(tensor);
+    REQUIRE(info != nullptr);
+    audit::NpyArray theirs;
+    theirs.shape = shape.empty() ? test::numpy_shape(*info) : std::move(shape);
+    theirs.dtype = float16 ? "<f2" : "<f4";
+    if (float16)
+        for (float& v : values) v = fp16_to_fp32(fp32_to_fp16(v));
+    theirs.values = std::move(values);
+    if (options.threads == 0) options.threads = 2;
+    Audited a{audit::audit_tensor(model, *info, theirs, options)};
+    INFO(a.describe());
+    return a;
+}
+
+struct Model {
+    test::TempDir dir;
+    std::filesystem::path path;
+    Container model;
+    // `quantized`: the matrices encoded as `type` (the others stay F32); every matrix when empty.
+    Model(std::string_view preset, std::uint32_t type, std::set<std::string> quantized = {}, ByteOrder order = ByteOrder::little)
+        : path(test::write_model(dir, preset, type, order, quantized)), model(test::open_model(path)) {}
+    std::vector<float> reference(std::string_view name) const { return test::reference_values(model, name); }
+    const TensorInfo& info(std::string_view name) const { return *model.find_tensor(name); }
+};
+
+// Decodes `n_values` of `type` from the file's bytes starting `shift` bytes after `tensor`'s start, as a
+// loader with that offset would (the reference decoder reads the bytes; the shift is the bug).
+std::vector<float> decode_shifted(const Container& model, std::string_view tensor, std::int64_t shift, std::uint32_t type,
+                                  std::uint64_t n_values) {
+    const TensorInfo& t = *model.find_tensor(tensor);
+    const TypeInfo* ti = find_type(type);
+    const auto file = model.shards()[t.shard].bytes;
+    const std::uint64_t n_blocks = n_values / ti->block_size;
+    const auto start = static_cast<std::uint64_t>(static_cast<std::int64_t>(t.file_offset) + shift);
+    REQUIRE(start + n_blocks * ti->type_size <= file.size());
+    std::vector<float> out(n_blocks * ti->block_size);
+    dequant::decode_blocks(type, file.subspan(start, n_blocks * ti->type_size), ByteOrder::little, out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a dump equal to the reference is a match without diagnosis, for float32 and float16 dumps") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.0.attn_q.weight"});
+    for (const bool f16 : {false, true}) {
+        const auto a = audit_values(m.model, "blk.0.attn_q.weight", m.reference("blk.0.attn_q.weight"), {}, {}, f16);
+        CHECK(a.result.status == TensorStatus::match);
+        CHECK(a.result.diagnoses.empty());
+    }
+}
+
+TEST_CASE("transposed: W^T with the transposed shape, and W^T in column-major order with W's shape") {
+    const Model m("tiny-llama", test::type_id(TypeId::F32));
+    const std::string name = "blk.0.ffn_up.weight";  // ne = [256, 512]: 512 rows of 256
+    const auto r = m.reference(name);
+    const std::uint64_t cols = m.info(name).ne[0], rows = m.info(name).ne[1];
+    std::vector<float> t(r.size());
+    for (std::uint64_t i = 0; i < rows; ++i)
+        for (std::uint64_t j = 0; j < cols; ++j) t[j * rows + i] = r[i * cols + j];
+    const auto a = audit_values(m.model, name, t, {cols, rows});
+    CHECK(a.result.status == TensorStatus::mismatch);
+    CHECK(a.first_kind() == "transposed");
+    CHECK(a.evidence("transposed", "your_shape") == "(256, 512)");
+    const auto b = audit_values(m.model, name, t, {rows, cols});
+    CHECK(b.first_kind() == "transposed");
+    CHECK(b.find("transposed")->message.find("column-major") != std::string::npos);
+}
+
+TEST_CASE("shape: the right values in memory order under a transposed shape") {
+    const Model m("tiny-llama", test::type_id(TypeId::F32));
+    const std::string name = "blk.1.ffn_down.weight";
+    const auto& t = m.info(name);
+    const auto a = audit_values(m.model, name, m.reference(name), {t.ne[0], t.ne[1]});
+    CHECK(a.result.status == TensorStatus::mismatch);
+    CHECK(a.first_kind() == "shape");
+}
+
+TEST_CASE("scaled: a tensor 20x too small reports the factor") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.1.attn_v.weight"});
+    auto v = m.reference("blk.1.attn_v.weight");
+    for (float& x : v) x *= 0.05f;
+    const auto a = audit_values(m.model, "blk.1.attn_v.weight", v);
+    CHECK(a.first_kind() == "scaled");
+    CHECK(std::stod(a.evidence("scaled", "factor")) == doctest::Approx(0.05).epsilon(1e-6));
+    CHECK(a.find("scaled")->message.find("20x too small") != std::string::npos);
+}
+
+TEST_CASE("scaled: an embedding multiplied by sqrt(n_embd) is recognised as that constant") {
+    const Model m("tiny-qwen2", test::type_id(TypeId::F16));
+    auto v = m.reference("token_embd.weight");
+    for (float& x : v) x *= 16.0f;  // n_embd = 256
+    const auto a = audit_values(m.model, "token_embd.weight", v);
+    CHECK(a.first_kind() == "scaled");
+    CHECK(a.evidence("scaled", "factor_is") == "sqrt(n_embd)");
+}
+
+TEST_CASE("element_offset: values shifted by k elements, for a float tensor and whole Q8_0 blocks") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::F32));
+        auto r = m.reference("blk.0.attn_k.weight");
+        std::vector<float> v(r.size(), 0.0f);
+        std::copy(r.begin() + 5, r.end(), v.begin());  // reading started 5 elements late
+        const auto a = audit_values(m.model, "blk.0.attn_k.weight", v);
+        CHECK(a.first_kind() == "element_offset");
+        CHECK(a.evidence("element_offset", "k_elements") == "5");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.1.ffn_gate.weight"});
+        auto r = m.reference("blk.1.ffn_gate.weight");
+        std::vector<float> v(r.size(), 0.0f);
+        std::copy(r.begin(), r.end() - 96, v.begin() + 96);  // three blocks too early
+        const auto a = audit_values(m.model, "blk.1.ffn_gate.weight", v);
+        CHECK(a.first_kind() == "element_offset");
+        CHECK(a.evidence("element_offset", "k_elements") == "-96");
+        CHECK(a.find("element_offset")->message.find("3 blocks = 102 bytes") != std::string::npos);
+    }
+}
+
+TEST_CASE("byte_offset: float32 read 2 bytes late, and a Q4_K tensor read without the data section's start") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::F32));
+        const std::string name = "blk.0.attn_output.weight";
+        const auto n = m.reference(name).size();
+        const auto file = m.model.shards()[0].bytes;
+        std::vector<float> v(n);
+        std::memcpy(v.data(), file.data() + m.info(name).file_offset + 2, 4 * n);  // little-endian host
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "byte_offset");
+        CHECK(a.evidence("byte_offset", "k_bytes") == "2");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.1.ffn_up.weight"});
+        const std::string name = "blk.1.ffn_up.weight";
+        const auto& t = m.info(name);
+        const auto shift = static_cast<std::int64_t>(t.offset) - static_cast<std::int64_t>(t.file_offset);
+        const auto v = decode_shifted(m.model, name, shift, t.type, t.n_elements());
+        const auto a = audit_values(m.model, name, v);
+        REQUIRE(a.find("byte_offset") != nullptr);
+        CHECK(a.evidence("byte_offset", "k_bytes") == std::to_string(shift));
+        CHECK(a.find("byte_offset")->message.find("without adding the data section's start") != std::string::npos);
+    }
+}
+
+TEST_CASE("byte_offset: another tensor's data read instead") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.0.ffn_gate.weight", "blk.0.ffn_up.weight"});
+    const auto& wanted = m.info("blk.0.ffn_gate.weight");
+    const auto& other = m.info("blk.0.ffn_up.weight");
+    REQUIRE(wanted.type == other.type);
+    const auto shift = static_cast<std::int64_t>(other.file_offset) - static_cast<std::int64_t>(wanted.file_offset);
+    const auto v = decode_shifted(m.model, "blk.0.ffn_gate.weight", shift, wanted.type, wanted.n_elements());
+    const auto a = audit_values(m.model, "blk.0.ffn_gate.weight", v);
+    REQUIRE(a.find("byte_offset") != nullptr);
+    CHECK(a.find("byte_offset")->message.find("tensor blk.0.ffn_up.weight starts") != std::string::npos);
+}
+
+TEST_CASE("byte_swapped: F16 values with their two bytes exchanged, and Q8_0 blocks with swapped scales") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::F16));
+        const auto bytes = test::tensor_bytes(m.model, "blk.0.attn_q.weight");
+        std::vector<float> v(bytes.size() / 2);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = fp16_to_fp32(load<std::uint16_t>(bytes.data() + 2 * i, ByteOrder::big));
+        const auto a = audit_values(m.model, "blk.0.attn_q.weight", v);
+        CHECK(a.first_kind() == "byte_swapped");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.1.attn_q.weight"});
+        const auto bytes = test::tensor_bytes(m.model, "blk.1.attn_q.weight");
+        std::vector<std::byte> swapped(bytes.begin(), bytes.end());
+        for (std::size_t b = 0; b < swapped.size(); b += 34) std::swap(swapped[b], swapped[b + 1]);  // d: f16 at 0
+        std::vector<float> v(swapped.size() / 34 * 32);
+        dequant::decode_blocks(test::type_id(TypeId::Q8_0), swapped, ByteOrder::little, v);
+        const auto a = audit_values(m.model, "blk.1.attn_q.weight", v);
+        CHECK(a.first_kind() == "byte_swapped");
+    }
+}
+
+TEST_CASE("wrong_type: F16 read as BF16, F32 read as F16, Q4_0 read as Q4_1") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::F16));
+        const auto bytes = test::tensor_bytes(m.model, "blk.0.ffn_down.weight");
+        std::vector<float> v(bytes.size() / 2);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = bf16_to_fp32(load<std::uint16_t>(bytes.data() + 2 * i, ByteOrder::little));
+        const auto a = audit_values(m.model, "blk.0.ffn_down.weight", v);
+        CHECK(a.first_kind() == "wrong_type");
+        CHECK(a.evidence("wrong_type", "read_as") == "BF16");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::F32));
+        const auto bytes = test::tensor_bytes(m.model, "blk.0.attn_v.weight");
+        std::vector<float> v(bytes.size() / 4);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = fp16_to_fp32(load<std::uint16_t>(bytes.data() + 2 * i, ByteOrder::little));
+        const auto a = audit_values(m.model, "blk.0.attn_v.weight", v);
+        CHECK(a.first_kind() == "wrong_type");
+        CHECK(a.evidence("wrong_type", "read_as") == "F16");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q4_0), {"blk.0.ffn_up.weight"});
+        const auto& t = m.info("blk.0.ffn_up.weight");
+        const auto v = decode_shifted(m.model, "blk.0.ffn_up.weight", 0, test::type_id(TypeId::Q4_1), t.n_elements());
+        const auto a = audit_values(m.model, "blk.0.ffn_up.weight", v);
+        CHECK(a.first_kind() == "wrong_type");
+        CHECK(a.evidence("wrong_type", "read_as") == "Q4_1");
+    }
+}
+
+namespace {
+
+// Q4_K/Q5_K's 12 scale bytes <-> eight (scale, min) pairs of 6 bits, packed as ggml packs them.
+void unpack_scales(const std::uint8_t* s, int scale[8], int min[8]) {
+    for (int j = 0; j < 8; ++j) {
+        if (j < 4) {
+            scale[j] = s[j] & 63;
+            min[j] = s[j + 4] & 63;
+        } else {
+            scale[j] = (s[j + 4] & 15) | ((s[j - 4] >> 6) << 4);
+            min[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+    }
+}
+void pack_scales(const int scale[8], const int min[8], std::uint8_t* s) {
+    for (int j = 0; j < 4; ++j) {
+        s[j] = static_cast<std::uint8_t>((scale[j] & 63) | ((scale[j + 4] >> 4) << 6));
+        s[j + 4] = static_cast<std::uint8_t>((min[j] & 63) | ((min[j + 4] >> 4) << 6));
+        s[j + 8] = static_cast<std::uint8_t>((scale[j + 4] & 15) | ((min[j + 4] & 15) << 4));
+    }
+}
+
+// The values a loader gets when it decodes `name` from these edited blocks with a correct decoder.
+std::vector<float> decode_edited(const Container& model, std::string_view name,
+                                 const std::function<void(std::uint8_t* block)>& edit) {
+    const TensorInfo& t = *model.find_tensor(name);
+    const TypeInfo* ti = find_type(t.type);
+    const auto bytes = test::tensor_bytes(model, name);
+    std::vector<std::byte> edited(bytes.begin(), bytes.end());
+    for (std::size_t b = 0; b < edited.size(); b += ti->type_size) edit(reinterpret_cast<std::uint8_t*>(edited.data() + b));
+    std::vector<float> v(t.n_elements());
+    dequant::decode_blocks(t.type, edited, ByteOrder::little, v);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("kquant_unpacking: Q4_K scales and mins exchanged, and the high bits of sub-blocks 4-7 dropped") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.0.attn_output.weight"});
+    const std::string name = "blk.0.attn_output.weight";
+    const auto swapped = decode_edited(m.model, name, [](std::uint8_t* b) {
+        int scale[8], min[8];
+        unpack_scales(b + 4, scale, min);
+        pack_scales(min, scale, b + 4);
+    });
+    const auto a = audit_values(m.model, name, swapped);
+    CHECK(a.first_kind() == "kquant_unpacking");
+    CHECK(a.evidence("kquant_unpacking", "mistake") == "scales_mins_swapped");
+
+    const auto dropped = decode_edited(m.model, name, [](std::uint8_t* b) {
+        for (int j = 0; j < 8; ++j) b[4 + j] &= 63;  // the top 2 bits of bytes 0-7 belong to sub-blocks 4-7
+    });
+    const auto c = audit_values(m.model, name, dropped);
+    REQUIRE(c.find("kquant_unpacking") != nullptr);
+    CHECK(c.evidence("kquant_unpacking", "mistake") == "high_bits_dropped");
+}
+
+TEST_CASE("kquant_unpacking: Q5_K high bits dropped, Q6_K quants used without their -32 offset") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q5_K), {"blk.1.ffn_gate.weight"});
+        const auto v = decode_edited(m.model, "blk.1.ffn_gate.weight", [](std::uint8_t* b) {
+            for (int j = 0; j < 8; ++j) b[4 + j] &= 63;
+        });
+        const auto a = audit_values(m.model, "blk.1.ffn_gate.weight", v);
+        CHECK(a.evidence("kquant_unpacking", "mistake") == "high_bits_dropped");
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q6_K), {"blk.0.ffn_up.weight"});
+        const std::string name = "blk.0.ffn_up.weight";
+        auto v = m.reference(name);
+        const auto bytes = test::tensor_bytes(m.model, name);
+        // Unsigned quants: every value grows by 32 * d * scale of its 16-value group.
+        for (std::size_t b = 0; b < bytes.size() / 210; ++b) {
+            const auto* block = reinterpret_cast<const std::uint8_t*>(bytes.data() + 210 * b);
+            const float d = fp16_to_fp32(load<std::uint16_t>(block + 208, ByteOrder::little));
+            for (int i = 0; i < 256; ++i)
+                v[256 * b + i] += 32.0f * d * static_cast<float>(static_cast<std::int8_t>(block[192 + i / 16]));
+        }
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "kquant_unpacking");
+        CHECK(a.evidence("kquant_unpacking", "mistake") == "no_offset");
+    }
+}
+
+namespace {
+
+// convert_hf_to_gguf.py's permute: reshape(n_head, 2, d/2, n_in).swapaxes(1, 2), so GGUF row
+// h*d + 2i + j holds Hugging Face row h*d + j*d/2 + i. Returns the rows in Hugging Face's order.
+std::vector<float> to_hf_order(std::span<const float> gguf_rows, std::uint64_t row_length, std::uint64_t head_dim) {
+    std::vector<float> hf(gguf_rows.size());
+    const std::uint64_t rows = gguf_rows.size() / row_length;
+    for (std::uint64_t h = 0; h < rows / head_dim; ++h)
+        for (std::uint64_t i = 0; i < head_dim / 2; ++i)
+            for (std::uint64_t j = 0; j < 2; ++j)
+                std::copy_n(gguf_rows.begin() + static_cast<std::ptrdiff_t>((h * head_dim + 2 * i + j) * row_length), row_length,
+                            hf.begin() + static_cast<std::ptrdiff_t>((h * head_dim + j * head_dim / 2 + i) * row_length));
+    return hf;
+}
+std::vector<float> to_gguf_order(std::span<const float> hf_rows, std::uint64_t row_length, std::uint64_t head_dim) {
+    std::vector<float> gguf(hf_rows.size());
+    const std::uint64_t rows = hf_rows.size() / row_length;
+    for (std::uint64_t h = 0; h < rows / head_dim; ++h)
+        for (std::uint64_t i = 0; i < head_dim / 2; ++i)
+            for (std::uint64_t j = 0; j < 2; ++j)
+                std::copy_n(hf_rows.begin() + static_cast<std::ptrdiff_t>((h * head_dim + j * head_dim / 2 + i) * row_length),
+                            row_length, gguf.begin() + static_cast<std::ptrdiff_t>((h * head_dim + 2 * i + j) * row_length));
+    return gguf;
+}
+
+}  // namespace
+
+TEST_CASE("qk_rope_layout: llama Q rows in Hugging Face order, K rows permuted twice; --qk-order hf accepts HF rows") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.0.attn_q.weight", "blk.1.attn_k.weight"});  // head_dim 32
+    const auto q = m.reference("blk.0.attn_q.weight");
+    const auto hf_q = to_hf_order(q, 256, 32);
+    const auto a = audit_values(m.model, "blk.0.attn_q.weight", hf_q);
+    CHECK(a.first_kind() == "qk_rope_layout");
+    CHECK(a.find("qk_rope_layout")->message.find("Hugging Face's order") != std::string::npos);
+    CHECK(a.find("rows_permuted") == nullptr);  // the specific permutation, not the generic one
+
+    const auto k = m.reference("blk.1.attn_k.weight");
+    const auto b = audit_values(m.model, "blk.1.attn_k.weight", to_gguf_order(k, 256, 32));
+    CHECK(b.first_kind() == "qk_rope_layout");
+    CHECK(b.find("qk_rope_layout")->message.find("permuted twice") != std::string::npos);
+
+    audit::TensorAuditOptions hf;
+    hf.qk_order = audit::QkOrder::hf;
+    CHECK(audit_values(m.model, "blk.0.attn_q.weight", hf_q, {}, hf).result.status == TensorStatus::match);
+    const auto c = audit_values(m.model, "blk.0.attn_q.weight", q, {}, hf);
+    CHECK(c.first_kind() == "qk_rope_layout");
+    CHECK(c.find("qk_rope_layout")->message.find("GGUF's order") != std::string::npos);
+}
+
+TEST_CASE("qk_rope_layout: a NeoX model (qwen2) whose Q rows and bias were permuted as for llama") {
+    const Model m("tiny-qwen2", test::type_id(TypeId::F16));  // head_dim 64
+    const auto q = m.reference("blk.0.attn_q.weight");
+    const auto a = audit_values(m.model, "blk.0.attn_q.weight", to_gguf_order(q, 256, 64));
+    CHECK(a.first_kind() == "qk_rope_layout");
+    CHECK(a.find("qk_rope_layout")->message.find("NeoX") != std::string::npos);
+    const auto bias = m.reference("blk.0.attn_q.bias");
+    const auto b = audit_values(m.model, "blk.0.attn_q.bias", to_gguf_order(bias, 1, 64));
+    CHECK(b.first_kind() == "qk_rope_layout");
+    // And an HF-order engine on a NeoX model needs no reordering at all.
+    audit::TensorAuditOptions hf;
+    hf.qk_order = audit::QkOrder::hf;
+    CHECK(audit_values(m.model, "blk.0.attn_q.weight", q, {}, hf).result.status == TensorStatus::match);
+}
+
+TEST_CASE("rows_permuted: two rows exchanged, and every row in reverse order") {
+    const Model m("tiny-llama", test::type_id(TypeId::F32));
+    const std::string name = "blk.0.ffn_gate.weight";
+    auto v = m.reference(name);
+    std::swap_ranges(v.begin() + 3 * 256, v.begin() + 4 * 256, v.begin() + 7 * 256);
+    const auto a = audit_values(m.model, name, v);
+    CHECK(a.first_kind() == "rows_permuted");
+    CHECK(a.evidence("rows_permuted", "displaced_rows") == "2");
+    CHECK(a.evidence("rows_permuted", "example") == "your row 3 is reference row 7");
+
+    const auto r = m.reference("blk.1.attn_output.weight");
+    std::vector<float> reversed(r.size());
+    for (std::size_t row = 0; row < 256; ++row)
+        std::copy_n(r.begin() + static_cast<std::ptrdiff_t>(row * 256), 256, reversed.begin() + static_cast<std::ptrdiff_t>((255 - row) * 256));
+    const auto b = audit_values(m.model, "blk.1.attn_output.weight", reversed);
+    CHECK(b.first_kind() == "rows_permuted");
+    CHECK(b.find("rows_permuted")->message.find("reverse order") != std::string::npos);
+}
+
+TEST_CASE("prefix_only: the first N values right, the rest never written") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.1.ffn_down.weight"});
+    auto v = m.reference("blk.1.ffn_down.weight");
+    std::fill(v.begin() + 4096, v.end(), 0.0f);
+    const auto a = audit_values(m.model, "blk.1.ffn_down.weight", v);
+    CHECK(a.first_kind() == "prefix_only");
+    CHECK(a.evidence("prefix_only", "first_wrong_index") == "4096");
+    CHECK(a.evidence("prefix_only", "right_bytes_in_file") == "2304");  // 16 Q4_K blocks of 144 bytes
+    CHECK(a.find("prefix_only")->message.find("all zero") != std::string::npos);
+}
+
+TEST_CASE("vocab_padding: padding rows dropped, zeroed, or extra rows added") {
+    const Model m("tiny-qwen2", test::type_id(TypeId::Q8_0), {"token_embd.weight"});  // 512 rows, 13 of them [PAD] tokens
+    const auto r = m.reference("token_embd.weight");
+    const std::vector<float> dropped(r.begin(), r.begin() + 499 * 256);
+    const auto a = audit_values(m.model, "token_embd.weight", dropped, {499, 256});
+    CHECK(a.first_kind() == "vocab_padding");
+    CHECK(a.find("vocab_padding")->message.find("13 padding rows") != std::string::npos);
+
+    auto zeroed = r;
+    std::fill(zeroed.begin() + 499 * 256, zeroed.end(), 0.0f);
+    const auto b = audit_values(m.model, "token_embd.weight", zeroed);
+    CHECK(b.first_kind() == "vocab_padding");
+    CHECK(b.find("vocab_padding")->message.find("all zero") != std::string::npos);
+
+    auto padded = r;
+    padded.resize(576 * 256, 0.0f);
+    const auto c = audit_values(m.model, "token_embd.weight", padded, {576, 256});
+    CHECK(c.first_kind() == "vocab_padding");
+    CHECK(c.evidence("vocab_padding", "your_rows") == "576");
+}
+
+TEST_CASE("all_zero: a tensor that was never copied") {
+    const Model m("tiny-llama", test::type_id(TypeId::F16));
+    const auto a = audit_values(m.model, "blk.0.attn_v.weight", std::vector<float>(256 * 64, 0.0f));
+    CHECK(a.first_kind() == "all_zero");
+}
+
+TEST_CASE("no diagnosis is invented: noise on every value fits no hypothesis") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.0.ffn_gate.weight"});
+    auto v = m.reference("blk.0.ffn_gate.weight");
+    std::mt19937 rng(7);
+    std::normal_distribution<float> noise(0.0f, 1e-3f);
+    for (float& x : v) x += noise(rng);
+    const auto a = audit_values(m.model, "blk.0.ffn_gate.weight", v);
+    CHECK(a.result.status == TensorStatus::mismatch);
+    CHECK(a.result.diagnoses.empty());
+    CHECK(a.result.tested.size() >= 8);
+    CHECK(a.result.agreement.relative_rms > 0);
+}
+
+TEST_CASE("a big-endian file is compared in its own byte order, and its byte-swapped reading is named") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q8_0), {"blk.0.attn_q.weight"}, ByteOrder::big);
+    CHECK(m.model.byte_order() == ByteOrder::big);
+    const auto r = m.reference("blk.0.attn_q.weight");
+    CHECK(audit_values(m.model, "blk.0.attn_q.weight", r).result.status == TensorStatus::match);
+    const auto bytes = test::tensor_bytes(m.model, "blk.0.attn_q.weight");
+    std::vector<float> v(r.size());
+    dequant::decode_blocks(test::type_id(TypeId::Q8_0), bytes, ByteOrder::little, v);  // the bug: ignoring the byte order
+    CHECK(audit_values(m.model, "blk.0.attn_q.weight", v).first_kind() == "byte_swapped");
+}
