@@ -92,8 +92,10 @@ struct ModelConfig {
     TokenizerKind tokenizer = TokenizerKind::spm;
     std::string bpe_pre = "qwen2";  // tokenizer.ggml.pre for bpe
     // Copy every tokenizer.* key from this GGUF instead of making a vocabulary (a real vocabulary, e.g.
-    // llama.cpp's ggml-vocab-*.gguf). The token list is padded with "[PAD<id>]" entries up to n_vocab
-    // when n_vocab is larger; n_vocab = 0 takes the source's size.
+    // llama.cpp's ggml-vocab-*.gguf), or from a .json object of tokenizer.* keys (a trained tokenizer:
+    // integers become uint32, other numbers float32, arrays of integers int32, of numbers float32).
+    // The token list is padded with "[PAD<id>]" entries up to n_vocab when n_vocab is larger;
+    // n_vocab = 0 takes the source's size.
     std::filesystem::path vocab_from;
 
     std::uint32_t file_type = 0;  // general.file_type (llama_ftype); apply_mix sets it
