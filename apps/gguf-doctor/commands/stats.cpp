@@ -1,12 +1,81 @@
-// Placeholder until the module that owns 'stats' lands; replaced by its implementation.
+// gguf-doctor stats FILE: per-tensor value statistics, streamed over the tensor data on all cores
+// (dequant::compute_stats), as a table, JSON or CSV. Exit: 0 done (tensors of unsupported types are
+// listed as such), 2 unreadable file or tensor data, 3 usage.
+#include <cstdio>
+
 #include "cli.hpp"
 #include "commands.hpp"
+#include "commands/stats_output.hpp"
+#include "gguf/stats.hpp"
+#include "progress.hpp"
 
 namespace gguf::cli {
 
-int run_stats(const std::vector<std::string>&) {
-    print_error("'stats' is not implemented yet");
-    return exit_usage;
+int run_stats(const std::vector<std::string>& args) {
+    po::options_description options("options");
+    std::string file;
+    std::vector<std::string> globs;
+    int threads = 0;
+    dequant::StatsOptions stats_options;
+    options.add_options()
+        ("file", po::value(&file)->required(), "GGUF file (any shard of a split model)")
+        ("tensor", po::value(&globs)->composing(), "only tensors whose name matches GLOB (repeatable)")
+        ("json", "print JSON (docs/stats.md)")
+        ("csv", "print CSV, one line per tensor (docs/stats.md)")
+        ("threads", po::value(&threads)->default_value(0), "worker threads (0: all cores)")
+        ("bins", po::value(&stats_options.linear_bins)->default_value(64), "bins of the linear histogram (JSON)")
+        ("rows", po::value(&stats_options.extreme_rows)->default_value(3), "rows listed with the smallest and largest rms (JSON)");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::variables_map vm;
+    if (auto exit = parse(args, "stats", "[options] FILE", options, positional, vm)) return *exit;
+    if (vm.count("json") && vm.count("csv")) {
+        print_error("stats: --json and --csv exclude each other");
+        return exit_usage;
+    }
+    if (threads < 0) {
+        print_error("stats: --threads must be 0 (all cores) or positive");
+        return exit_usage;
+    }
+    stats_options.threads = threads;
+
+    auto model = open_model(file);
+    if (!model) return exit_unreadable;
+    std::vector<stats::Entry> entries;
+    std::uint64_t total_bytes = 0;
+    for (const auto& t : model->tensors()) {
+        bool selected = globs.empty();
+        for (const auto& g : globs) selected = selected || glob_match(g, t.name);
+        if (!selected) continue;
+        entries.push_back({&t, {}, {}});
+        total_bytes += t.n_bytes;
+    }
+
+    ProgressBar bar("stats", total_bytes, stderr_is_terminal());
+    std::uint64_t done_before = 0;
+    bool unreadable = false;
+    for (auto& e : entries) {
+        stats_options.progress = [&](std::uint64_t done) { bar.advance_to(done_before + done); };
+        auto view = model->view(*e.info);
+        auto s = view ? dequant::compute_stats(*view, stats_options) : Result<dequant::TensorStats>(view.error());
+        if (s) e.stats = std::move(*s);
+        else {
+            e.error = s.error().describe();
+            unreadable = true;
+        }
+        done_before += e.info->n_bytes;
+    }
+    bar.finish();
+
+    const std::string out = vm.count("json") ? stats::render_json(file, entries)
+                            : vm.count("csv") ? stats::render_csv(entries)
+                                              : stats::render_text(file, entries);
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+        print_error("stats: cannot write the output");
+        return exit_unreadable;
+    }
+    if (unreadable) print_error("stats: some tensors cannot be read (see their entries)");
+    return unreadable ? exit_unreadable : exit_ok;
 }
 
 }  // namespace gguf::cli
