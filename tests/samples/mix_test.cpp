@@ -3,10 +3,14 @@
 // 32-block fallbacks for rows that 256-value blocks do not divide.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
+#include "gguf/container.hpp"
+#include "gguf/dequant.hpp"
 #include "gguf/samples/generator.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace gguf;
 using namespace gguf::samples;
@@ -69,4 +73,40 @@ TEST_CASE("pure mixes and their general.file_type") {
     CHECK(q40.at("output.weight") == "Q6_K");
     CHECK(q40.at("blk.1.ffn_down.weight") == "Q4_0");
     CHECK_FALSE(apply_mix(c, "q3_x").ok());
+}
+
+TEST_CASE("quantized mixes are written with gguf_dequant's quantizers and decode close to the F32 weights") {
+    gguf::test::TempDir dir;
+    const std::pair<const char*, const char*> cases[] = {
+        {"tiny-qwen2", "q8_0"}, {"tiny-qwen2", "q4_k_m"}, {"tiny-llama", "q4_0"}, {"tiny-llama", "q6_k"}, {"tiny-qwen3", "q5_k_m"}};
+    for (const auto& [model, mix] : cases) {
+        {
+            CAPTURE(model);
+            CAPTURE(mix);
+            ModelConfig exact = preset(model).value();
+            ModelConfig c = exact;
+            REQUIRE(apply_mix(c, mix).ok());
+            REQUIRE(write_model(exact, dir / "f32.gguf").ok());
+            REQUIRE(write_model(c, dir / "q.gguf").ok());
+            auto a = gguf::open(dir / "f32.gguf"), q = gguf::open(dir / "q.gguf");
+            REQUIRE((a.ok() && q.ok()));
+            const auto plan = plan_tensors(c).value();
+            REQUIRE(q->tensors().size() == plan.size());
+            for (std::size_t i = 0; i < plan.size(); ++i) {
+                const auto& t = q->tensors()[i];
+                CAPTURE(t.name);
+                CHECK(t.type == plan[i].type);
+                auto ref = gguf::dequant::to_float(*a->view(*a->find_tensor(t.name)));
+                auto got = gguf::dequant::to_float(*q->view(t));
+                REQUIRE((ref.ok() && got.ok()));
+                double err = 0, norm = 0;
+                for (std::size_t k = 0; k < ref->size(); ++k) {
+                    err += ((*got)[k] - (*ref)[k]) * ((*got)[k] - (*ref)[k]);
+                    norm += (*ref)[k] * (*ref)[k];
+                }
+                // 4-bit blocks of Gaussian data keep the error near 10% of the signal; 8-bit near 0.5%.
+                CHECK(std::sqrt(err / norm) < 0.15);
+            }
+        }
+    }
 }

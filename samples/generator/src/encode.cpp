@@ -3,7 +3,11 @@
 #include <bit>
 #include <cstring>
 
+#include <algorithm>
+#include <cstring>
+
 #include "gguf/byte_order.hpp"
+#include "gguf/quantize.hpp"
 #include "gguf/types.hpp"
 
 namespace gguf::samples::detail {
@@ -64,17 +68,36 @@ std::uint16_t fp32_to_bf16(float f) {
 }
 
 bool can_encode(std::uint32_t type) {
-    return type == id(TypeId::F32) || type == id(TypeId::F16) || type == id(TypeId::BF16);
+    return type == id(TypeId::F32) || type == id(TypeId::F16) || type == id(TypeId::BF16) || dequant::can_quantize(type);
 }
 
-void encode_rows(std::uint32_t type, std::span<const float> in, std::uint64_t /*row_length*/, std::span<std::byte> out) {
+bool encode_rows(std::uint32_t type, std::span<const float> in, std::uint64_t row_length, std::span<std::byte> out) {
     if (type == id(TypeId::F32)) {
         for (std::size_t i = 0; i < in.size(); ++i) store<float>(out.data() + 4 * i, in[i], ByteOrder::little);
     } else if (type == id(TypeId::F16)) {
         encode_u16(in, out, fp32_to_fp16);
     } else if (type == id(TypeId::BF16)) {
         encode_u16(in, out, fp32_to_bf16);
+    } else {
+        // gguf_dequant's quantizers, on row ranges in parallel (rows are independent).
+        const std::int64_t n_rows = static_cast<std::int64_t>(in.size() / row_length);
+        const std::size_t row_bytes = out.size() / static_cast<std::size_t>(n_rows);
+        constexpr std::int64_t rows_per_task = 16;
+        bool failed = false;
+#pragma omp parallel for schedule(dynamic) reduction(|| : failed)
+        for (std::int64_t first = 0; first < n_rows; first += rows_per_task) {
+            const std::int64_t n = std::min(rows_per_task, n_rows - first);
+            const auto values = in.subspan(static_cast<std::size_t>(first) * row_length, static_cast<std::size_t>(n) * row_length);
+            auto blocks = dequant::quantize(type, values, row_length);
+            if (!blocks || blocks->size() != static_cast<std::size_t>(n) * row_bytes) {
+                failed = true;
+                continue;
+            }
+            std::memcpy(out.data() + static_cast<std::size_t>(first) * row_bytes, blocks->data(), blocks->size());
+        }
+        return !failed;
     }
+    return true;
 }
 
 }  // namespace gguf::samples::detail

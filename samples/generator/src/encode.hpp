@@ -12,7 +12,8 @@ bool can_encode(std::uint32_t type);
 
 // `in` holds whole rows of `row_length` values (a multiple of the type's block size); `out` is
 // exactly their encoded size. Preconditions are the caller's (checked by validate and plan).
-void encode_rows(std::uint32_t type, std::span<const float> in, std::uint64_t row_length, std::span<std::byte> out);
+// False when a quantizer refuses the values (only NaN or infinity in the input can cause that).
+bool encode_rows(std::uint32_t type, std::span<const float> in, std::uint64_t row_length, std::span<std::byte> out);
 
 std::uint16_t fp32_to_fp16(float f);  // round to nearest even, like ggml
 std::uint16_t fp32_to_bf16(float f);  // round to nearest even; NaN stays a (quiet) NaN, like ggml

@@ -43,7 +43,10 @@ Result<void> produce(detail::WeightSource& source, const detail::PlannedTensor& 
         values.resize(n * row);
         if (auto r = source.rows(t, first, values); !r) return r;
         bytes.resize(*byte_size(t.type, n * row));
-        detail::encode_rows(t.type, values, row, bytes);
+        if (!detail::encode_rows(t.type, values, row, bytes))
+            return Error{ErrorCode::invalid_argument, 0,
+                         "tensor '" + t.name + "': rows " + std::to_string(first) + ".." + std::to_string(first + n - 1) +
+                             " hold NaN or infinity, which " + type_label(t.type) + " cannot encode", ""};
         if (auto r = sink(std::span<const std::byte>(bytes)); !r) return r;
     }
     return {};
