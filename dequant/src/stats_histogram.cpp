@@ -20,8 +20,11 @@ struct BinRange {
     double lower;
     double upper;
 };
+// The bins of +-0 also hold the subnormals below 2^-133; they are taken as exactly 0, so that zeros
+// (common) come out exact and those tiny values are off by less than 2^-133.
 BinRange bin_range(std::uint32_t bin) {
     const std::uint32_t magnitude = bin & 0x7FFF;
+    if (magnitude == 0) return {0.0, 0.0};
     const double small = float_from_bits(magnitude << 16);
     const double large = float_from_bits(((magnitude + 1) << 16) - 1);  // the largest value in the bin
     return bin & 0x8000 ? BinRange{-large, -small} : BinRange{small, large};
