@@ -97,7 +97,9 @@ struct ThreadState {
 
     detail::BlockDecoder decoder;
     std::vector<float> buffer;
-    std::vector<std::uint64_t> histogram;
+    std::vector<std::uint32_t> histogram;        // counts since the last flush
+    std::vector<std::uint64_t> histogram_total;  // flushed counts (allocated at the first flush)
+    std::uint64_t since_flush = 0;
     std::vector<detail::ScaleAccumulator> scales;
     Moments moments;
     float min = std::numeric_limits<float>::infinity();
@@ -116,8 +118,17 @@ struct ThreadState {
             for (auto& s : scales) s.add_blocks(piece.data(), n_blocks, block_bytes);
             const std::uint64_t n = n_blocks * decoder.block_size();
             if (first_of_row && at == 0 && std::isfinite(buffer[0])) run.shift = buffer[0];
+            if (since_flush + n > std::numeric_limits<std::uint32_t>::max()) flush_histogram();
+            since_flush += n;
             detail::accumulate(buffer.data(), n, run, histogram.data(), true);
         }
+    }
+
+    void flush_histogram() {
+        histogram_total.resize(detail::kFineBins, 0);
+        for (std::size_t i = 0; i < histogram.size(); ++i) histogram_total[i] += histogram[i];
+        std::fill(histogram.begin(), histogram.end(), 0u);
+        since_flush = 0;
     }
 
     // Folds a finished run (a row, or a segment of one) into the tensor totals.
@@ -132,7 +143,9 @@ struct ThreadState {
     }
 
     void merge(const ThreadState& other) {
-        for (std::size_t i = 0; i < histogram.size(); ++i) histogram[i] += other.histogram[i];
+        flush_histogram();
+        for (std::size_t i = 0; i < histogram_total.size(); ++i)
+            histogram_total[i] += other.histogram[i] + (other.histogram_total.empty() ? 0 : other.histogram_total[i]);
         for (std::size_t i = 0; i < scales.size(); ++i) scales[i].merge(other.scales[i]);
         moments.merge(other.moments);
         min = std::min(min, other.min);
@@ -183,7 +196,7 @@ ScaleStats scale_stats(const detail::ScaleAccumulator& a) {
     return s;
 }
 
-void finish(const ThreadState& total, const StatsOptions& options, TensorStats& s) {
+void finish(ThreadState& total, const StatsOptions& options, TensorStats& s) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     s.nan_count = total.nan;
     s.pos_inf_count = total.pos_inf;
@@ -197,7 +210,8 @@ void finish(const ThreadState& total, const StatsOptions& options, TensorStats& 
     s.mean = any ? total.moments.mean : nan;
     s.std = any ? std::sqrt(total.moments.variance()) : nan;
     s.rms = any ? std::sqrt(total.moments.mean_square()) : nan;
-    detail::summarize_histogram(total.histogram.data(), options.linear_bins, s);
+    total.flush_histogram();
+    detail::summarize_histogram(total.histogram_total.data(), options.linear_bins, s);
     s.zero_rows = total.rows.zero_rows;
     s.nonfinite_rows = total.rows.nonfinite_rows;
     s.smallest_rms_rows = total.rows.smallest;

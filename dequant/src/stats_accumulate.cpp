@@ -32,7 +32,7 @@ Moments RunSums::moments() const {
     return {n_finite, shift + s1 / count, std::max(0.0, s2 - s1 * s1 / count)};
 }
 
-void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram) {
+void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram) {
     for (std::size_t i = 0; i < n; ++i) {
         const float v = x[i];
         if (std::isnan(v)) {
@@ -73,7 +73,7 @@ GGUF_AVX2_FMA inline void add8(Lanes& l, __m256 v, __m256i magnitude, __m256d sh
     l.s2b = _mm256_fmadd_pd(b, b, l.s2b);
 }
 
-GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram) {
+GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram) {
     const __m256i magnitude_mask = _mm256_set1_epi32(0x7FFFFFFF);
     const __m256i largest_finite = _mm256_set1_epi32(0x7F7FFFFF);
     const __m256d shift = _mm256_set1_pd(run.shift);
@@ -117,7 +117,7 @@ GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, 
     return i;
 }
 
-void accumulate(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram, bool use_simd) {
+void accumulate(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram, bool use_simd) {
     std::size_t done = 0;
     if (use_simd && simd_enabled()) done = accumulate_finite_avx2(x, n, run, histogram);
     accumulate_scalar(x + done, n - done, run, histogram);

@@ -43,15 +43,16 @@ struct RunSums {
     Moments moments() const;
 };
 
-// Accumulates x[0, n) into `run` and `histogram` (kFineBins counts; finite values only).
+// Accumulates x[0, n) into `run` and `histogram` (kFineBins counts of finite values; 32-bit so that
+// the part in use stays in L1: the caller moves them to 64-bit totals before they can overflow).
 // The scalar version handles every value and is the reference; the AVX2 one stops before the first
 // group of 8 values holding a NaN or Inf and returns how many values it took (the caller passes the
 // rest to the scalar one).
-void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram);
-std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram);
+void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram);
+std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram);
 
 // Both, as simd_enabled() decides (or the scalar one alone).
-void accumulate(const float* x, std::size_t n, RunSums& run, std::uint64_t* histogram, bool use_simd);
+void accumulate(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram, bool use_simd);
 
 // One scale field over many blocks.
 struct ScaleAccumulator {

@@ -284,7 +284,7 @@ TEST_CASE("the AVX2 accumulator gives what the scalar one gives, and hands NaN a
     std::vector<float> v = test::weight_like(1, 4096, 12);
     v[1000] = kNaN;
     v[3000] = -kInf;
-    std::vector<std::uint64_t> h1(dequant::detail::kFineBins), h2(dequant::detail::kFineBins);
+    std::vector<std::uint32_t> h1(dequant::detail::kFineBins), h2(dequant::detail::kFineBins);
     dequant::detail::RunSums a, b;
     a.shift = b.shift = v[0];
     dequant::detail::accumulate_scalar(v.data(), v.size(), a, h1.data());
