@@ -1,8 +1,9 @@
 // `stats` over a whole ~1 GB Q8_0 file with all threads, against reading the file once with
 // `cat FILE > /dev/null`, both from a warm page cache, in the same run (goal: within 1.5x).
 //   bench_stats [FILE]   (default: a generated file in the build tree's bench-cache; made if missing)
-// Times: the median of 5 runs each of cat, of open + compute_stats on every tensor (the library), and
-// of the gguf-doctor stats --json command when the binary is there.
+// Times: the median of 5 runs each of cat, of open + compute_stats on every tensor (the library, all
+// threads), and of the gguf-doctor stats --json command when the binary is there; and the median of 3
+// single-thread library runs, for the cost per value.
 #include <omp.h>
 
 #include <algorithm>
@@ -90,6 +91,14 @@ int main(int argc, char** argv) {
             values += s->count;
         }
     });
+    // One thread, for the per-core cost (the work is compute-bound where cores are few).
+    const double one_thread = median_seconds(3, [&] {
+        auto model = gguf::open(path);
+        if (!model) std::exit(1);
+        gguf::dequant::StatsOptions o;
+        o.threads = 1;
+        for (const auto& t : model->tensors()) (void)gguf::dequant::compute_stats(*model->view(t), o);
+    });
     const double cat_time = median_seconds(5, [&] {
         if (std::system(cat.c_str()) != 0) std::exit(1);
     });
@@ -98,6 +107,8 @@ int main(int argc, char** argv) {
     std::printf("cat FILE > /dev/null      %7.3f s  (%.2f GB/s)\n", cat_time, size_mb / 1e3 / cat_time);
     std::printf("open + compute_stats      %7.3f s  (%.2f GB/s)   ratio %.2fx\n", library, size_mb / 1e3 / library,
                 library / cat_time);
+    std::printf("compute_stats, 1 thread    %7.3f s  (%.2f ns per value)\n", one_thread,
+                one_thread / static_cast<double>(values) * 1e9);
     const fs::path exe = GGUF_DOCTOR_EXE;
     if (fs::exists(exe)) {
         const std::string cli = "'" + exe.string() + "' stats '" + path.string() + "' --json > /dev/null";

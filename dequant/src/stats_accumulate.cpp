@@ -50,7 +50,7 @@ void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint32_
         const double d = static_cast<double>(v) - run.shift;
         run.s1 += d;
         run.s2 += d * d;
-        ++histogram[float_to_bits(v) >> 16];
+        if (histogram) ++histogram[float_to_bits(v) >> 16];
     }
 }
 
@@ -93,7 +93,7 @@ GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, 
     if (i == 0) return 0;
     // The fine histogram of the same values, read again from L1: a scalar scatter is cheaper than
     // extracting lanes.
-    for (std::size_t k = 0; k < i; ++k) {
+    for (std::size_t k = 0; histogram && k < i; ++k) {
         std::uint32_t bits;
         std::memcpy(&bits, x + k, sizeof bits);
         ++histogram[bits >> 16];
@@ -132,8 +132,18 @@ float scale_of(const std::byte* field) {
     else return e8m0_to_fp32(static_cast<std::uint8_t>(field[0]));
 }
 
-// The finite scales of one batch (non-finite ones only counted), summed with four independent
-// accumulators so that the additions do not wait on each other.
+// The f16 at `field + k * stride` for k < n, converted by F16C eight at a time.
+GGUF_AVX2 void gather_halves_f16c(const std::byte* field, std::size_t n, std::size_t stride, float* out) {
+    alignas(16) std::uint16_t h[8];
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int j = 0; j < 8; ++j) std::memcpy(&h[j], field + (k + j) * stride, 2);
+        _mm256_storeu_ps(out + k, _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h))));
+    }
+    for (; k < n; ++k) out[k] = half_at(field + k * stride);
+}
+
+// The finite scales of one batch (non-finite ones only counted), summed like the values.
 struct ScaleBatch {
     std::uint64_t finite = 0, nan = 0, inf = 0, zero = 0, negative = 0, subnormal = 0;
     float low = std::numeric_limits<float>::infinity(), high = -std::numeric_limits<float>::infinity();
@@ -144,41 +154,32 @@ template <ScaleFormat format>
 ScaleBatch sum_batch(float* v, std::size_t n) {
     ScaleBatch b;
     // Move the non-finite scales out of the way (rare), counting them.
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (std::isfinite(v[i])) v[kept++] = v[i];
-        else if (std::isnan(v[i])) ++b.nan;
-        else ++b.inf;
-    }
-    if (kept == 0) return b;
-    const double shift = v[0];
-    double s1[4] = {}, s2[4] = {};
-    std::uint64_t zero = 0, negative = 0, subnormal = 0;
-    float low = v[0], high = v[0];
-    for (std::size_t i = 0; i < kept; i += 4) {
-        for (std::size_t k = 0; k < 4 && i + k < kept; ++k) {
-            const float x = v[i + k];
-            const double d = static_cast<double>(x) - shift;
-            s1[k] += d;
-            s2[k] += d * d;
-            zero += x == 0.0f;
-            negative += x < 0.0f;
-            // f16 subnormal: non-zero and below the smallest normal half
-            if constexpr (format == ScaleFormat::f16) subnormal += x != 0.0f && std::fabs(x) < 0x1p-14f;
-            low = std::min(low, x);
-            high = std::max(high, x);
+    bool all_finite = true;
+    for (std::size_t i = 0; i < n; ++i) all_finite &= (float_to_bits(v[i]) & 0x7F800000u) != 0x7F800000u;
+    std::size_t kept = n;
+    if (!all_finite) {
+        kept = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (std::isfinite(v[i])) v[kept++] = v[i];
+            else if (std::isnan(v[i])) ++b.nan;
+            else ++b.inf;
         }
     }
+    if (kept == 0) return b;
+    b.sums.shift = v[0];
+    accumulate(v, kept, b.sums, nullptr, true);
+    std::uint64_t negative = 0, subnormal = 0;
+    for (std::size_t i = 0; i < kept; ++i) {
+        negative += v[i] < 0.0f;
+        // f16 subnormal: non-zero and below the smallest normal half
+        if constexpr (format == ScaleFormat::f16) subnormal += v[i] != 0.0f && std::fabs(v[i]) < 0x1p-14f;
+    }
     b.finite = kept;
-    b.zero = zero;
+    b.zero = b.sums.zeros;
     b.negative = negative;
     b.subnormal = subnormal;
-    b.low = low;
-    b.high = high;
-    b.sums.shift = shift;
-    b.sums.n_finite = kept;
-    b.sums.s1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
-    b.sums.s2 = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+    b.low = b.sums.min;
+    b.high = b.sums.max;
     return b;
 }
 
@@ -189,7 +190,9 @@ void add_scales(ScaleAccumulator& a, const std::byte* blocks, std::size_t n_bloc
     for (std::size_t first = 0; first < n_blocks; first += kBatch) {
         const std::size_t n = std::min(kBatch, n_blocks - first);
         const std::byte* field = blocks + first * block_bytes + a.field.offset;
-        for (std::size_t b = 0; b < n; ++b) v[b] = scale_of<format>(field + b * block_bytes);
+        if (format == ScaleFormat::f16 && simd_enabled()) gather_halves_f16c(field, n, block_bytes, v);
+        else
+            for (std::size_t b = 0; b < n; ++b) v[b] = scale_of<format>(field + b * block_bytes);
         const ScaleBatch batch = sum_batch<format>(v, n);
         a.nan += batch.nan;
         a.inf += batch.inf;

@@ -44,7 +44,8 @@ struct RunSums {
 };
 
 // Accumulates x[0, n) into `run` and `histogram` (kFineBins counts of finite values; 32-bit so that
-// the part in use stays in L1: the caller moves them to 64-bit totals before they can overflow).
+// the part in use stays in L1: the caller moves them to 64-bit totals before they can overflow;
+// nullptr: no histogram).
 // The scalar version handles every value and is the reference; the AVX2 one stops before the first
 // group of 8 values holding a NaN or Inf and returns how many values it took (the caller passes the
 // rest to the scalar one).
