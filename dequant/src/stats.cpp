@@ -107,8 +107,9 @@ struct ThreadState {
     std::uint64_t zeros = 0, nan = 0, pos_inf = 0, neg_inf = 0;
     RowTracker rows;
 
-    // Decodes and accumulates whole blocks of one row into `run`, a piece at a time.
-    void add_blocks(std::span<const std::byte> bytes, RunSums& run, bool first_of_row) {
+    // Decodes and accumulates whole blocks of one row into `run`, a piece at a time; the run's shift
+    // is its first value when `starts_run`.
+    void add_blocks(std::span<const std::byte> bytes, RunSums& run, bool starts_run) {
         const std::uint64_t block_bytes = decoder.block_bytes();
         const std::uint64_t piece_bytes = buffer.size() / decoder.block_size() * block_bytes;
         for (std::uint64_t at = 0; at < bytes.size(); at += piece_bytes) {
@@ -117,7 +118,7 @@ struct ThreadState {
             decoder.decode_little_endian(piece, buffer.data());
             for (auto& s : scales) s.add_blocks(piece.data(), n_blocks, block_bytes);
             const std::uint64_t n = n_blocks * decoder.block_size();
-            if (first_of_row && at == 0 && std::isfinite(buffer[0])) run.shift = buffer[0];
+            if (starts_run && at == 0 && std::isfinite(buffer[0])) run.shift = buffer[0];
             if (since_flush + n > std::numeric_limits<std::uint32_t>::max()) flush_histogram();
             since_flush += n;
             detail::accumulate(buffer.data(), n, run, histogram.data(), true);
