@@ -1,12 +1,123 @@
-// Placeholder until the module that owns 'hash' lands; replaced by its implementation.
+// gguf-doctor hash FILE [--manifest OUT.json | --check MANIFEST.json]: per-tensor xxh64 of the raw bytes
+// and of the dequantized values, per-key metadata hashes, whole-file xxh64 (and sha256) of every shard.
+// --check verifies a file against a manifest before deployment and names every difference.
+// docs/hash.md defines the manifest.
+#include <fmt/format.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "cli.hpp"
 #include "commands.hpp"
+#include "gguf/audit/manifest.hpp"
+#include "progress.hpp"
 
 namespace gguf::cli {
+namespace {
 
-int run_hash(const std::vector<std::string>&) {
-    print_error("'hash' is not implemented yet");
-    return exit_usage;
+constexpr std::string_view kUsage = "FILE [--manifest OUT.json] [--check MANIFEST.json] [--sha256] [--no-values] [--json]";
+
+void print_manifest(const audit::Manifest& m) {
+    for (const auto& t : m.tensors)
+        std::cout << fmt::format("{:<40} {:<8} {} {}\n", t.name, t.type, t.xxh64,
+                                 t.values_xxh64 ? "values " + *t.values_xxh64 : "");
+    for (const auto& f : m.files)
+        std::cout << fmt::format("file {} ({} bytes): xxh64 {}{}\n", f.name, f.bytes, f.xxh64, f.sha256 ? ", sha256 " + *f.sha256 : "");
+}
+
+}  // namespace
+
+int run_hash(const std::vector<std::string>& args) {
+    po::options_description options("options");
+    std::string path, manifest_out, check_path;
+    bool sha256 = false, no_values = false, values_only = false, json = false;
+    int threads = 0;
+    options.add_options()
+        ("file", po::value(&path)->required(), "the model (one shard of a split model hashes all shards)")
+        ("manifest", po::value(&manifest_out), "write the manifest (JSON, docs/hash.md) to this file")
+        ("check", po::value(&check_path), "verify the file against this manifest; exit 1 naming every difference")
+        ("sha256", po::bool_switch(&sha256), "also sha256 each whole file (with --check: when the manifest has them)")
+        ("no-values", po::bool_switch(&no_values), "hash only the stored bytes, not the dequantized values (faster)")
+        ("values-only", po::bool_switch(&values_only), "with --check: compare decoded values only (accept a file "
+                                                       "re-encoded in another byte order or repacked)")
+        ("json", po::bool_switch(&json), "print the manifest, or the check's differences, as JSON")
+        ("threads", po::value(&threads)->default_value(0), "threads (0: every core)");
+    po::positional_options_description positional;
+    positional.add("file", 1);
+    po::variables_map vm;
+    if (auto done = parse(args, "hash", kUsage, options, positional, vm)) return *done;
+    if (!check_path.empty() && !manifest_out.empty()) {
+        print_error("hash: give --manifest or --check, not both");
+        return exit_usage;
+    }
+    if (values_only && (check_path.empty() || no_values)) {
+        print_error("hash: --values-only needs --check and the values' hashes");
+        return exit_usage;
+    }
+
+    std::optional<audit::Manifest> expected;
+    if (!check_path.empty()) {
+        auto read = audit::read_manifest(check_path);
+        if (!read) {
+            print_error("hash: " + read.error().describe());
+            return exit_unreadable;
+        }
+        expected = std::move(*read);
+    }
+    auto model = open_model(path);
+    if (!model) return exit_unreadable;
+
+    audit::HashOptions hash_options;
+    hash_options.threads = threads;
+    hash_options.values = !no_values;
+    hash_options.sha256 = sha256;
+    if (expected) {
+        // Compute what the manifest can be compared with, and nothing more.
+        bool has_values = false, has_sha = false;
+        for (const auto& t : expected->tensors) has_values = has_values || t.values_xxh64.has_value();
+        for (const auto& f : expected->files) has_sha = has_sha || f.sha256.has_value();
+        hash_options.values = has_values && !no_values;
+        hash_options.sha256 = has_sha && !values_only;
+    }
+    // The library reports bytes of its own total (files and tensors, once or twice): shown per mille.
+    ProgressBar progress("hashing", 1000, stderr_is_terminal() && !json);
+    hash_options.progress = [&](std::uint64_t done, std::uint64_t total) { progress.advance_to(total ? done * 1000 / total : 0); };
+    auto manifest = audit::compute_manifest(*model, hash_options);
+    progress.finish();
+    if (!manifest) {
+        print_error(path + ": " + manifest.error().describe());
+        return exit_unreadable;
+    }
+
+    if (!expected) {
+        if (!manifest_out.empty()) {
+            if (auto written = audit::write_manifest(manifest_out, *manifest); !written) {
+                print_error(written.error().describe());
+                return exit_unreadable;
+            }
+            std::cerr << fmt::format("manifest of {} tensors, {} keys, {} files written to {}\n", manifest->tensors.size(),
+                                     manifest->metadata.size(), manifest->files.size(), manifest_out);
+        }
+        if (json) std::cout << audit::manifest_json(*manifest);
+        else if (manifest_out.empty()) print_manifest(*manifest);
+        return exit_ok;
+    }
+
+    const auto differences = audit::check_manifest(*expected, *manifest, {.values_only = values_only});
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : differences) out.push_back({{"kind", d.kind}, {"subject", d.subject}, {"message", d.message}});
+        std::cout << nlohmann::json{{"manifest", check_path}, {"model", path}, {"passed", differences.empty()}, {"differences", out}}.dump(1)
+                  << "\n";
+    } else {
+        for (const auto& d : differences)
+            std::cout << fmt::format("{:<18} {}{}{}\n", d.kind, d.subject, d.subject.empty() ? "" : ": ", d.message);
+        std::cout << (differences.empty()
+                          ? fmt::format("OK  {} tensors, {} metadata keys and {} files agree with {}{}\n", manifest->tensors.size(),
+                                        manifest->metadata.size(), manifest->files.size(), check_path,
+                                        values_only ? " (decoded values compared)" : "")
+                          : fmt::format("FAIL  {} differences from {}\n", differences.size(), check_path));
+    }
+    return differences.empty() ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli

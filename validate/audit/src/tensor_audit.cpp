@@ -63,7 +63,9 @@ TensorAudit audit_with_facts(const Container& model, const TensorInfo& tensor, c
     for (const float r : reference)
         if (std::isfinite(r)) max_abs = std::max(max_abs, static_cast<double>(std::fabs(r)));
     const bool float16_dump = theirs.dtype.size() == 3 && theirs.dtype[2] == '2';
-    result.tolerance = options.tolerance ? *options.tolerance : default_tolerance(float16_dump, max_abs);
+    result.tolerance = default_tolerance(float16_dump, max_abs);
+    if (options.rtol) result.tolerance.rtol = *options.rtol;
+    if (options.atol) result.tolerance.atol = *options.atol;
 
     // An engine that keeps Hugging Face's Q/K row order: bring its rows into GGUF's order, so that every
     // hypothesis below works in the file's order.

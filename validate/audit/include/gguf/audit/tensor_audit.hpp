@@ -85,7 +85,9 @@ struct TensorAudit {
 };
 
 struct TensorAuditOptions {
-    std::optional<Tolerance> tolerance;   // default_tolerance() of the dump's precision when absent
+    // Override either half of default_tolerance() (which depends on the dump's precision).
+    std::optional<double> rtol;
+    std::optional<double> atol;
     QkOrder qk_order = QkOrder::gguf;
     int threads = 0;                      // <= 0: every core
 };
