@@ -20,6 +20,7 @@
 #include "gguf/cuda/forward.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/pass_params.hpp"
+#include "host_copy.hpp"
 #include "kernels/kernels.hpp"
 #include "memory_budget.hpp"
 #include "weights.hpp"
@@ -155,9 +156,12 @@ private:
                                                                                             record(trace, -1, "output_norm", a_.xn, n, dims_.n_embd);
         linear(a_.xn.data(), n, weights_->lm_head(), weights_->output_bias(), a_.logits.data());
                                                                                             record(trace, -1, "logits", a_.logits, n, dims_.n_vocab);
-        GGUF_CUDA_CHECK(cudaMemcpyAsync(host_logits, a_.logits.data(), n * dims_.n_vocab * sizeof(float),
-                                        cudaMemcpyDeviceToHost, s));
+        // Through a pinned buffer: a copy into pageable memory runs at a fraction of the link's speed.
+        const std::uint64_t bytes = n * dims_.n_vocab * sizeof(float);
+        if (logits_staging_.bytes() < bytes) logits_staging_ = PinnedBuffer(chunk_ * dims_.n_vocab * sizeof(float));
+        GGUF_CUDA_CHECK(cudaMemcpyAsync(logits_staging_.data(), a_.logits.data(), bytes, cudaMemcpyDeviceToHost, s));
         stream_.synchronize();
+        parallel_copy(host_logits, logits_staging_.data(), bytes);
     }
 
     // One transformer block; the residual stream a_.x is updated in place. k and v are written straight
@@ -316,11 +320,16 @@ private:
         for (;;) {
             const std::uint64_t floats = attention_workspace_floats(dims_.attention, rows, n_kv);
             if (floats <= attention_.size()) return rows;
+            const std::uint64_t previous = attention_.size();
             stream_.synchronize();
             budget_.release(attention_);
             make_room(MemoryBudget::rounded(floats * sizeof(float)));
             if (budget_.fits(MemoryBudget::rounded(floats * sizeof(float))) || rows == 1) {
-                attention_ = budget_.allocate<float>(floats, "the attention workspace");
+                // Room to grow: generation adds a key per token, and reallocating every step would
+                // synchronize every step.
+                const std::uint64_t roomy = std::max(floats, 2 * previous);
+                attention_ = budget_.allocate<float>(budget_.fits(MemoryBudget::rounded(roomy * sizeof(float))) ? roomy : floats,
+                                                     "the attention workspace");
                 return rows;
             }
             rows = std::max<std::uint64_t>(1, rows / 2);
@@ -348,6 +357,7 @@ private:
     std::vector<float> host_cos_, host_sin_;
     std::uint64_t rope_positions_ = 0;
     std::vector<float> host_;  // a trace record on its way to the host
+    PinnedBuffer logits_staging_;
     std::uint64_t n_past_ = 0;
 };
 

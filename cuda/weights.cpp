@@ -1,11 +1,10 @@
 #include "weights.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "gguf/types.hpp"
+#include "host_copy.hpp"
 #include "kernels/kernels.hpp"
 // The CPU reference's weight loader (an internal header of validate/forward): the GPU pass reads exactly
 // the tensors it reads, with the same shape checks and error messages.
@@ -47,17 +46,6 @@ std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
     all.resize(static_cast<std::size_t>(offset), 0.0f);
     all.insert(all.end(), v.begin(), v.end());
     return offset;
-}
-
-// memcpy on several threads: reading a mapped file that is in the page cache runs at several GB/s a core.
-void parallel_copy(std::byte* dst, const std::byte* src, std::uint64_t n) {
-    constexpr std::uint64_t kPiece = std::uint64_t{1} << 20;
-    const auto pieces = static_cast<std::int64_t>((n + kPiece - 1) / kPiece);
-#pragma omp parallel for num_threads(std::min(8, omp_get_num_procs())) schedule(static) if (pieces > 4)
-    for (std::int64_t p = 0; p < pieces; ++p) {
-        const std::uint64_t at = static_cast<std::uint64_t>(p) * kPiece;
-        std::memcpy(dst + at, src + at, std::min(kPiece, n - at));
-    }
 }
 
 }  // namespace

@@ -120,7 +120,14 @@ void dequantize(std::uint32_t type, const void* in, std::uint64_t n_values, floa
     });
     if (!quant && !blocks::visit_plain(type, [&](auto p) {
             using P = decltype(p);
-            convert_kernel<P><<<grid_for(n_values, 4 * kThreads), kThreads, 0, stream>>>(bytes, n_values, out);
+            // Runs of 8 elements through the tiled kernel (vector loads and stores), the rest one by one.
+            const std::uint64_t runs = (reinterpret_cast<std::uintptr_t>(out) & 15u) == 0 ? n_values / 8 : 0;
+            if (runs > 0)
+                dequantize_kernel<P><<<grid_for(runs, kThreads), kThreads, 0, stream>>>(bytes, runs, out);
+            const std::uint64_t done = runs * 8;
+            if (done < n_values)
+                convert_kernel<P><<<grid_for(n_values - done, 4 * kThreads), kThreads, 0, stream>>>(
+                    bytes + done * P::element_bytes, n_values - done, out + done);
         }))
         unsupported(type, "dequantize");
     check_launch();

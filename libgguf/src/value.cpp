@@ -1,5 +1,6 @@
 #include "gguf/value.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -325,8 +326,7 @@ bool Value::operator==(const Value& other) const {
         case ValueType::array: {
             if (element_ != other.element_ || count_ != other.count_) return false;
             if (order_ == other.order_ && narrow_lengths_ == other.narrow_lengths_)
-                return bytes_.size() == other.bytes_.size() &&
-                       std::memcmp(bytes_.data(), other.bytes_.data(), bytes_.size()) == 0;
+                return std::equal(bytes_.begin(), bytes_.end(), other.bytes_.begin(), other.bytes_.end());
             for (std::uint64_t i = 0; i < count_; ++i)
                 if (!(at(i) == other.at(i))) return false;
             return true;

@@ -90,21 +90,21 @@ TEST_CASE("logits --gpu and trace --gpu give the CPU's answers; --gpu-memory-lim
     auto config = samples::preset("tiny-llama");
     REQUIRE(config.ok());
     REQUIRE(samples::apply_mix(*config, "q4_k_m").ok());
-    config->n_layer = 5;
+    config->n_layer = 24;  // with its KV cache, more than the 12 MiB limit below; two layers fit
     const auto path = dir / "model.gguf";
     REQUIRE(test::write_model_any_type(*config, path).ok());
     const std::string model = path.string(), tokens = " --tokens 1,17,300,42,5,99,260,7";
 
     const Run cpu = run("logits " + model + tokens + " --out " + (dir / "cpu.npy").string());
     const Run gpu = run("logits " + model + tokens + " --gpu --out " + (dir / "gpu.npy").string());
-    const Run streamed = run("logits " + model + tokens + " --gpu --gpu-memory-limit 7 --out " + (dir / "streamed.npy").string());
+    const Run streamed = run("logits " + model + tokens + " --gpu --gpu-memory-limit 12 --out " + (dir / "streamed.npy").string());
     REQUIRE(cpu.status == 0);
     REQUIRE(gpu.status == 0);
     REQUIRE_MESSAGE(streamed.status == 0, streamed.out);
     CHECK(gpu.out.find("cuda:0 backend") != std::string::npos);
     const auto c = npy_values(dir / "cpu.npy"), g = npy_values(dir / "gpu.npy"), s = npy_values(dir / "streamed.npy");
     CHECK(relative_difference(g, c) <= 1e-3);
-    CHECK(relative_difference(s, g) <= 1e-6);
+    CHECK(relative_difference(s, g) <= 1e-5);  // smaller batches may add in another order
 
     const Run trace = run("trace " + model + tokens + " --gpu --out " + (dir / "trace.json").string());
     CHECK(trace.status == 0);

@@ -17,8 +17,6 @@ using namespace gguf;
 
 namespace {
 
-const test::GpuRequired gpu_required;
-
 std::vector<std::uint32_t> supported_types() {
     std::vector<std::uint32_t> types;
     for (const TypeInfo& t : all_types())
@@ -60,6 +58,7 @@ TensorInfo info_for(std::uint32_t type, std::uint64_t row_length, std::uint64_t 
 }  // namespace
 
 TEST_CASE("every type the CPU decodes has a GPU decoder") {
+    test::require_gpu();
     for (const std::uint32_t type : supported_types()) {
         CAPTURE(type_label(type));
         CHECK(cuda::is_supported(type));
@@ -68,6 +67,7 @@ TEST_CASE("every type the CPU decodes has a GPU decoder") {
 }
 
 TEST_CASE("GPU dequantization of random blocks is bit-identical to the CPU's, little- and big-endian") {
+    test::require_gpu();
     for (const std::uint32_t type : supported_types()) {
         CAPTURE(type_label(type));
         const TypeInfo& ti = *find_type(type);
@@ -93,6 +93,7 @@ TEST_CASE("GPU dequantization of random blocks is bit-identical to the CPU's, li
 }
 
 TEST_CASE("the dequant kernel reads blocks at any byte offset and any count") {
+    test::require_gpu();
     for (const std::uint32_t type : supported_types()) {
         CAPTURE(type_label(type));
         const TypeInfo& ti = *find_type(type);
@@ -117,6 +118,7 @@ TEST_CASE("the dequant kernel reads blocks at any byte offset and any count") {
 }
 
 TEST_CASE("rows gathered from a quantized matrix equal the CPU's decoded rows") {
+    test::require_gpu();
     for (const std::uint32_t type : supported_types()) {
         CAPTURE(type_label(type));
         const TypeInfo& ti = *find_type(type);
@@ -143,6 +145,7 @@ TEST_CASE("rows gathered from a quantized matrix equal the CPU's decoded rows") 
 }
 
 TEST_CASE("a tensor whose type has no decoder is refused with its name") {
+    test::require_gpu();
     TensorInfo info = info_for(static_cast<std::uint32_t>(TypeId::IQ2_XXS), 256, 1);
     const std::vector<std::byte> bytes(info.n_bytes);
     auto r = cuda::dequantize(TensorView{&info, bytes, ByteOrder::little});

@@ -19,8 +19,6 @@ using namespace gguf;
 
 namespace {
 
-const test::GpuRequired gpu_required;
-
 const std::vector<std::int32_t> kPrompt{1, 17, 300, 42, 42, 5, 99, 260, 7, 480, 3, 64};
 
 struct Model {
@@ -109,6 +107,7 @@ double trace_difference(const forward::Trace& gpu, const forward::Trace& cpu, st
 }  // namespace
 
 TEST_CASE("GPU logits, greedy generation and traces agree with the CPU reference on every preset and type") {
+    test::require_gpu();
     const test::TempDir dir;
     const auto models = write_models(dir);
     std::printf("%-28s %12s %12s %8s  %s\n", "model", "logits rel", "trace rel", "greedy", "worst trace op");
@@ -144,6 +143,7 @@ TEST_CASE("GPU logits, greedy generation and traces agree with the CPU reference
 }
 
 TEST_CASE("evaluating through the KV cache in pieces gives the logits of one batch") {
+    test::require_gpu();
     const test::TempDir dir;
     const Container model = test::open_model(test::write_preset(dir, "tiny-qwen2", "f16"));
     auto gpu = gpu_pass(model);
@@ -165,6 +165,7 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
 }
 
 TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
+    test::require_gpu();
     const test::TempDir dir;
     const Container model = test::open_model(test::write_preset(dir, "tiny-llama", "f32"));
     std::vector<std::int32_t> tokens(700);
@@ -178,6 +179,7 @@ TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agr
 }
 
 TEST_CASE("a big-endian copy of a quantized model gives the same GPU logits") {
+    test::require_gpu();
     const test::TempDir dir;
     auto config = samples::preset("tiny-qwen2");
     REQUIRE(config.ok());
@@ -196,6 +198,7 @@ TEST_CASE("a big-endian copy of a quantized model gives the same GPU logits") {
 }
 
 TEST_CASE("a memory limit below the model's size streams the layers and gives the same logits") {
+    test::require_gpu();
     const test::TempDir dir;
     auto config = samples::preset("tiny-llama");
     REQUIRE(config.ok());
@@ -237,7 +240,7 @@ TEST_CASE("a memory limit below the model's size streams the layers and gives th
     const auto a = evaluate(*resident, kPrompt);
     const auto b = evaluate(*streamed, kPrompt);
     const auto agreement = forward::compare_logits(a, b);
-    CHECK(agreement.relative_diff < 1e-6);
+    CHECK(agreement.relative_diff < 1e-5);  // smaller batches may add in another order
     CHECK(agreement.argmax_mismatches == 0);
     CHECK(generate(*resident, 16) == generate(*streamed, 16));  // one token at a time: every layer streamed each step
 
@@ -251,6 +254,7 @@ TEST_CASE("a memory limit below the model's size streams the layers and gives th
 }
 
 TEST_CASE("TF32 products stay close to the CPU reference (reported, not the default)") {
+    test::require_gpu();
     const test::TempDir dir;
     for (const char* preset : {"tiny-llama", "tiny-qwen2"}) {
         const Container model = test::open_model(test::write_preset(dir, preset, "f16"));
@@ -267,6 +271,7 @@ TEST_CASE("TF32 products stay close to the CPU reference (reported, not the defa
 }
 
 TEST_CASE("bad input and impossible settings are errors, not crashes") {
+    test::require_gpu();
     const test::TempDir dir;
     const Container model = test::open_model(test::write_preset(dir, "tiny-qwen3", "f32"));
     auto gpu = gpu_pass(model);

@@ -21,8 +21,6 @@ namespace ops = gguf::forward::ops;
 
 namespace {
 
-const test::GpuRequired gpu_required;
-
 std::vector<float> random_floats(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> dist(0.0f, scale);
@@ -60,6 +58,7 @@ double relative_difference(std::span<const float> a, std::span<const float> b) {
 }  // namespace
 
 TEST_CASE("rmsnorm equals ops::rms_norm") {
+    test::require_gpu();
     for (const float eps : {1e-5f, 1e-6f}) {
         const std::size_t rows = 37, width = 896;
         const auto x = random_floats(rows * width, 1, 3.0f);
@@ -78,6 +77,7 @@ TEST_CASE("rmsnorm equals ops::rms_norm") {
 }
 
 TEST_CASE("rope equals ops::rope bit for bit, both styles, with scaling") {
+    test::require_gpu();
     const std::size_t n_tokens = 9, n_heads = 4, head_dim = 64;
     const std::vector<std::int64_t> positions{0, 1, 2, 3, 17, 100, 511, 4095, 70000};
     for (const bool neox : {false, true}) {
@@ -112,6 +112,7 @@ TEST_CASE("rope equals ops::rope bit for bit, both styles, with scaling") {
 }
 
 TEST_CASE("swiglu, residual add and bias add equal their CPU twins") {
+    test::require_gpu();
     const std::size_t rows = 5, width = 1000;
     const auto gate = random_floats(rows * width, 4, 4.0f), up = random_floats(rows * width, 5);
     std::vector<float> expected(gate.size());
@@ -135,6 +136,7 @@ TEST_CASE("swiglu, residual add and bias add equal their CPU twins") {
 }
 
 TEST_CASE("causal GQA attention equals ops::causal_attention, through the cache and in row pieces") {
+    test::require_gpu();
     struct Case {
         std::size_t n_head, n_head_kv, head_dim, n_tokens, first;
     };
@@ -165,6 +167,7 @@ TEST_CASE("causal GQA attention equals ops::causal_attention, through the cache 
 }
 
 TEST_CASE("the fused product reads every type like the CPU decoder, for 1 to 8 tokens") {
+    test::require_gpu();
     const std::uint64_t n_out = 77;
     for (const TypeInfo& ti : all_types()) {
         const auto type = static_cast<std::uint32_t>(ti.id);
@@ -212,6 +215,7 @@ TEST_CASE("the fused product reads every type like the CPU decoder, for 1 to 8 t
 }
 
 TEST_CASE("the cuBLAS wrapper multiplies like ops::matmul, into a column range of a wider output") {
+    test::require_gpu();
     const std::size_t T = 19, n_in = 300, n_out = 70, ld = 100, first = 13;
     const auto x = random_floats(T * n_in, 20), w = random_floats(n_out * n_in, 21);
     std::vector<float> expected(T * n_out);

@@ -14,8 +14,8 @@ using namespace gguf;
 
 namespace {
 
-std::vector<std::byte> seed_file() {
-    Writer w;
+std::vector<std::byte> seed_file(ByteOrder order) {
+    Writer w(order);
     w.set("general.architecture", Value::string("llama"));
     w.set("llama.block_count", Value::u32(2));
     w.set("llama.rope.freq_base", Value::f32(10000.f));
@@ -64,46 +64,56 @@ std::uint64_t exercise(const Container& m) {
     return h;
 }
 
+// A GGUF v1 file (32-bit counts and lengths), laid out by hand.
+std::vector<std::byte> seed_v1() {
+    test::RawGguf g(test::RawGguf::little, 1);
+    g.counts(2, 3).kv_u32("n", 7).kv_str("name", "legacy");
+    g.key("tokens", test::gguf_type::array).array(test::gguf_type::string, 3).str("ab").str("c").str("");
+    g.tensor("w", {4, 2}, 0, 0).tensor("q", {32}, 8, 32).pad_to(32).zeros(32 + 34);
+    return g.bytes();
+}
+
 }  // namespace
 
 TEST_CASE("random mutations of a valid file never crash the reader") {
-    const std::vector<std::byte> original = seed_file();
-    REQUIRE(test::open_bytes(original).ok());
-    std::mt19937_64 rng(20240601);
-    const std::uint64_t forged[] = {0, 1, 0xFF, 0xFFFFFFFFull, 0x100000000ull, std::uint64_t{1} << 63,
-                                    ~std::uint64_t{0}, ~std::uint64_t{0} - 7, 0x7FFFFFFFFFFFFFFFull};
-    int opened = 0, rejected = 0;
-    std::uint64_t sink = 0;
-    for (int round = 0; round < 3000; ++round) {
-        std::vector<std::byte> bytes = original;
-        const int edits = 1 + static_cast<int>(rng() % 4);
-        for (int e = 0; e < edits; ++e) {
-            // Mostly in the header, where every count and length lives.
-            const std::size_t limit = rng() % 4 == 0 ? bytes.size() : std::min<std::size_t>(bytes.size(), 700);
-            const std::size_t at = rng() % limit;
-            switch (rng() % 3) {
-                case 0: bytes[at] = static_cast<std::byte>(rng()); break;
-                case 1: {
-                    const std::uint64_t v = forged[rng() % std::size(forged)];
-                    const std::size_t n = std::min<std::size_t>(8, bytes.size() - at);
-                    std::memcpy(bytes.data() + at, &v, n);
-                    break;
+    for (const auto& original : {seed_file(ByteOrder::little), seed_file(ByteOrder::big), seed_v1()}) {
+        REQUIRE(test::open_bytes(original).ok());
+        std::mt19937_64 rng(20240601);
+        const std::uint64_t forged[] = {0, 1, 0xFF, 0xFFFFFFFFull, 0x100000000ull, std::uint64_t{1} << 63,
+                                        ~std::uint64_t{0}, ~std::uint64_t{0} - 7, 0x7FFFFFFFFFFFFFFFull};
+        int opened = 0, rejected = 0;
+        std::uint64_t sink = 0;
+        for (int round = 0; round < 2000; ++round) {
+            std::vector<std::byte> bytes = original;
+            const int edits = 1 + static_cast<int>(rng() % 4);
+            for (int e = 0; e < edits; ++e) {
+                // Mostly in the header, where every count and length lives.
+                const std::size_t limit = rng() % 4 == 0 ? bytes.size() : std::min<std::size_t>(bytes.size(), 700);
+                const std::size_t at = rng() % limit;
+                switch (rng() % 3) {
+                    case 0: bytes[at] = static_cast<std::byte>(rng()); break;
+                    case 1: {
+                        const std::uint64_t v = forged[rng() % std::size(forged)];
+                        const std::size_t n = std::min<std::size_t>(8, bytes.size() - at);
+                        std::memcpy(bytes.data() + at, &v, n);
+                        break;
+                    }
+                    default: bytes.resize(at); break;
                 }
-                default: bytes.resize(at); break;
+                if (bytes.empty()) break;
             }
-            if (bytes.empty()) break;
+            CAPTURE(round);
+            auto m = test::open_bytes(bytes);
+            if (m.ok()) {
+                ++opened;
+                sink += exercise(*m);
+            } else {
+                ++rejected;
+                CHECK(m.error().offset <= bytes.size());
+            }
         }
-        CAPTURE(round);
-        auto m = test::open_bytes(bytes);
-        if (m.ok()) {
-            ++opened;
-            sink += exercise(*m);
-        } else {
-            ++rejected;
-            CHECK(m.error().offset <= bytes.size());
-        }
+        MESSAGE("opened " << opened << ", rejected " << rejected << " (checksum " << sink % 10 << ")");
+        CHECK(opened > 0);
+        CHECK(rejected > 0);
     }
-    MESSAGE("opened " << opened << ", rejected " << rejected << " (checksum " << sink % 10 << ")");
-    CHECK(opened > 0);
-    CHECK(rejected > 0);
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Every GPU benchmark of bench/RESULTS.md's cuda section, on the GPU machine, after a build:
+#   bench/cuda/run_benchmarks.sh BUILD_DIR OUT_DIR [dequant] [forward] [check7b]
+# Writes OUT_DIR/dequant.md, OUT_DIR/forward.jsonl, OUT_DIR/forward.md, OUT_DIR/check7b.txt.
+set -uo pipefail
+build=${1:?build dir}; out=${2:?out dir}; shift 2
+parts=${*:-dequant forward check7b}
+here=$(cd "$(dirname "$0")" && pwd)
+work=${BENCH_WORK:-/tmp/gguf-doctor-bench}
+mkdir -p "$out" "$work"
+elapsed() { python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.2f}")' "$1"; }
+
+if [[ " $parts " == *" dequant "* ]]; then
+  echo "== dequant throughput"
+  "$build/bench/cuda/bench_cuda_dequant" | tee "$out/dequant.md"
+  [ -n "${PACK:-}" ] && eval "$PACK"
+fi
+
+if [[ " $parts " == *" forward "* ]]; then
+  : > "$out/forward.jsonl"
+  for preset in qwen2.5-0.5b tinyllama-1.1b; do
+    for mix in f16 q8_0 q4_k_m; do
+      model="$work/$preset-$mix.gguf"
+      echo "== $preset $mix"
+      t0=$(date +%s.%N)
+      "$build/bench/cuda/bench_cuda_model" make --preset "$preset" --mix "$mix" --out "$model" || { echo "make failed"; continue; }
+      echo "   generated in $(elapsed "$t0") s, $(du -m "$model" | cut -f1) MB"
+      ours=$("$build/bench/cuda/bench_cuda_forward" --model "$model" --save-logits "$work/ours.npy") || { echo "ours failed"; continue; }
+      tf32=$("$build/bench/cuda/bench_cuda_forward" --model "$model" --precision tf32) || tf32='{}'
+      "$build/bench/cuda/bench_cuda_model" export --model "$model" --out "$work/weights" || { echo "export failed"; continue; }
+      peer=$(PYTHONUNBUFFERED=1 python3 "$here/torch_peer.py" --weights "$work/weights" --compare "$work/ours.npy") || peer='{}'
+      rm -rf "$work/weights"
+      line="{\"preset\":\"$preset\",\"mix\":\"$mix\",\"ours\":$ours,\"ours_tf32\":$tf32,\"torch\":$peer}"
+      echo "$line" | tee -a "$out/forward.jsonl"
+      [ -n "${PACK:-}" ] && eval "$PACK"
+      [ "$preset" = "tinyllama-1.1b" ] && [ "$mix" = "q4_k_m" ] || rm -f "$model"
+    done
+  done
+  python3 "$here/forward_table.py" "$out/forward.jsonl" | tee "$out/forward.md"
+fi
+
+if [[ " $parts " == *" check7b "* ]]; then
+  model="$work/llama2-7b-q4_k_m.gguf"
+  echo "== check --gpu on a Llama-2-7B-shaped Q4_K_M model"
+  t0=$(date +%s.%N)
+  "$build/bench/cuda/bench_cuda_model" make --preset llama2-7b --mix q4_k_m --out "$model" || exit 1
+  echo "generated in $(elapsed "$t0") s, $(du -m "$model" | cut -f1) MB" | tee "$out/check7b.txt"
+  cat "$model" > /dev/null  # in the page cache, as a file just written or read would be
+  for run in 1 2; do
+    t0=$(date +%s.%N)
+    "$build/gguf-doctor" check "$model" --gpu > "$out/check7b-report-$run.txt" 2>&1
+    rc=$?
+    echo "check --gpu run $run: exit $rc, $(elapsed "$t0") s wall" | tee -a "$out/check7b.txt"
+  done
+  tail -25 "$out/check7b-report-1.txt" | tee -a "$out/check7b.txt"
+  rm -f "$model"
+fi
