@@ -36,7 +36,8 @@ std::optional<int> check_backend_options(const BackendOptions& options, std::str
 // with --gpu the CUDA pass when this build has one (an error says so when it has not).
 Result<std::unique_ptr<forward::Forward>> make_backend(const Container& model, const BackendOptions& options);
 
-// The CUDA pass. Defined by the CUDA build (backend_cuda.cpp, compiled when GGUF_DOCTOR_HAVE_CUDA_FORWARD).
+// The CUDA pass, from the module gguf_doctor_cuda.so loaded on first use (cuda_backend_loader.cpp;
+// compiled when GGUF_DOCTOR_HAVE_CUDA_FORWARD).
 Result<std::unique_ptr<forward::Forward>> make_cuda_backend(const Container& model, const BackendOptions& options);
 
 struct InputOptions {
