@@ -246,6 +246,19 @@ TEST_CASE("wrong_type: F16 read as BF16, F32 read as F16, Q4_0 read as Q4_1") {
     }
 }
 
+TEST_CASE("wrong_type: F16 bits read as BF16 give tiny values; only that reading fits them, no tiny factor") {
+    // Values around 1e-13, far below the reference's absolute tolerance: each hypothesis must reproduce
+    // them at their own scale, so neither "scaled by 1e-14" nor another type's tiny numbers fit.
+    const Model m("tiny-llama", test::type_id(TypeId::F16));
+    const auto bytes = test::tensor_bytes(m.model, "blk.0.ffn_down.weight");
+    std::vector<float> v(bytes.size() / 2);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = bf16_to_fp32(load<std::uint16_t>(bytes.data() + 2 * i, ByteOrder::little));
+    const auto a = audit_values(m.model, "blk.0.ffn_down.weight", v);
+    REQUIRE(a.result.diagnoses.size() == 1);
+    CHECK(a.first_kind() == "wrong_type");
+    CHECK(a.evidence("wrong_type", "read_as") == "BF16");
+}
+
 namespace {
 
 // Q4_K/Q5_K's 12 scale bytes <-> eight (scale, min) pairs of 6 bits, packed as ggml packs them.
@@ -327,6 +340,102 @@ TEST_CASE("kquant_unpacking: Q5_K high bits dropped, Q6_K quants used without th
         const auto a = audit_values(m.model, name, v);
         CHECK(a.first_kind() == "kquant_unpacking");
         CHECK(a.evidence("kquant_unpacking", "mistake") == "no_offset");
+    }
+}
+
+namespace {
+
+// Whether some kquant_unpacking diagnosis names `mistake` (several mistakes can give the same values).
+bool names_mistake(const Audited& a, std::string_view mistake) {
+    for (const auto& d : a.result.diagnoses)
+        if (d.kind == "kquant_unpacking")
+            for (const auto& e : d.evidence)
+                if (e.name == "mistake" && e.value == mistake) return true;
+    return false;
+}
+
+std::uint8_t swap_nibbles(std::uint8_t b) { return static_cast<std::uint8_t>((b >> 4) | (b << 4)); }
+
+}  // namespace
+
+TEST_CASE("kquant_unpacking: Q4_K sub-blocks 4-7 unpacked like 0-3, quants high nibble first, the min added") {
+    const Model m("tiny-llama", test::type_id(TypeId::Q4_K), {"blk.1.attn_output.weight"});
+    const std::string name = "blk.1.attn_output.weight";
+    // Sub-blocks 4-7 given scale = s[j] & 63 and min = s[j+4] & 63 of the stored bytes, then packed
+    // properly, so that a correct decoder makes the mistake's values.
+    const auto low = decode_edited(m.model, name, [](std::uint8_t* b) {
+        int scale[8], min[8];
+        unpack_scales(b + 4, scale, min);
+        for (int j = 4; j < 8; ++j) {
+            scale[j] = b[4 + j] & 63;
+            min[j] = b[4 + j + 4] & 63;
+        }
+        pack_scales(scale, min, b + 4);
+    });
+    const auto a = audit_values(m.model, name, low);
+    CHECK(a.first_kind() == "kquant_unpacking");
+    CHECK(names_mistake(a, "low_scale_layout"));
+
+    const auto nibbles = decode_edited(m.model, name, [](std::uint8_t* b) {
+        for (int i = 16; i < 144; ++i) b[i] = swap_nibbles(b[i]);
+    });
+    const auto c = audit_values(m.model, name, nibbles);
+    CHECK(c.first_kind() == "kquant_unpacking");
+    CHECK(names_mistake(c, "nibbles_swapped"));
+
+    // d*scale*q + dmin*min: each value grows by twice its sub-block's dmin*min.
+    auto added = m.reference(name);
+    const auto bytes = test::tensor_bytes(m.model, name);
+    for (std::size_t blk = 0; blk < bytes.size() / 144; ++blk) {
+        const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data() + 144 * blk);
+        const float dmin = fp16_to_fp32(load<std::uint16_t>(b + 2, ByteOrder::little));
+        int scale[8], min[8];
+        unpack_scales(b + 4, scale, min);
+        for (int i = 0; i < 256; ++i) added[256 * blk + i] += 2.0f * dmin * static_cast<float>(min[i / 32]);
+    }
+    const auto e = audit_values(m.model, name, added);
+    CHECK(e.first_kind() == "kquant_unpacking");
+    CHECK(names_mistake(e, "min_added"));
+}
+
+TEST_CASE("kquant_unpacking: Q5_K fifth bit ignored; Q6_K scales read unsigned, ql nibbles exchanged") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::Q5_K), {"blk.0.ffn_down.weight"});
+        const auto v = decode_edited(m.model, "blk.0.ffn_down.weight", [](std::uint8_t* b) {
+            std::fill(b + 16, b + 48, std::uint8_t{0});  // qh
+        });
+        const auto a = audit_values(m.model, "blk.0.ffn_down.weight", v);
+        CHECK(a.first_kind() == "kquant_unpacking");
+        CHECK(names_mistake(a, "fifth_bit_ignored"));
+    }
+    const Model m("tiny-llama", test::type_id(TypeId::Q6_K), {"blk.1.ffn_gate.weight"});
+    const std::string name = "blk.1.ffn_gate.weight";
+    {
+        // A negative int8 scale s read as the byte s + 256: that group's values times (s + 256) / s.
+        auto v = m.reference(name);
+        const auto bytes = test::tensor_bytes(m.model, name);
+        std::size_t negative = 0;
+        for (std::size_t blk = 0; blk < bytes.size() / 210; ++blk) {
+            const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data() + 210 * blk);
+            for (int i = 0; i < 256; ++i) {
+                const int s = static_cast<std::int8_t>(b[192 + i / 16]);
+                if (s >= 0) continue;
+                negative += i % 16 == 0;
+                v[256 * blk + i] *= static_cast<float>(s + 256) / static_cast<float>(s);
+            }
+        }
+        REQUIRE(negative > 0);
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "kquant_unpacking");
+        CHECK(names_mistake(a, "unsigned_scales"));
+    }
+    {
+        const auto v = decode_edited(m.model, name, [](std::uint8_t* b) {
+            for (int i = 0; i < 128; ++i) b[i] = swap_nibbles(b[i]);  // ql
+        });
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "kquant_unpacking");
+        CHECK(names_mistake(a, "ql_nibbles_swapped"));
     }
 }
 
@@ -443,6 +552,22 @@ TEST_CASE("vocab_padding: padding rows dropped, zeroed, or extra rows added") {
     const auto c = audit_values(m.model, "token_embd.weight", padded, {576, 256});
     CHECK(c.first_kind() == "vocab_padding");
     CHECK(c.evidence("vocab_padding", "your_rows") == "576");
+}
+
+TEST_CASE("row_count: a matrix with rows dropped at its end, or rows added, the others right") {
+    const Model m("tiny-llama", test::type_id(TypeId::F32));
+    const std::string name = "blk.0.ffn_down.weight";  // 256 rows of 512 (not the vocabulary's 512 rows)
+    const auto r = m.reference(name);
+    const std::vector<float> fewer(r.begin(), r.begin() + 200 * 512);
+    const auto a = audit_values(m.model, name, fewer, {200, 512});
+    REQUIRE(a.first_kind() == "row_count");
+    CHECK(a.find("row_count")->message.find("only the first 200 of 256 rows") != std::string::npos);
+
+    auto more = r;
+    more.resize(260 * 512, 0.0f);
+    const auto b = audit_values(m.model, name, more, {260, 512});
+    CHECK(b.first_kind() == "row_count");
+    CHECK(b.evidence("row_count", "your_rows") == "260");
 }
 
 TEST_CASE("all_zero: a tensor that was never copied") {

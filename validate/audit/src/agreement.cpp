@@ -90,6 +90,11 @@ Fit fit(const Subject& s, std::span<const float> predicted, std::uint64_t offset
     f.compared = n;
     for (std::uint64_t i = 0; i < n; ++i) {
         const float u = s.theirs[offset + i];
+        if (std::isfinite(predicted[i]) && std::isfinite(u)) {
+            const double d = static_cast<double>(predicted[i]) - u;
+            f.diff2 += d * d;
+            f.their2 += static_cast<double>(u) * u;
+        }
         if (!agrees(predicted[i], u, s.tolerance)) continue;
         ++f.within;
         const std::uint64_t j = offset + i;
@@ -100,8 +105,9 @@ Fit fit(const Subject& s, std::span<const float> predicted, std::uint64_t offset
 
 bool explains(const Subject& s, const Fit& f) {
     const std::uint64_t size = std::max<std::uint64_t>(s.reference.size(), s.theirs.size());
+    const double relative = f.their2 > 0 ? std::sqrt(f.diff2 / f.their2) : (f.diff2 > 0 ? INFINITY : 0.0);
     return f.compared > 0 && 2 * f.compared >= std::min<std::uint64_t>(size, s.theirs.size()) &&
-           f.within * 1000 >= f.compared * 999 && f.explained > 0;
+           f.within * 1000 >= f.compared * 999 && f.explained > 0 && relative <= 0.01;
 }
 
 }  // namespace detail

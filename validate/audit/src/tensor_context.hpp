@@ -54,10 +54,15 @@ struct Subject {
 // A hypothesis explains the user's values when its prediction agrees with them on (almost) every
 // compared element: at most one in a thousand may disagree (values on a rounding boundary), it covers
 // at least half of the tensor, and it explains some of the elements that disagree with the reference.
+// And at the scale of the user's values, not only the reference's: ||predicted - theirs|| stays within
+// 1% of ||theirs||. (The absolute tolerance follows the reference's magnitude, so values far smaller
+// than it, such as F16 bits read as BF16, would otherwise "agree" with any prediction of tiny numbers.)
 struct Fit {
     std::uint64_t compared = 0;
     std::uint64_t within = 0;     // predicted agrees with theirs
     std::uint64_t explained = 0;  // ... where the reference does not
+    double diff2 = 0;             // sum of (predicted - theirs)^2 over the finite pairs
+    double their2 = 0;            // sum of theirs^2 over the same pairs
 };
 // predicted[i] stands for theirs[offset + i] (as far as both reach).
 Fit fit(const Subject& s, std::span<const float> predicted, std::uint64_t offset = 0);
