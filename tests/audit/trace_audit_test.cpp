@@ -3,6 +3,7 @@
 // computation) is reported at that op, with the hypothesis that reproduces it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -298,4 +299,274 @@ TEST_CASE("a trace without tokens, or from a later position, is refused") {
     file.header.tokens = kTokens;
     file.header.first_position = 3;
     CHECK_FALSE(audit::audit_trace(model, *pass, file).ok());
+}
+
+// The other hypotheses at a divergence, each on a trace whose one activation the test recomputes the
+// mistaken way itself (plain loops, not the library's ops), with every value written (.npy).
+namespace {
+
+// tiny-llama: n_embd 256, 8 heads / 2 KV heads of 32, RMS eps 1e-5, RoPE base 10000 on adjacent pairs.
+constexpr std::size_t kEmbd = 256, kHeads = 8, kKvHeads = 2, kHeadDim = 32;
+
+std::vector<float> layer_input(const forward::Trace& t, std::int32_t layer) {
+    return layer == 0 ? values_of(t, -1, "embedding") : values_of(t, layer - 1, "ffn_residual");
+}
+
+std::vector<float> add(const std::vector<float>& a, const std::vector<float>& b) {
+    std::vector<float> out(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i] + b[i];
+    return out;
+}
+
+// x / sqrt(mean(x^2) + eps) * w, row by row.
+std::vector<float> rms_norm(const std::vector<float>& x, const std::vector<float>& w) {
+    std::vector<float> out(x.size());
+    const std::size_t width = w.size();
+    for (std::size_t row = 0; row < x.size() / width; ++row) {
+        double ss = 0;
+        for (std::size_t i = 0; i < width; ++i) ss += double(x[row * width + i]) * x[row * width + i];
+        const double scale = 1.0 / std::sqrt(ss / double(width) + 1e-5);
+        for (std::size_t i = 0; i < width; ++i) out[row * width + i] = static_cast<float>(x[row * width + i] * scale * w[i]);
+    }
+    return out;
+}
+
+// x W^T with W [n_out][n_in]; `transposed`: x W, W read as [n_in][n_out].
+std::vector<float> project(const std::vector<float>& x, const std::vector<float>& w, std::size_t n_in, bool transposed = false) {
+    const std::size_t n_out = w.size() / n_in, rows = x.size() / n_in;
+    std::vector<float> out(rows * n_out);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < n_out; ++o) {
+            double sum = 0;
+            for (std::size_t i = 0; i < n_in; ++i) sum += double(x[r * n_in + i]) * (transposed ? w[i * n_out + o] : w[o * n_in + i]);
+            out[r * n_out + o] = static_cast<float>(sum);
+        }
+    return out;
+}
+
+// RoPE on adjacent pairs (2i, 2i+1) of each head; position p of row p is `first_position` + p.
+std::vector<float> rope(std::vector<float> x, std::size_t width, int first_position, double base) {
+    for (std::size_t row = 0; row < x.size() / width; ++row)
+        for (std::size_t head = 0; head < width / kHeadDim; ++head)
+            for (std::size_t i = 0; i < kHeadDim / 2; ++i) {
+                const double theta = double(first_position + int(row)) * std::pow(base, -2.0 * double(i) / kHeadDim);
+                float& a = x[row * width + head * kHeadDim + 2 * i];
+                float& b = x[row * width + head * kHeadDim + 2 * i + 1];
+                const double a0 = a, b0 = b;
+                a = static_cast<float>(a0 * std::cos(theta) - b0 * std::sin(theta));
+                b = static_cast<float>(a0 * std::sin(theta) + b0 * std::cos(theta));
+            }
+    return x;
+}
+
+// softmax(q k^T / sqrt(d) + mask) v per head; `interleaved`: query head h reads KV head h % n_kv.
+std::vector<float> attention(const forward::Trace& t, std::int32_t layer, bool causal, bool interleaved) {
+    const auto q = values_of(t, layer, "q"), k = values_of(t, layer, "k"), v = values_of(t, layer, "v");
+    const std::size_t n = q.size() / (kHeads * kHeadDim);
+    std::vector<float> out(q.size(), 0.0f);
+    for (std::size_t pos = 0; pos < n; ++pos)
+        for (std::size_t h = 0; h < kHeads; ++h) {
+            const std::size_t kv = interleaved ? h % kKvHeads : h / (kHeads / kKvHeads);
+            const std::size_t visible = causal ? pos + 1 : n;
+            std::vector<double> w(visible);
+            double top = -INFINITY, total = 0;
+            for (std::size_t s = 0; s < visible; ++s) {
+                double dot = 0;
+                for (std::size_t i = 0; i < kHeadDim; ++i) dot += double(q[(pos * kHeads + h) * kHeadDim + i]) * k[(s * kKvHeads + kv) * kHeadDim + i];
+                w[s] = dot / std::sqrt(double(kHeadDim));
+                top = std::max(top, w[s]);
+            }
+            for (double& x : w) total += (x = std::exp(x - top));
+            for (std::size_t s = 0; s < visible; ++s)
+                for (std::size_t i = 0; i < kHeadDim; ++i)
+                    out[(pos * kHeads + h) * kHeadDim + i] += static_cast<float>(w[s] / total * v[(s * kKvHeads + kv) * kHeadDim + i]);
+        }
+    return out;
+}
+
+// The trace of `model` with activation (layer, op) replaced by make(trace), audited with full values.
+audit::TraceAudit audit_replaced(const test::TempDir& dir, const Container& model, std::int32_t layer, const std::string& op,
+                                 const std::function<std::vector<float>(const forward::Trace&)>& make, double tolerance = 0.05) {
+    const auto theirs = edited(run_trace(model), [&](const forward::TraceRecord& r, const forward::Trace& t) -> std::optional<std::vector<float>> {
+        if (r.layer == layer && r.op == op) return make(t);
+        return std::nullopt;
+    });
+    audit::TraceAuditOptions options;
+    options.tolerance = tolerance;
+    return audit_written(dir, model, theirs, true, options);
+}
+
+}  // namespace
+
+TEST_CASE("norms: the weight plus one, a LayerNorm, ffn_norm of the layer input") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    auto w = test::reference_values(model, "blk.0.attn_norm.weight");
+    for (float& x : w) x += 1.0f;
+    auto a = audit_replaced(dir, model, 0, "attn_norm", [&](const forward::Trace& t) { return rms_norm(layer_input(t, 0), w); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.attn_norm");
+    CHECK(explained_by(a, "norm_weight_plus_one"));
+
+    const auto w1 = test::reference_values(model, "blk.1.attn_norm.weight");
+    a = audit_replaced(dir, model, 1, "attn_norm", [&](const forward::Trace& t) {
+        auto x = layer_input(t, 1);
+        for (std::size_t row = 0; row < x.size() / kEmbd; ++row) {  // mean subtracted, then as RMSNorm
+            double mean = 0;
+            for (std::size_t i = 0; i < kEmbd; ++i) mean += x[row * kEmbd + i];
+            mean /= kEmbd;
+            for (std::size_t i = 0; i < kEmbd; ++i) x[row * kEmbd + i] = static_cast<float>(x[row * kEmbd + i] - mean);
+        }
+        return rms_norm(x, w1);
+    });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.attn_norm");
+    CHECK(explained_by(a, "layer_norm"));
+
+    const auto wf = test::reference_values(model, "blk.1.ffn_norm.weight");
+    a = audit_replaced(dir, model, 1, "ffn_norm", [&](const forward::Trace& t) { return rms_norm(layer_input(t, 1), wf); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.ffn_norm");
+    CHECK(explained_by(a, "norm_input"));
+}
+
+TEST_CASE("projections: a square weight transposed, gate and up exchanged, the tied embedding used for the logits") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    const auto wo = test::reference_values(model, "blk.0.attn_output.weight");
+    auto a = audit_replaced(dir, model, 0, "attn_out", [&](const forward::Trace& t) { return project(values_of(t, 0, "attn"), wo, kEmbd, true); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.attn_out");
+    CHECK(explained_by(a, "weight_transposed"));
+
+    a = audit_replaced(dir, model, 1, "gate", [](const forward::Trace& t) { return values_of(t, 1, "up"); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.gate");
+    CHECK(explained_by(a, "gate_up_swapped"));
+
+    const auto embd = test::reference_values(model, "token_embd.weight");
+    a = audit_replaced(dir, model, -1, "logits", [&](const forward::Trace& t) { return project(values_of(t, -1, "output_norm"), embd, kEmbd); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "logits");
+    CHECK(explained_by(a, "tied_output"));
+}
+
+TEST_CASE("q_proj without its bias (qwen2), without its per-head norm (qwen3)") {
+    {
+        const test::TempDir dir;
+        const Container model = test::open_model(test::write_model(dir, "tiny-qwen2", test::type_id(TypeId::F32)));
+        const auto bias = test::reference_values(model, "blk.0.attn_q.bias");
+        const auto a = audit_replaced(dir, model, 0, "q_proj", [&](const forward::Trace& t) {
+            auto q = values_of(t, 0, "q_proj");
+            for (std::size_t i = 0; i < q.size(); ++i) q[i] -= bias[i % bias.size()];
+            return q;
+        });
+        INFO(describe(a));
+        CHECK(first_name(a) == "blk.0.q_proj");
+        CHECK(explained_by(a, "bias_missing"));
+    }
+    {
+        const test::TempDir dir;
+        const Container model = test::open_model(test::write_model(dir, "tiny-qwen3", test::type_id(TypeId::F32)));
+        const auto wq = test::reference_values(model, "blk.1.attn_q.weight");
+        const auto a = audit_replaced(dir, model, 1, "q_proj", [&](const forward::Trace& t) { return project(values_of(t, 1, "attn_norm"), wq, kEmbd); });
+        INFO(describe(a));
+        CHECK(first_name(a) == "blk.1.q_proj");
+        CHECK(explained_by(a, "qk_norm_missing"));
+    }
+}
+
+TEST_CASE("RoPE not applied, positions from 1, another frequency base") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    auto a = audit_replaced(dir, model, 0, "q", [](const forward::Trace& t) { return values_of(t, 0, "q_proj"); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.q");
+    CHECK(explained_by(a, "rope_missing"));
+
+    a = audit_replaced(dir, model, 0, "k", [](const forward::Trace& t) { return rope(values_of(t, 0, "k_proj"), kKvHeads * kHeadDim, 1, 10000.0); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.k");
+    CHECK(explained_by(a, "rope_positions"));
+
+    a = audit_replaced(dir, model, 1, "q", [](const forward::Trace& t) { return rope(values_of(t, 1, "q_proj"), kHeads * kHeadDim, 0, 1e6); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.q");
+    CHECK(explained_by(a, "rope_base"));
+}
+
+TEST_CASE("attention without the causal mask, and grouped-query heads mapped interleaved") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    // Random sample weights give nearly uniform attention: compare under a tolerance the reference meets
+    // against itself (as for the attention scale above).
+    auto a = audit_replaced(dir, model, 0, "attn", [](const forward::Trace& t) { return attention(t, 0, false, false); }, 1e-3);
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.attn");
+    CHECK(explained_by(a, "attention_mask"));
+
+    a = audit_replaced(dir, model, 1, "attn", [](const forward::Trace& t) { return attention(t, 1, true, true); }, 1e-3);
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.attn");
+    CHECK(explained_by(a, "gqa_mapping"));
+}
+
+TEST_CASE("residual adds from the wrong input, attention dropped, an op never written") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    auto a = audit_replaced(dir, model, 0, "ffn_residual",
+                            [](const forward::Trace& t) { return add(layer_input(t, 0), values_of(t, 0, "down")); }, 1e-3);
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.ffn_residual");
+    CHECK(explained_by(a, "residual_from_layer_input"));
+
+    a = audit_replaced(dir, model, 1, "ffn_residual", [](const forward::Trace& t) { return add(values_of(t, 1, "ffn_norm"), values_of(t, 1, "down")); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.ffn_residual");
+    CHECK(explained_by(a, "residual_from_normed"));
+
+    a = audit_replaced(dir, model, 1, "attn_residual", [](const forward::Trace& t) { return layer_input(t, 1); }, 1e-3);
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.attn_residual");
+    CHECK(explained_by(a, "attention_dropped"));
+
+    a = audit_replaced(dir, model, 0, "down", [](const forward::Trace& t) { return std::vector<float>(values_of(t, 0, "down").size(), 0.0f); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.down");
+    CHECK(explained_by(a, "all_zero"));
+}
+
+TEST_CASE("the other residual and activation forms: ffn_residual without its residual, attn_out added to attn_norm, "
+          "GELU, silu(gate) alone, gate * up") {
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_model(dir, "tiny-llama", test::type_id(TypeId::F32)));
+    auto a = audit_replaced(dir, model, 0, "ffn_residual", [](const forward::Trace& t) { return values_of(t, 0, "down"); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.ffn_residual");
+    CHECK(explained_by(a, "residual_missing"));
+
+    a = audit_replaced(dir, model, 1, "attn_residual", [](const forward::Trace& t) { return add(values_of(t, 1, "attn_norm"), values_of(t, 1, "attn_out")); });
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.1.attn_residual");
+    CHECK(explained_by(a, "residual_from_normed"));
+
+    using Act = float (*)(float gate, float up);
+    const std::pair<Act, std::string_view> forms[] = {
+        {[](float g, float u) { return 0.5f * g * (1.0f + std::tanh(0.7978845608f * (g + 0.044715f * g * g * g))) * u; }, "GELU"},
+        {[](float g, float) { return g / (1.0f + std::exp(-g)); }, "silu(gate) alone"},
+        {[](float g, float u) { return g * u; }, "no activation"},
+    };
+    for (const auto& [form, message] : forms) {
+        a = audit_replaced(dir, model, 0, "ffn_act", [&](const forward::Trace& t) {
+            const auto gate = values_of(t, 0, "gate"), up = values_of(t, 0, "up");
+            std::vector<float> out(gate.size());
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = form(gate[i], up[i]);
+            return out;
+        });
+        INFO(describe(a));
+        CHECK(first_name(a) == "blk.0.ffn_act");
+        bool named = false;
+        for (const auto& e : a.explanations) named = named || (e.kind == "activation" && e.message.find(message) != std::string::npos);
+        CHECK(named);
+    }
 }
