@@ -2,7 +2,7 @@
 # One session on the GPU machine (this workplace's device tool; ../shared/device/README.md): build, the
 # GPU tests, then the benchmarks asked for. Everything lands in a results folder that is packed into
 # OUT/results.tgz after each stage (the device returns few files; a stage cut short keeps the earlier ones).
-#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [notests]
+#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [stats] [notests]
 set -uo pipefail
 out=${1:?out dir}; shift
 res=/tmp/gguf-doctor-results
@@ -16,7 +16,7 @@ if [ ! -f build-gpu/build.ninja ]; then
         -DGGUF_DOCTOR_BENCH=ON -DCMAKE_BUILD_TYPE=Release > "$res/configure.log" 2>&1 || { tail -30 "$res/configure.log"; eval "$PACK"; exit 1; }
 fi
 cmake --build build-gpu -j16 --target gguf-doctor cuda_dequant_tests cuda_kernel_tests cuda_forward_tests \
-      cuda_cli_tests bench_cuda_dequant bench_cuda_forward bench_cuda_model > "$res/build.log" 2>&1 \
+      cuda_cli_tests bench_cuda_dequant bench_cuda_forward bench_cuda_model bench_stats > "$res/build.log" 2>&1 \
   || { grep -E "error|FAILED" -A5 "$res/build.log" | head -60; eval "$PACK"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 if [[ " $* " != *" notests "* ]]; then
@@ -32,7 +32,7 @@ if [[ " $* " != *" notests "* ]]; then
   grep -v "^\[doctest\]" "$res/cuda_forward_tests.log" | head -90
 fi
 parts=""
-for p in dequant forward check7b; do [[ " $* " == *" $p "* ]] && parts="$parts $p"; done
+for p in dequant forward check7b stats; do [[ " $* " == *" $p "* ]] && parts="$parts $p"; done
 [ -n "$parts" ] && bash bench/cuda/run_benchmarks.sh build-gpu "$res" $parts
 eval "$PACK"
 exit 0

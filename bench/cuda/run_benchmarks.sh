@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every GPU benchmark of bench/RESULTS.md's cuda section, on the GPU machine, after a build:
-#   bench/cuda/run_benchmarks.sh BUILD_DIR OUT_DIR [dequant] [forward] [check7b]
-# Writes OUT_DIR/dequant.md, OUT_DIR/forward.jsonl, OUT_DIR/forward.md, OUT_DIR/check7b.txt.
+#   bench/cuda/run_benchmarks.sh BUILD_DIR OUT_DIR [dequant] [forward] [check7b] [stats]
+# Writes OUT_DIR/dequant.md, OUT_DIR/forward.jsonl, OUT_DIR/forward.md, OUT_DIR/check7b.txt, and
+# OUT_DIR/stats.txt (bench/dequant's stats-vs-cat benchmark on this machine's 16 cores).
 set -uo pipefail
 build=${1:?build dir}; out=${2:?out dir}; shift 2
 parts=${*:-dequant forward check7b}
@@ -54,4 +55,10 @@ if [[ " $parts " == *" check7b "* ]]; then
   done
   tail -25 "$out/check7b-report-1.txt" | tee -a "$out/check7b.txt"
   rm -f "$model"
+fi
+
+if [[ " $parts " == *" stats "* ]]; then
+  echo "== stats over a 1 GB Q8_0 file against cat, all cores"
+  "$build/bench/dequant/bench_stats" "$work/q8_0-1g.gguf" | tee "$out/stats.txt"
+  rm -f "$work/q8_0-1g.gguf"
 fi
