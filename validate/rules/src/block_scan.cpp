@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <omp.h>
 #include <xxhash.h>
 
 #include "float_format.hpp"
@@ -128,13 +129,14 @@ private:
 };
 
 // XXH3-128 of fixed 16 MiB pieces, hashed on all cores, then of the pieces' digests: equal bytes give
-// equal hashes, and a large tensor is hashed at the speed of all cores instead of one.
+// equal hashes, and a large tensor is hashed at the speed of all cores instead of one (on one core when
+// the caller already runs one tensor per core).
 XXH128_hash_t content_hash(std::span<const std::byte> bytes) {
     constexpr std::size_t kPiece = std::size_t{16} << 20;
     if (bytes.size() <= kPiece) return XXH3_128bits(bytes.data(), bytes.size());
     const std::size_t pieces = (bytes.size() + kPiece - 1) / kPiece;
     std::vector<XXH128_hash_t> digests(pieces);
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
     for (std::size_t i = 0; i < pieces; ++i) {
         const std::size_t begin = i * kPiece;
         digests[i] = XXH3_128bits(bytes.data() + begin, std::min(kPiece, bytes.size() - begin));

@@ -1,7 +1,6 @@
 #include "gguf/rules/check.hpp"
 
 #include <algorithm>
-#include <future>
 
 #include "gguf/dequant.hpp"
 #include "gguf/model/schema.hpp"
@@ -59,22 +58,23 @@ CheckResult check(const Container& model, const CheckOptions& options) {
     schema_rules(ctx);
     vocabulary_rules(ctx);
     // The merge and tokenizer rules build hash maps of the whole vocabulary (a few hundred ms for 150k
-    // tokens) and read only metadata: they run beside the value pass, into findings of their own that
-    // keep their place in the report.
+    // tokens) and read only metadata: the value pass runs them on one of its threads, into findings of
+    // their own that keep their place in the report.
     std::vector<model::Finding> tokenizer_findings;
     RuleContext tokenizer_ctx{model, options.settings, ctx.spec, ctx.schema, ctx.vocab, tokenizer_findings};
-    auto tokenizer_work = std::async(std::launch::async, [&] {
+    const auto tokenizer_work = [&] {
         merge_rules(tokenizer_ctx);
         tokenizer_rules(tokenizer_ctx);
-    });
+    };
     std::vector<model::Finding> value_findings;
     RuleContext value_ctx{model, options.settings, ctx.spec, ctx.schema, ctx.vocab, value_findings};
     if (options.values) {
-        const ValuePassTotals totals = value_pass(value_ctx, options);
+        const ValuePassTotals totals = value_pass(value_ctx, options, tokenizer_work);
         result.tensors_read = totals.tensors;
         result.bytes_read = totals.bytes;
+    } else {
+        tokenizer_work();
     }
-    tokenizer_work.get();
     findings.insert(findings.end(), tokenizer_findings.begin(), tokenizer_findings.end());
     findings.insert(findings.end(), value_findings.begin(), value_findings.end());
 
