@@ -5,9 +5,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <omp.h>
-#include <xxhash.h>
 
+#include "content_hash.hpp"
 #include "float_format.hpp"
 #include "gguf/float_formats.hpp"
 
@@ -128,22 +127,6 @@ private:
     std::uint64_t n_ = 0;
 };
 
-// XXH3-128 of fixed 16 MiB pieces, hashed on all cores, then of the pieces' digests: equal bytes give
-// equal hashes, and a large tensor is hashed at the speed of all cores instead of one (on one core when
-// the caller already runs one tensor per core).
-XXH128_hash_t content_hash(std::span<const std::byte> bytes) {
-    constexpr std::size_t kPiece = std::size_t{16} << 20;
-    if (bytes.size() <= kPiece) return XXH3_128bits(bytes.data(), bytes.size());
-    const std::size_t pieces = (bytes.size() + kPiece - 1) / kPiece;
-    std::vector<XXH128_hash_t> digests(pieces);
-#pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
-    for (std::size_t i = 0; i < pieces; ++i) {
-        const std::size_t begin = i * kPiece;
-        digests[i] = XXH3_128bits(bytes.data() + begin, std::min(kPiece, bytes.size() - begin));
-    }
-    return XXH3_128bits(digests.data(), digests.size() * sizeof(XXH128_hash_t));
-}
-
 }  // namespace
 
 bool fill_supported(std::uint32_t type) {
@@ -158,9 +141,9 @@ bool fill_supported(std::uint32_t type) {
 
 BlockScan scan_blocks(const TensorView& view, std::uint64_t max_fill_blocks) {
     BlockScan scan;
-    const XXH128_hash_t h = content_hash(view.bytes);
-    scan.hash_low = h.low64;
-    scan.hash_high = h.high64;
+    const Hash128 h = content_hash(view.bytes);
+    scan.hash_low = h.low;
+    scan.hash_high = h.high;
     if (!view.info) return scan;
     const Layout* layout = layout_of(view.info->type);
     if (!layout) return scan;
