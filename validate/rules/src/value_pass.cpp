@@ -6,6 +6,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <optional>
 
 #include "gguf/dequant.hpp"
 #include "stats_adapter.hpp"
@@ -95,9 +96,9 @@ ValuePassTotals value_pass(RuleContext& ctx, const CheckOptions& options, const 
     ProgressReporter progress(options, total_bytes);
     std::exception_ptr failure;
     std::mutex failure_mutex;
-    const auto item = static_cast<std::int64_t>(small.size()) + 1;  // item 0 is `beside`
+    const auto n_items = static_cast<std::int64_t>(small.size()) + 1;  // item 0 is `beside`
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (std::int64_t i = 0; i < item; ++i) {
+    for (std::int64_t i = 0; i < n_items; ++i) {
         try {
             if (i == 0) {
                 if (beside) beside();
