@@ -34,19 +34,6 @@ namespace {
 }
 
 samples::ModelConfig config_for(const std::string& preset) {
-    if (preset == "llama2-7b") {  // meta-llama/Llama-2-7b-hf config.json
-        samples::ModelConfig c = samples::preset("tinyllama-1.1b").value();
-        c.name = "Llama-2-7B shapes (gguf-doctor sample)";
-        c.n_vocab = 32000;
-        c.n_embd = 4096;
-        c.n_layer = 32;
-        c.n_head = 32;
-        c.n_head_kv = 32;
-        c.head_dim = 128;
-        c.n_ff = 11008;
-        c.n_ctx = 4096;
-        return c;
-    }
     auto c = samples::preset(preset);
     if (!c) fail(c.error().describe());
     return *c;

@@ -44,6 +44,20 @@ ModelConfig tinyllama() {
     return c;
 }
 
+// Llama-2-7B (meta-llama/Llama-2-7b-hf, config.json): the size of the models users validate most.
+ModelConfig llama2_7b() {
+    ModelConfig c = tinyllama();
+    c.name = "Llama-2 7B shapes (gguf-doctor sample)";
+    c.n_embd = 4096;
+    c.n_layer = 32;
+    c.n_head = 32;
+    c.n_head_kv = 32;
+    c.head_dim = 128;
+    c.n_ff = 11008;
+    c.n_ctx = 4096;
+    return c;
+}
+
 // Qwen2.5-0.5B: 151936 embedding rows, of which 151665 are tokens (151643 BPE + 22 special).
 ModelConfig qwen25() {
     ModelConfig c = qwen_like(Architecture::qwen2);
@@ -91,6 +105,7 @@ ModelConfig tiny(ModelConfig c, std::string name) {
 
 Result<ModelConfig> preset(std::string_view name) {
     if (name == "tinyllama-1.1b") return tinyllama();
+    if (name == "llama2-7b") return llama2_7b();
     if (name == "qwen2.5-0.5b") return qwen25();
     if (name == "qwen3-0.6b") return qwen3();
     if (name == "tiny-llama") {
@@ -123,7 +138,7 @@ Result<ModelConfig> preset(std::string_view name) {
 }
 
 std::vector<std::string_view> preset_names() {
-    return {"tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "tiny-llama", "tiny-qwen2", "tiny-qwen3"};
+    return {"tinyllama-1.1b", "llama2-7b", "qwen2.5-0.5b", "qwen3-0.6b", "tiny-llama", "tiny-qwen2", "tiny-qwen3"};
 }
 
 }  // namespace gguf::samples
