@@ -91,7 +91,7 @@ private:
 // Everything one thread accumulates.
 struct ThreadState {
     ThreadState(const detail::TypeKernels& kernels, ByteOrder order, std::uint64_t buffer_values, std::uint32_t keep_rows)
-        : decoder(kernels, order), buffer(buffer_values), histogram(detail::kFineBins, 0), rows(keep_rows) {
+        : decoder(kernels, order), buffer(buffer_values), histogram(detail::kHistogramCounts, 0), rows(keep_rows) {
         for (const detail::ScaleField& f : kernels.scale_fields()) scales.push_back({f});
     }
 
@@ -127,7 +127,7 @@ struct ThreadState {
 
     void flush_histogram() {
         histogram_total.resize(detail::kFineBins, 0);
-        for (std::size_t i = 0; i < histogram.size(); ++i) histogram_total[i] += histogram[i];
+        for (std::size_t i = 0; i < histogram.size(); ++i) histogram_total[i % detail::kFineBins] += histogram[i];
         std::fill(histogram.begin(), histogram.end(), 0u);
         since_flush = 0;
     }
@@ -145,8 +145,8 @@ struct ThreadState {
 
     void merge(const ThreadState& other) {
         flush_histogram();
-        for (std::size_t i = 0; i < histogram_total.size(); ++i)
-            histogram_total[i] += other.histogram[i] + (other.histogram_total.empty() ? 0 : other.histogram_total[i]);
+        for (std::size_t i = 0; i < other.histogram.size(); ++i) histogram_total[i % detail::kFineBins] += other.histogram[i];
+        for (std::size_t i = 0; i < other.histogram_total.size(); ++i) histogram_total[i] += other.histogram_total[i];
         for (std::size_t i = 0; i < scales.size(); ++i) scales[i].merge(other.scales[i]);
         moments.merge(other.moments);
         min = std::min(min, other.min);

@@ -14,6 +14,11 @@ namespace gguf::dequant::detail {
 
 // The fine histogram: one bin per value of a float's top 16 bits (sign, exponent, 7 mantissa bits).
 inline constexpr std::size_t kFineBins = 65536;
+// The histogram is kept as kHistogramCopies tables of kFineBins counts, values going to them in turn:
+// two neighbouring values often fall into the same bin, and with one table the second increment
+// waits for the first to be stored. The copies are summed when they are flushed.
+inline constexpr std::size_t kHistogramCopies = 2;
+inline constexpr std::size_t kHistogramCounts = kFineBins * kHistogramCopies;
 
 // Count, mean and sum of squared deviations, merged across runs with Chan et al.'s formula, so no
 // sum of squares of large numbers is ever subtracted from another.
@@ -43,9 +48,9 @@ struct RunSums {
     Moments moments() const;
 };
 
-// Accumulates x[0, n) into `run` and `histogram` (kFineBins counts of finite values; 32-bit so that
-// the part in use stays in L1: the caller moves them to 64-bit totals before they can overflow;
-// nullptr: no histogram).
+// Accumulates x[0, n) into `run` and `histogram` (kHistogramCounts counts of finite values, the bin of
+// a value in any of the copies; 32-bit so that the part in use stays in L1: the caller moves them to
+// 64-bit totals before they can overflow; nullptr: no histogram).
 // The scalar version handles every value and is the reference; the AVX2 one stops before the first
 // group of 8 values holding a NaN or Inf and returns how many values it took (the caller passes the
 // rest to the scalar one).
