@@ -93,13 +93,13 @@ GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, 
     if (i == 0) return 0;
     // The fine histogram of the same values, read again from L1: a scalar scatter is cheaper than
     // extracting lanes.
-    static_assert(kHistogramCopies == 2);
-    for (std::size_t k = 0; histogram && k < i; k += 2) {  // i is a multiple of 16
-        std::uint32_t first, second;
-        std::memcpy(&first, x + k, sizeof first);
-        std::memcpy(&second, x + k + 1, sizeof second);
-        ++histogram[first >> 16];
-        ++histogram[kFineBins + (second >> 16)];
+    static_assert(16 % kHistogramCopies == 0);
+    for (std::size_t k = 0; histogram && k < i; k += kHistogramCopies) {  // i is a multiple of 16
+        for (std::size_t c = 0; c < kHistogramCopies; ++c) {
+            std::uint32_t bits;
+            std::memcpy(&bits, x + k + c, sizeof bits);
+            ++histogram[c * kFineBins + (bits >> 16)];
+        }
     }
     alignas(32) float lows[8], highs[8];
     alignas(32) double s1[4], s2[4];
