@@ -129,3 +129,32 @@ TEST_CASE("the text report names the model and ends with the verdict") {
     CHECK(r.out.find("forward pass   skipped (--no-forward)") != std::string::npos);
     CHECK(r.out.find('\x1b') == std::string::npos);
 }
+
+TEST_CASE("--text measures perplexity on the given file, cut to --text-tokens; unreadable text exits 2") {
+    TempDir dir;
+    const auto text = dir / "text.txt";
+    std::ofstream(text) << "The file was written to a temporary name and renamed over the old one, so a reader "
+                           "never sees half of it. Then the program checked the size, read the header again and "
+                           "compared every tensor with the copy it had kept.";
+    const std::string sample = "'" + std::string(GGUF_DOCTOR_SOURCE_DIR) + "/samples/trained/tiny-english-f16.gguf'";
+    const auto perplexity_finding = [](const Run& r) {
+        const auto report = nlohmann::json::parse(r.out);
+        for (const auto& f : report["findings"])
+            if (f["code"] == "GD-F009") return f;
+        return nlohmann::json();
+    };
+    const Run builtin = run(sample + " --json");
+    const Run given = run(sample + " --json --text '" + text.string() + "' --text-tokens 20");
+    REQUIRE(builtin.exit_code == 0);
+    REQUIRE(given.exit_code == 0);
+    const auto a = perplexity_finding(builtin), b = perplexity_finding(given);
+    REQUIRE(a.is_object());
+    REQUIRE(b.is_object());
+    const std::string message = b["message"];
+    CHECK(message.find("on 20 tokens of " + text.string()) != std::string::npos);
+    CHECK(std::string(a["message"]).find("tokens of English text") != std::string::npos);
+    CHECK(a["evidence"]["perplexity"] != b["evidence"]["perplexity"]);
+
+    CHECK(run(sample + " --text '" + (dir / "missing.txt").string() + "'").exit_code == 2);
+    CHECK(run(sample + " --text-tokens 1").exit_code == 3);
+}

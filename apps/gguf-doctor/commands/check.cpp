@@ -3,7 +3,9 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -20,7 +22,7 @@ namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage = "FILE [--json] [--junit FILE] [--sarif FILE] [--fail-on LEVEL] [--disable CODE]... "
-                                    "[--rules FILE] [--no-forward] [--no-values]";
+                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]]";
 
 struct Options {
     std::string path;
@@ -30,6 +32,9 @@ struct Options {
     rules::RuleSettings settings;
     bool forward = true;
     bool values = true;
+    std::string text_path;  // the perplexity text; empty: the built-in passage
+    std::string text;
+    std::uint32_t text_tokens = 128;
     BackendOptions backend;  // --threads (also for the statistics), --gpu, --device
     bool colour = false;
 };
@@ -49,6 +54,10 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         ("rules", po::value(&rules_file), "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
         ("no-forward", "skip the forward pass (logit sanity)")
         ("no-values", "skip reading tensor data (structure, schema and vocabulary only)")
+        ("text", po::value(&o.text_path)->value_name("FILE"),
+         "measure perplexity on this UTF-8 text instead of the built-in English passage")
+        ("text-tokens", po::value(&o.text_tokens)->default_value(128)->value_name("N"),
+         "the perplexity text is cut to this many tokens (the forward pass's time grows with it)")
         ("color", po::value(&colour), "colour the text report: auto (default: on a terminal), always, never");
     add_backend_options(desc, o.backend);
     po::positional_options_description positional;
@@ -77,6 +86,20 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
             return exit_usage;
         }
         o.settings.disabled.insert(c);
+    }
+    if (o.text_tokens < 2) {
+        print_error("--text-tokens must be at least 2 (one token predicts the next)");
+        return exit_usage;
+    }
+    if (!o.text_path.empty()) {
+        std::ifstream in(o.text_path, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in || text.str().empty()) {
+            print_error(o.text_path + ": --text: cannot read the file, or it is empty");
+            return exit_unreadable;
+        }
+        o.text = text.str();
     }
     o.forward = !vm.count("no-forward");
     o.values = !vm.count("no-values");
@@ -145,7 +168,11 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     }
     auto tokenizer = tokenizer::load_tokenizer(model);
     const tokenizer::Tokenizer* tok = tokenizer.ok() ? tokenizer.value().get() : nullptr;
-    auto sanity = forward::logit_sanity(**pass, tok);
+    forward::SanityOptions sanity_options;
+    sanity_options.text = o.text;
+    sanity_options.max_text_tokens = o.text_tokens;
+    if (!o.text_path.empty()) sanity_options.text_label = o.text_path;
+    auto sanity = forward::logit_sanity(**pass, tok, sanity_options);
     if (!sanity) {
         step.status = "failed";
         step.detail = sanity.error().message;
@@ -157,7 +184,8 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     step.status = "ran";
     step.detail = std::string((*pass)->backend());
     if (sanity->measures.perplexity_measured)
-        step.detail += fmt::format(", perplexity {:.4g}", sanity->measures.perplexity);
+        step.detail += fmt::format(", perplexity {:.4g} on {} tokens of {}", sanity->measures.perplexity,
+                                   sanity->measures.text_tokens, o.text_path.empty() ? "the built-in text" : o.text_path);
     return step;
 }
 

@@ -229,14 +229,14 @@ std::vector<model::Finding> sanity_findings(const SanityMeasures& m, const token
     if (m.perplexity_measured) {
         if (m.normalized_nll >= kUniformNll)
             out.push_back(finding("GD-F006", Severity::error,
-                                  fmt::format("the model predicts English text about as well as uniform guessing "
+                                  fmt::format("the model predicts {} about as well as uniform guessing "
                                               "(perplexity {} with {} tokens): the weights behave like random, "
-                                              "untrained weights", number(m.perplexity), m.n_vocab),
+                                              "untrained weights", m.text_label, number(m.perplexity), m.n_vocab),
                                   uniform_evidence(),
                                   "a real checkpoint has a perplexity far below its vocabulary size on plain English"));
         else if (m.normalized_nll >= kHighNll)
             out.push_back(finding("GD-F007", Severity::warning,
-                                  fmt::format("perplexity {} on English text is high for a language model", number(m.perplexity)),
+                                  fmt::format("perplexity {} on {} is high for a language model", number(m.perplexity), m.text_label),
                                   uniform_evidence(),
                                   "partly damaged weights, a tokenizer that does not match the weights, or a model "
                                   "not trained on English; try --text with text from its domain"));
@@ -260,8 +260,9 @@ std::vector<model::Finding> sanity_findings(const SanityMeasures& m, const token
     }
     if (m.perplexity_measured)
         out.push_back(finding("GD-F009", Severity::info,
-                              fmt::format("perplexity {} on {} tokens of English text; mean entropy {} nats (uniform: {})",
-                                          number(m.perplexity), m.text_tokens, number(m.mean_entropy), number(m.uniform_entropy)),
+                              fmt::format("perplexity {} on {} tokens of {}; mean entropy {} nats (uniform: {})",
+                                          number(m.perplexity), m.text_tokens, m.text_label, number(m.mean_entropy),
+                                          number(m.uniform_entropy)),
                               uniform_evidence(), ""));
     else if (!tok)
         out.push_back(finding("GD-F011", Severity::warning,
@@ -310,6 +311,8 @@ const std::string& builtin_text() {
 Result<SanityResult> logit_sanity(Forward& forward, const tokenizer::Tokenizer* tok, const SanityOptions& options) {
     SanityResult result;
     SanityMeasures& m = result.measures;
+    m.text_label = options.text.empty() ? "English text"
+                   : options.text_label.empty() ? "the given text" : options.text_label;
     Accumulator acc(m);
     const auto finish = [&](Error e) {
         forward.reset();

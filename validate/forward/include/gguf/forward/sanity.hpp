@@ -21,6 +21,7 @@ namespace gguf::forward {
 struct SanityOptions {
     std::vector<std::string> prompts;    // empty: the built-in prompts (builtin_prompts())
     std::string text;                    // the perplexity text; empty: the built-in English passage
+    std::string text_label;              // how findings name `text` (e.g. its file); empty: "the given text"
     std::uint32_t max_text_tokens = 128; // the text is cut to this many tokens (time stays bounded)
     std::uint32_t generated_tokens = 16; // greedy continuation length per generating prompt
     std::uint32_t generating_prompts = 1;  // the first prompts also get a greedy continuation
@@ -60,6 +61,7 @@ struct SanityMeasures {
     std::int32_t most_common_argmax = 0;
     bool perplexity_measured = false;
     std::uint64_t text_tokens = 0;       // tokens of the text (predictions = text_tokens - 1)
+    std::string text_label;              // "English text" (the built-in passage) or the caller's label
     double mean_nll = 0;                 // nats per predicted token
     double perplexity = 0;               // exp(mean_nll)
     double normalized_nll = 0;           // mean_nll / log(n_vocab): 1 = as good as uniform guessing
