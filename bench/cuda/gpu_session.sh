@@ -3,6 +3,8 @@
 # GPU tests, then the benchmarks asked for. Everything lands in a results folder that is packed into
 # OUT/results.tgz after each stage (the device returns few files; a stage cut short keeps the earlier ones).
 #   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [stats] [notests]
+# .devdeps comes from ../shared/device/fetch-debs.sh, plus two packages that script does not bring:
+#   (cd .devdeps/root && apt-get download libssl-dev libexpat1-dev)   # OpenSSL (hash), expat (tests)
 set -uo pipefail
 out=${1:?out dir}; shift
 res=/tmp/gguf-doctor-results
