@@ -15,6 +15,17 @@
 #include "kernels.hpp"
 
 namespace gguf::dequant {
+
+bool simd_enabled() {
+    static const bool enabled = [] {
+        const char* env = std::getenv("GGUF_DOCTOR_SIMD");
+        if (env && std::string_view(env) == "0") return false;
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+    }();
+    return enabled;
+}
+
 namespace detail {
 
 const TypeKernels* find_kernels(std::uint32_t type) {
@@ -27,15 +38,6 @@ const TypeKernels* find_kernels(std::uint32_t type) {
     return type < by_id.size() ? by_id[type] : nullptr;
 }
 
-bool simd_enabled() {
-    static const bool enabled = [] {
-        const char* env = std::getenv("GGUF_DOCTOR_SIMD");
-        if (env && std::string_view(env) == "0") return false;
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-    }();
-    return enabled;
-}
 
 DecodeFn active_decoder(const TypeKernels& kernels) {
     return kernels.avx2 && simd_enabled() ? kernels.avx2 : kernels.scalar;

@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "gguf/dequant.hpp"
 #include "gguf/types.hpp"
 
 namespace gguf::dequant::detail {
@@ -50,8 +51,8 @@ std::span<const TypeKernels> nonlinear_kernels();
 // nullptr when `type` has no decoder.
 const TypeKernels* find_kernels(std::uint32_t type);
 
-// Whether the AVX2 decoders run: the CPU has AVX2 and F16C, and GGUF_DOCTOR_SIMD is not "0".
-bool simd_enabled();
+// Whether the AVX2 decoders run (gguf/dequant.hpp).
+using dequant::simd_enabled;
 
 // The decoder that runs on this machine.
 DecodeFn active_decoder(const TypeKernels& kernels);

@@ -26,4 +26,8 @@ Result<void> decode_rows(const TensorView& view, std::uint64_t first_row, std::u
 // A whole tensor (for dump and tests; statistics never materialize a tensor). threads <= 0: all cores.
 Result<std::vector<float>> to_float(const TensorView& view, int threads = 0);
 
+// Whether AVX2 code paths run: the CPU has AVX2 and F16C, and GGUF_DOCTOR_SIMD is not "0" (the
+// switch every vectorized path of the project obeys).
+bool simd_enabled();
+
 }  // namespace gguf::dequant

@@ -3,9 +3,9 @@
 #include <omp.h>
 #include <xxhash.h>
 
+#include "gguf/dequant.hpp"
+
 #include <algorithm>
-#include <cstdlib>
-#include <string_view>
 #include <vector>
 
 namespace gguf::rules {
@@ -17,15 +17,7 @@ Hash128 xxh3_128_library(const void* data, std::size_t size) {
     return {h.low64, h.high64};
 }
 
-bool xxh3_avx2_supported() {
-    static const bool supported = [] {
-        const char* env = std::getenv("GGUF_DOCTOR_SIMD");
-        if (env && std::string_view(env) == "0") return false;
-        __builtin_cpu_init();
-        return static_cast<bool>(__builtin_cpu_supports("avx2"));
-    }();
-    return supported;
-}
+bool xxh3_avx2_supported() { return dequant::simd_enabled(); }
 
 }  // namespace detail
 

@@ -25,7 +25,7 @@ Hash128 xxh3_128(const void* data, std::size_t size);
 namespace detail {
 // The two implementations xxh3_128 chooses from (tests compare them).
 Hash128 xxh3_128_library(const void* data, std::size_t size);
-bool xxh3_avx2_supported();  // the CPU has AVX2 and GGUF_DOCTOR_SIMD is not "0"
+bool xxh3_avx2_supported();  // dequant::simd_enabled(): the project's one AVX2 switch
 Hash128 xxh3_128_avx2(const void* data, std::size_t size);  // only where xxh3_avx2_supported()
 }  // namespace detail
 
