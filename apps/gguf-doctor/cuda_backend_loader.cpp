@@ -2,7 +2,6 @@
 // beside the executable (the build tree) and in the installed library folder; a machine without the
 // CUDA libraries gets an error naming what could not be loaded, and every other command still runs.
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <array>
 #include <filesystem>

@@ -185,7 +185,7 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     step.detail = std::string((*pass)->backend());
     if (sanity->measures.perplexity_measured)
         step.detail += fmt::format(", perplexity {:.4g} on {} tokens of {}", sanity->measures.perplexity,
-                                   sanity->measures.text_tokens, o.text_path.empty() ? "the built-in text" : o.text_path);
+                                   sanity->measures.text_tokens, sanity->measures.text_label);
     return step;
 }
 
