@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     // space, so this process stays small until the processes are measured: the file is made by a
     // child process, and nothing is parsed here before (2).
     if (file.empty()) {
-        file = std::string(GGUF_DOCTOR_BENCH_CACHE) + "/qwen2.5-0.5b-shaped-q8_0.gguf";
+        file = gguf::bench::qwen_shaped_path(GGUF_DOCTOR_BENCH_CACHE).string();
         std::fprintf(stderr, "preparing %s (once) ...\n", file.c_str());
         if (!measure_process({argv[0], "--prepare"}, 1).ok) return 2;
     }
