@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 
 namespace gguf::cli {
@@ -18,6 +20,21 @@ std::optional<int> parse(const std::vector<std::string>& args, std::string_view 
             return exit_ok;
         }
         po::notify(vm);
+    } catch (const po::required_option& e) {
+        // Boost names a missing positional argument by its option name ("--file"), which the user never
+        // typed; name it as the usage line does.
+        std::string name = e.get_option_name();
+        const std::string bare = name.substr(name.find_first_not_of('-'));
+        for (unsigned i = 0; i < std::min(positional.max_total_count(), 16u); ++i)
+            if (positional.name_for_position(i) == bare) {
+                name = bare;
+                for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                break;
+            }
+        std::cerr << "gguf-doctor " << command << ": missing " << name << "\n"
+                  << "usage: gguf-doctor " << command << " " << usage << "\n"
+                  << "(see gguf-doctor " << command << " --help)\n";
+        return exit_usage;
     } catch (const po::error& e) {
         std::cerr << "gguf-doctor " << command << ": " << e.what() << "\n"
                   << "usage: gguf-doctor " << command << " " << usage << "\n"

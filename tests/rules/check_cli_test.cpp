@@ -119,6 +119,19 @@ TEST_CASE("bad options are usage errors (exit 3)") {
     CHECK(run("").exit_code == 3);
 }
 
+TEST_CASE("a missing FILE is named as the usage line names it, not as Boost's hidden option") {
+    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor check 2>&1 >/dev/null";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::string err;
+    std::array<char, 4096> buf;
+    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) err.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    CHECK(WEXITSTATUS(status) == 3);
+    CHECK(err.find("missing FILE") != std::string::npos);
+    CHECK(err.find("--file") == std::string::npos);
+}
+
 TEST_CASE("the text report names the model and ends with the verdict") {
     TempDir dir;
     const auto model = write(dir, "ok.gguf", healthy());
