@@ -107,6 +107,16 @@ int main(int argc, char** argv) {
         decode_runs.push_back(1e3 * seconds_since(t) / decode);
     }
 
+    // What the host side of a prefill costs alone: a fresh logits vector of the same size (zeroed, so
+    // every page is faulted in), as Forward::evaluate returns one per call.
+    std::vector<double> alloc_ms;
+    for (int r = 0; r < repeats; ++r) {
+        const auto t = Clock::now();
+        std::vector<float> fresh(last.values.size());
+        alloc_ms.push_back(1e3 * seconds_since(t));
+        if (fresh[fresh.size() / 2] != 0.0f) fail("a fresh vector is not zero");
+    }
+
     const cuda::MemoryPlan plan = pass.memory_plan();
     nlohmann::ordered_json j;
     j["model"] = model_path;
@@ -115,6 +125,7 @@ int main(int argc, char** argv) {
     j["load_s"] = load_s;
     j["prefill_tokens"] = prefill;
     j["prefill_ms"] = median(prefill_ms);
+    j["host_logits_alloc_ms"] = median(alloc_ms);
     j["decode_tokens"] = decode;
     j["decode_ms_per_token"] = median(decode_runs);
     j["streamed"] = plan.streamed;
