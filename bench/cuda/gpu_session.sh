@@ -2,7 +2,8 @@
 # One session on the GPU machine (this workplace's device tool; ../shared/device/README.md): build, the
 # GPU tests, then the benchmarks asked for. Everything lands in a results folder that is packed into
 # OUT/results.tgz after each stage (the device returns few files; a stage cut short keeps the earlier ones).
-#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [stats] [notests]
+#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [stats] [notests | quicktests]
+# (quicktests: only the dequant and kernel test programs, the quick ones)
 # .devdeps comes from ../shared/device/fetch-debs.sh, plus two packages that script does not bring:
 #   (cd .devdeps/root && apt-get download libssl-dev libexpat1-dev)   # OpenSSL (hash), expat (tests)
 set -uo pipefail
@@ -21,17 +22,20 @@ cmake --build build-gpu -j16 --target gguf-doctor cuda_dequant_tests cuda_kernel
       cuda_cli_tests bench_cuda_dequant bench_cuda_forward bench_cuda_model bench_stats > "$res/build.log" 2>&1 \
   || { grep -E "error|FAILED" -A5 "$res/build.log" | head -60; eval "$PACK"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
+tests="cuda_dequant_tests cuda_kernel_tests cuda_forward_tests cuda_cli_tests"
+[[ " $* " == *" quicktests "* ]] && tests="cuda_dequant_tests cuda_kernel_tests"
 if [[ " $* " != *" notests "* ]]; then
-  for t in cuda_dequant_tests cuda_kernel_tests cuda_forward_tests cuda_cli_tests; do
+  for t in $tests; do
     t1=$(date +%s)
     build-gpu/tests/cuda/$t > "$res/$t.log" 2>&1
     echo "$t: exit $? ($(( $(date +%s) - t1 )) s)"
     eval "$PACK"
   done
-  for t in cuda_dequant_tests cuda_kernel_tests cuda_cli_tests; do
+  for t in $tests; do
+    [ "$t" = cuda_forward_tests ] && continue
     grep -E "test cases|ERROR|SKIPPED|values|bits" "$res/$t.log" | head -12
   done
-  grep -v "^\[doctest\]" "$res/cuda_forward_tests.log" | head -90
+  [ -f "$res/cuda_forward_tests.log" ] && grep -v "^\[doctest\]" "$res/cuda_forward_tests.log" | head -90
 fi
 parts=""
 for p in dequant forward check7b stats; do [[ " $* " == *" $p "* ]] && parts="$parts $p"; done

@@ -101,8 +101,8 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
         float* oh = scores + d.n_head * R * n_kv;        // [n_head][R][head_dim_v]
         const auto gR = static_cast<std::int64_t>(group * R);
 
-        to_head_major_kernel<<<grid_for(R * d.n_head * d.head_dim, kThreads), kThreads, 0, stream>>>(
-            qh, q, t0, R, d.n_head, d.head_dim);
+        launch_grid_stride(to_head_major_kernel, kThreads, R * d.n_head * d.head_dim, kThreads, stream,
+                           qh, q, t0, R, d.n_head, d.head_dim);
         check_launch();
         // Per key/value head g, column-major: S_g [n_kv][group*R] = K_g^T-as-stored (op T) x Qh_g.
         blas.strided_batched(true, false, kv, gR, hd, scale, k, k_width, hd, qh, hd, gR * hd, 0.0f, scores, kv, gR * kv,
@@ -113,8 +113,8 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
         // O_g [head_dim_v][group*R] = V_g [head_dim_v][n_kv] x P_g^T [n_kv][group*R].
         blas.strided_batched(false, false, hd_v, gR, kv, 1.0f, v, v_width, hd_v, scores, kv, gR * kv, 0.0f, oh, hd_v,
                              gR * hd_v, static_cast<std::int64_t>(d.n_head_kv));
-        to_token_major_kernel<<<grid_for(R * d.n_head * d.head_dim_v, kThreads), kThreads, 0, stream>>>(
-            out, oh, t0, R, d.n_head, d.head_dim_v);
+        launch_grid_stride(to_token_major_kernel, kThreads, R * d.n_head * d.head_dim_v, kThreads, stream,
+                           out, oh, t0, R, d.n_head, d.head_dim_v);
         check_launch();
     }
 }

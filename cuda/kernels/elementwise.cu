@@ -28,13 +28,13 @@ __global__ void add_bias_kernel(float* x, const float* __restrict__ bias, std::u
 
 void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream) {
     if (n == 0) return;
-    add_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(out, a, b, n);
+    launch_grid_stride(add_kernel, kThreads, n, kThreads, stream, out, a, b, n);
     check_launch();
 }
 
 void add_bias_forward(float* x, const float* bias, std::uint64_t rows, std::uint64_t width, cudaStream_t stream) {
     if (rows == 0 || width == 0) return;
-    add_bias_kernel<<<grid_for(rows * width, kThreads), kThreads, 0, stream>>>(x, bias, rows * width, width);
+    launch_grid_stride(add_bias_kernel, kThreads, rows * width, kThreads, stream, x, bias, rows * width, width);
     check_launch();
 }
 

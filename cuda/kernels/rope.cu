@@ -39,7 +39,8 @@ void rope_forward(float* x, std::uint64_t n_tokens, std::uint64_t n_heads, std::
     if (n_rot % 2 != 0 || n_rot > head_dim) fail("rope: n_rot must be even and <= head_dim", "rope_forward", __FILE__, __LINE__);
     const std::uint64_t total = n_tokens * n_heads * (n_rot / 2);
     if (total == 0) return;
-    rope_kernel<<<grid_for(total, kThreads), kThreads, 0, stream>>>(x, n_tokens, n_heads, head_dim, n_rot / 2, neox, cos, sin);
+    launch_grid_stride(rope_kernel, kThreads, total, kThreads, stream,
+                       x, n_tokens, n_heads, head_dim, n_rot / 2, neox, cos, sin);
     check_launch();
 }
 

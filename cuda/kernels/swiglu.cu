@@ -25,7 +25,7 @@ __global__ void swiglu_kernel(float* out, const float* gate, const float* __rest
 
 void swiglu_forward(float* out, const float* gate, const float* up, std::uint64_t n, cudaStream_t stream) {
     if (n == 0) return;
-    swiglu_kernel<<<grid_for(n, kThreads), kThreads, 0, stream>>>(out, gate, up, n);
+    launch_grid_stride(swiglu_kernel, kThreads, n, kThreads, stream, out, gate, up, n);
     check_launch();
 }
 
