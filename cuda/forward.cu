@@ -36,6 +36,7 @@ constexpr std::uint64_t kInitialPositions = 1024;                // KV cache bef
 constexpr std::uint64_t kReservedPositions = 4096;               // KV cache kept free of decoded copies
 constexpr std::uint64_t kDeviceMargin = std::uint64_t{512} << 20; // left free for CUDA and cuBLAS when no limit is given
 constexpr std::uint64_t kPlanSlack = std::uint64_t{4} << 20;
+constexpr std::uint64_t kDownloadPieceBytes = std::uint64_t{16} << 20;  // logits copied to the host per step
 
 Error pass_error(const std::string& message) { return Error{ErrorCode::invalid_argument, 0, message, ""}; }
 
@@ -116,7 +117,7 @@ public:
         if (T == 0) return forward::Logits{0, dims_.n_vocab, {}};
         try {
             GGUF_CUDA_CHECK(cudaSetDevice(device_));
-            forward::Logits logits{T, dims_.n_vocab, std::vector<float>(T * dims_.n_vocab)};
+            forward::Logits logits{T, dims_.n_vocab, forward::LogitValues(T * dims_.n_vocab)};  // not zero-filled
             const std::uint64_t chunk = trace ? T : std::min(T, chunk_);
             if (chunk > chunk_) {  // a traced call longer than the planned chunk
                 ids_ = grown(ids_, chunk, "token ids");
@@ -156,12 +157,30 @@ private:
                                                                                             record(trace, -1, "output_norm", a_.xn, n, dims_.n_embd);
         linear(a_.xn.data(), n, weights_->lm_head(), weights_->output_bias(), a_.logits.data());
                                                                                             record(trace, -1, "logits", a_.logits, n, dims_.n_vocab);
-        // Through a pinned buffer: a copy into pageable memory runs at a fraction of the link's speed.
-        const std::uint64_t bytes = n * dims_.n_vocab * sizeof(float);
-        if (logits_staging_.bytes() < bytes) logits_staging_ = PinnedBuffer(chunk_ * dims_.n_vocab * sizeof(float));
-        GGUF_CUDA_CHECK(cudaMemcpyAsync(logits_staging_.data(), a_.logits.data(), bytes, cudaMemcpyDeviceToHost, s));
-        stream_.synchronize();
-        parallel_copy(host_logits, logits_staging_.data(), bytes);
+        download_logits(n, host_logits);
+    }
+
+    // Logits to the caller's memory through a pinned buffer (a copy into pageable memory runs at a
+    // fraction of the link's speed), in pieces: the host copies piece p out of the pinned buffer, faulting
+    // in the caller's fresh pages on several threads, while the link carries piece p + 1.
+    void download_logits(std::uint64_t n, float* host_logits) {
+        cudaStream_t s = stream_.get();
+        const std::uint64_t row_bytes = dims_.n_vocab * sizeof(float);
+        if (logits_staging_.bytes() < n * row_bytes) logits_staging_ = PinnedBuffer(chunk_ * row_bytes);
+        const std::uint64_t rows_per_piece = std::max<std::uint64_t>(1, kDownloadPieceBytes / row_bytes);
+        const std::uint64_t pieces = (n + rows_per_piece - 1) / rows_per_piece;
+        while (download_done_.size() < pieces) download_done_.push_back(std::make_unique<Event>());
+        for (std::uint64_t p = 0; p < pieces; ++p) {
+            const std::uint64_t r0 = p * rows_per_piece, rows = std::min(rows_per_piece, n - r0);
+            GGUF_CUDA_CHECK(cudaMemcpyAsync(logits_staging_.data() + r0 * row_bytes, a_.logits.data() + r0 * dims_.n_vocab,
+                                            rows * row_bytes, cudaMemcpyDeviceToHost, s));
+            download_done_[p]->record(s);
+        }
+        for (std::uint64_t p = 0; p < pieces; ++p) {
+            const std::uint64_t r0 = p * rows_per_piece, rows = std::min(rows_per_piece, n - r0);
+            download_done_[p]->synchronize();
+            parallel_copy(host_logits + r0 * dims_.n_vocab, logits_staging_.data() + r0 * row_bytes, rows * row_bytes);
+        }
     }
 
     // One transformer block; the residual stream a_.x is updated in place. k and v are written straight
@@ -358,6 +377,7 @@ private:
     std::uint64_t rope_positions_ = 0;
     std::vector<float> host_;  // a trace record on its way to the host
     PinnedBuffer logits_staging_;
+    std::vector<std::unique_ptr<Event>> download_done_;  // one per piece of a logits download
     std::uint64_t n_past_ = 0;
 };
 

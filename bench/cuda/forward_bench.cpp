@@ -107,8 +107,8 @@ int main(int argc, char** argv) {
         decode_runs.push_back(1e3 * seconds_since(t) / decode);
     }
 
-    // What the host side of a prefill costs alone: a fresh logits vector of the same size (zeroed, so
-    // every page is faulted in), as Forward::evaluate returns one per call.
+    // What a zero-filled std::vector<float> of the prefill logits' size costs here, on one thread: what
+    // every evaluate() paid before the logits became forward::LogitValues (not zero-filled).
     std::vector<double> alloc_ms;
     for (int r = 0; r < repeats; ++r) {
         const auto t = Clock::now();

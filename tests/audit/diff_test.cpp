@@ -102,7 +102,7 @@ TEST_CASE("a model in the other byte order has the same values; metadata and ten
 TEST_CASE("compare_predictions: KL divergence, top-1 agreement and perplexity by hand") {
     // Two positions over a vocabulary of 3, as log-probabilities.
     const auto logs = [](std::initializer_list<float> p) {
-        std::vector<float> out;
+        forward::LogitValues out;
         for (const float x : p) out.push_back(std::log(x));
         return out;
     };

@@ -1,5 +1,6 @@
 // Traces: every op of every layer, statistics that match the values, the structure of the pass visible
 // in them, and the JSON / .npy files.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -95,7 +96,7 @@ TEST_CASE("trace statistics and first values match the recorded values") {
         CHECK(r.non_finite == 0);
         CHECK(std::vector<float>(r.values.begin(), r.values.begin() + 5) == r.first);
     }
-    CHECK(trace.find(-1, "logits")->values == logits.values);
+    CHECK(std::ranges::equal(trace.find(-1, "logits")->values, logits.values));
 }
 
 TEST_CASE("the trace shows the residual stream, the SwiGLU and the RMSNorms of the pass") {

@@ -59,7 +59,7 @@ std::vector<std::int32_t> token_ids(std::uint32_t n_real_tokens) {
 }
 
 gguf::forward::Logits read_reference(const fs::path& path, std::uint64_t n_tokens, std::uint64_t n_vocab) {
-    gguf::forward::Logits l{n_tokens, n_vocab, std::vector<float>(n_tokens * n_vocab)};
+    gguf::forward::Logits l{n_tokens, n_vocab, gguf::forward::LogitValues(n_tokens * n_vocab)};
     std::ifstream in(path, std::ios::binary);
     in.read(reinterpret_cast<char*>(l.values.data()), static_cast<std::streamsize>(l.values.size() * sizeof(float)));
     REQUIRE_MESSAGE(in.gcount() == static_cast<std::streamsize>(l.values.size() * sizeof(float)), path);

@@ -40,7 +40,7 @@ struct Activations {
     std::vector<float> proj;     // [T][n_embd]   output of a block, before the residual add
     std::vector<float> gate;     // [T][n_ff]
     std::vector<float> up;       // [T][n_ff]
-    std::vector<float> logits;   // [T][n_vocab]
+    LogitValues logits;          // [T][n_vocab], written in full by the lm_head product
 };
 
 // Keys (after RoPE) and values of every evaluated position of one layer.
