@@ -11,24 +11,21 @@
 
 namespace gguf::cuda {
 
-// Multiprocessors of the current device (grids of grid-stride kernels are a multiple of it).
-inline int multiprocessor_count() {
-    int device = 0, count = 0;
-    GGUF_CUDA_CHECK(cudaGetDevice(&device));
-    GGUF_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device));
-    return count;
-}
+// Multiprocessors of the current device, and how many blocks of `threads` threads of `kernel` one of
+// them holds at once (its real occupancy: registers, shared memory). Both are asked of the driver once
+// per device and kernel and remembered (launch.cu): a pass launches thousands of kernels per token.
+int multiprocessor_count();
+int resident_blocks(const void* kernel, int threads);
 
 // Blocks for a grid-stride loop of `kernel` over `work` items of `per_block` each: as many as the
-// device holds at once (from the kernel's real occupancy), never more than the work needs. A fixed
-// guess of blocks per multiprocessor is wrong for a kernel that uses more registers: the blocks that do
-// not fit run as a second, partial wave, and the whole pass waits for them.
-template <class Kernel>
-unsigned grid_for(Kernel kernel, int threads, std::uint64_t work, std::uint64_t per_block) {
-    int resident = 0;
-    GGUF_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, threads, 0));
+// device holds at once, never more than the work needs. A fixed guess of blocks per multiprocessor is
+// wrong for a kernel that uses more registers: the blocks that do not fit run as a second, partial
+// wave, and the whole pass waits for them.
+template <class... Params>
+unsigned grid_for(void (*kernel)(Params...), int threads, std::uint64_t work, std::uint64_t per_block) {
     const std::uint64_t needed = (work + per_block - 1) / per_block;
-    const std::uint64_t fill = static_cast<std::uint64_t>(multiprocessor_count()) * static_cast<std::uint64_t>(std::max(1, resident));
+    const std::uint64_t fill = static_cast<std::uint64_t>(multiprocessor_count()) *
+                               static_cast<std::uint64_t>(resident_blocks(reinterpret_cast<const void*>(kernel), threads));
     return static_cast<unsigned>(std::max<std::uint64_t>(1, std::min(needed, fill)));
 }
 
