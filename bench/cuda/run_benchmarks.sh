@@ -29,7 +29,8 @@ if [[ " $parts " == *" forward "* ]]; then
       ours=$("$build/bench/cuda/bench_cuda_forward" --model "$model" --save-logits "$work/ours.npy") || { echo "ours failed"; continue; }
       tf32=$("$build/bench/cuda/bench_cuda_forward" --model "$model" --precision tf32) || tf32='{}'
       "$build/bench/cuda/bench_cuda_model" export --model "$model" --out "$work/weights" || { echo "export failed"; continue; }
-      peer=$(PYTHONUNBUFFERED=1 python3 "$here/torch_peer.py" --weights "$work/weights" --compare "$work/ours.npy") || peer='{}'
+      peer=$(PYTHONUNBUFFERED=1 python3 "$here/torch_peer.py" --weights "$work/weights" --compare "$work/ours.npy" \
+               2> "$out/torch-$preset-$mix.log") || { peer='{}'; echo "   torch failed:"; tail -5 "$out/torch-$preset-$mix.log"; }
       rm -rf "$work/weights"
       line="{\"preset\":\"$preset\",\"mix\":\"$mix\",\"ours\":$ours,\"ours_tf32\":$tf32,\"torch\":$peer}"
       echo "$line" | tee -a "$out/forward.jsonl"
