@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace gguf::cli {
 
@@ -51,6 +53,14 @@ std::optional<Container> open_model(const std::string& path) {
         return std::nullopt;
     }
     return std::move(*model);
+}
+
+std::optional<std::string> read_file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) return std::nullopt;
+    return bytes;
 }
 
 void print_error(std::string_view message) { std::cerr << "gguf-doctor: " << message << "\n"; }

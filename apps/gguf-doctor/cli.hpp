@@ -36,6 +36,9 @@ std::optional<int> parse(const std::vector<std::string>& args, std::string_view 
 // Opens a model or prints why not (to stderr) and returns nullopt; callers return exit_unreadable.
 std::optional<Container> open_model(const std::string& path);
 
+// A whole file's bytes as they are (texts given to check and tokenize); nullopt when it cannot be read.
+std::optional<std::string> read_file_bytes(const std::string& path);
+
 // Prints an error to stderr as "gguf-doctor: <message>".
 void print_error(std::string_view message);
 

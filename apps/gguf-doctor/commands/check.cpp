@@ -3,9 +3,7 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -92,14 +90,12 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         return exit_usage;
     }
     if (!o.text_path.empty()) {
-        std::ifstream in(o.text_path, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (!in || text.str().empty()) {
+        auto text = read_file_bytes(o.text_path);
+        if (!text || text->empty()) {
             print_error(o.text_path + ": --text: cannot read the file, or it is empty");
             return exit_unreadable;
         }
-        o.text = text.str();
+        o.text = std::move(*text);
     }
     o.forward = !vm.count("no-forward");
     o.values = !vm.count("no-values");

@@ -2,9 +2,7 @@
 // llama.cpp's defaults (as llama-tokenize: BOS/EOS when the vocabulary asks for them, the space
 // prefix of SPM vocabularies, special-token text left as text unless --parse-special).
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
@@ -73,12 +71,12 @@ int run_tokenize(const std::vector<std::string>& args) {
         return exit_usage;
     }
     if (vm.count("text-file")) {
-        std::ifstream in(text_file, std::ios::binary);
-        if (!in) {
+        auto bytes = read_file_bytes(text_file);
+        if (!bytes) {
             print_error("cannot read " + text_file);
             return exit_unreadable;
         }
-        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        text = std::move(*bytes);
     }
 
     auto model = open_model(path);
