@@ -126,10 +126,15 @@ struct ThreadState {
     }
 
     void flush_histogram() {
-        histogram_total.resize(detail::kFineBins, 0);
-        for (std::size_t i = 0; i < histogram.size(); ++i) histogram_total[i % detail::kFineBins] += histogram[i];
+        add_counts(histogram);
         std::fill(histogram.begin(), histogram.end(), 0u);
         since_flush = 0;
+    }
+
+    // Adds 32-bit counts (kHistogramCopies tables of kFineBins, the copies summed) to the totals.
+    void add_counts(const std::vector<std::uint32_t>& counts) {
+        histogram_total.resize(detail::kFineBins, 0);
+        for (std::size_t i = 0; i < counts.size(); ++i) histogram_total[i % detail::kFineBins] += counts[i];
     }
 
     // Folds a finished run (a row, or a segment of one) into the tensor totals.
@@ -145,7 +150,7 @@ struct ThreadState {
 
     void merge(const ThreadState& other) {
         flush_histogram();
-        for (std::size_t i = 0; i < other.histogram.size(); ++i) histogram_total[i % detail::kFineBins] += other.histogram[i];
+        add_counts(other.histogram);
         for (std::size_t i = 0; i < other.histogram_total.size(); ++i) histogram_total[i] += other.histogram_total[i];
         for (std::size_t i = 0; i < scales.size(); ++i) scales[i].merge(other.scales[i]);
         moments.merge(other.moments);
