@@ -32,7 +32,7 @@ struct Options {
 std::optional<int> read_options(const std::vector<std::string>& args, Options& o) {
     po::options_description desc("options");
     desc.add_options()
-        ("model", po::value(&o.model)->required(), "the GGUF model the loader read")
+        ("model", po::value(&o.model)->required()->value_name("FILE"), "the GGUF model the loader read")
         ("dump", po::value(&o.dump), "folder of .npy files, one per tensor, as your loader produced them")
         ("trace", po::value(&o.trace), "your engine's trace JSON (docs/trace.md) for the tokens it lists")
         ("names", po::value(&o.names), "how dump file names map to GGUF names: a JSON mapping file, or 'hf' for "

@@ -43,7 +43,7 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
     std::string fail_on = "error", rules_file, colour = "auto";
     std::vector<std::string> disabled;
     desc.add_options()
-        ("file", po::value(&o.path)->required(), "the model (.gguf; one shard of a split model opens all)")
+        ("file", po::value(&o.path)->required()->value_name("FILE"), "the model (.gguf; one shard of a split model opens all)")
         ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
         ("junit", po::value(&o.junit), "also write a JUnit XML report to this file")
         ("sarif", po::value(&o.sarif), "also write a SARIF 2.1.0 report to this file")

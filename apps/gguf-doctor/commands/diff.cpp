@@ -182,8 +182,8 @@ int run_diff(const std::vector<std::string>& args) {
     std::uint32_t max_tokens = 128;
     BackendOptions backend;
     options.add_options()
-        ("a", po::value(&path_a)->required(), "the first model (the reference for relative errors and KL)")
-        ("b", po::value(&path_b)->required(), "the second model")
+        ("a", po::value(&path_a)->required()->value_name("FILE"), "the first model (the reference for relative errors and KL)")
+        ("b", po::value(&path_b)->required()->value_name("FILE"), "the second model")
         ("forward", po::bool_switch(&forward_pass), "also compare next-token distributions on the built-in text")
         ("max-tokens", po::value(&max_tokens)->default_value(128), "with --forward: tokens of the text evaluated")
         ("top", po::value(&top)->default_value(20), "tensors listed (worst first)")

@@ -45,7 +45,7 @@ int run_dump(const std::vector<std::string>& args) {
     std::string file, name, out_path;
     int threads = 0;
     options.add_options()
-        ("file", po::value(&file)->required(), "GGUF file (any shard of a split model)")
+        ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
         ("tensor", po::value(&name)->required(), "the tensor's exact name")
         ("out", po::value(&out_path)->required(), "output file (.npy; with --raw, any other name gets the bare bytes)")
         ("raw", "the stored bytes instead of float32: a uint8 .npy of shape [..., ne1, bytes per row] when "

@@ -32,7 +32,7 @@ int run_hash(const std::vector<std::string>& args) {
     bool sha256 = false, no_values = false, values_only = false, json = false;
     int threads = 0;
     options.add_options()
-        ("file", po::value(&path)->required(), "the model (one shard of a split model hashes all shards)")
+        ("file", po::value(&path)->required()->value_name("FILE"), "the model (one shard of a split model hashes all shards)")
         ("manifest", po::value(&manifest_out), "write the manifest (JSON, docs/hash.md) to this file")
         ("check", po::value(&check_path), "verify the file against this manifest; exit 1 naming every difference")
         ("sha256", po::bool_switch(&sha256), "also sha256 each whole file (with --check: when the manifest has them)")

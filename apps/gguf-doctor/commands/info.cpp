@@ -62,7 +62,7 @@ int run_info(const std::vector<std::string>& args) {
     std::string file;
     info::Selection sel;
     options.add_options()
-        ("file", po::value(&file)->required(), "GGUF file (any shard of a split model)")
+        ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
         ("json", "print the JSON document described in docs/info-json.md")
         ("full", "print metadata arrays in full (default: their length and first items)")
         ("tensor", po::value(&sel.globs)->composing(), "only tensors whose name matches GLOB (repeatable)")

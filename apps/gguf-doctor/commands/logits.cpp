@@ -50,7 +50,7 @@ int run_logits(const std::vector<std::string>& args) {
     InputOptions input_options;
     BackendOptions backend;
     options.add_options()
-        ("file", po::value(&path)->required(), "the GGUF model");
+        ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model");
     add_input_options(options, input_options);
     options.add_options()
         ("top,k", po::value(&top)->default_value(5), "top tokens shown per position")

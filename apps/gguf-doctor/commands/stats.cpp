@@ -18,7 +18,7 @@ int run_stats(const std::vector<std::string>& args) {
     int threads = 0;
     dequant::StatsOptions stats_options;
     options.add_options()
-        ("file", po::value(&file)->required(), "GGUF file (any shard of a split model)")
+        ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
         ("tensor", po::value(&globs)->composing(), "only tensors whose name matches GLOB (repeatable)")
         ("json", "print JSON (docs/stats.md)")
         ("csv", "print CSV, one line per tensor (docs/stats.md)")

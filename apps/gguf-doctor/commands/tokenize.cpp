@@ -53,7 +53,7 @@ int run_tokenize(const std::vector<std::string>& args) {
     po::options_description options("options");
     std::string path, text, text_file;
     options.add_options()
-        ("file", po::value(&path)->required(), "the GGUF model (or vocabulary-only file)")
+        ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model (or vocabulary-only file)")
         ("text,t", po::value(&text), "the text to tokenize")
         ("text-file,f", po::value(&text_file), "read the text from this file (bytes as they are)")
         ("no-bos", "do not add BOS/EOS even where the vocabulary asks for them (llama-tokenize --no-bos)")

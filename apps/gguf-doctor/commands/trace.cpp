@@ -19,7 +19,7 @@ int run_trace(const std::vector<std::string>& args) {
     InputOptions input_options;
     BackendOptions backend;
     options.add_options()
-        ("file", po::value(&path)->required(), "the GGUF model");
+        ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model");
     add_input_options(options, input_options);
     options.add_options()
         ("out,o", po::value(&out)->required(), "the trace JSON to write")
