@@ -1,8 +1,6 @@
 // Dequantization on the GPU: whole tensors (weights decoded once for the batched products) and rows
 // (the embedding lookup). The per-type arithmetic is in quant_blocks.cuh.
-#include <algorithm>
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels.hpp"
 #include "launch.cuh"
@@ -53,26 +51,6 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks)
             dst[1] = make_float4(v[4], v[5], v[6], v[7]);
         }
         __syncthreads();
-    }
-}
-
-// Plain numbers of at most 2 bytes: each thread converts runs of 8 elements read with one vector load
-// straight from global memory, no shared-memory tile and no barrier. Through the tiled kernel, I8 and
-// I16 reached 69% and 74% of the copy bandwidth, the 4- and 8-byte types 90-94% (bench/RESULTS.md).
-// Input aligned to a run.
-template <class P>
-__global__ void __launch_bounds__(kThreads) runs_kernel(const std::uint8_t* __restrict__ in, std::uint64_t n_runs,
-                                                        float* __restrict__ out) {
-    static_assert(P::bytes == 8 || P::bytes == 16);
-    using Vector = std::conditional_t<P::bytes == 8, uint2, uint4>;
-    const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * kThreads;
-    for (std::uint64_t r = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; r < n_runs; r += stride) {
-        Vector raw = __ldg(reinterpret_cast<const Vector*>(in) + r);
-        float v[8];
-        P::decode8(reinterpret_cast<const std::uint8_t*>(&raw), 0, v);
-        float4* dst = reinterpret_cast<float4*>(out + 8 * r);
-        dst[0] = make_float4(v[0], v[1], v[2], v[3]);
-        dst[1] = make_float4(v[4], v[5], v[6], v[7]);
     }
 }
 
@@ -147,15 +125,11 @@ void dequantize(std::uint32_t type, const void* in, std::uint64_t n_values, floa
     });
     if (!quant && !blocks::visit_plain(type, [&](auto p) {
             using P = decltype(p);
-            // Runs of 8 elements with vector loads and stores (small elements straight from global memory,
-            // larger ones through the tiled kernel), the rest one by one.
+            // Runs of 8 elements through the tiled kernel (vector loads and stores), the rest one by one. A
+            // kernel reading each run with one vector load straight from global memory, without the tile, was
+            // slower for every type it served (F16 73% of the copy bandwidth against 91%; bench/RESULTS.md).
             const std::uint64_t runs = (reinterpret_cast<std::uintptr_t>(out) & 15u) == 0 ? n_values / 8 : 0;
-            const bool run_aligned = (reinterpret_cast<std::uintptr_t>(in) % std::min(P::bytes, 16)) == 0;
-            if constexpr (P::bytes <= 16) {
-                if (runs > 0 && run_aligned)
-                    launch_grid_stride(runs_kernel<P>, kThreads, runs, kThreads, stream, bytes, runs, out);
-            }
-            if (runs > 0 && (P::bytes > 16 || !run_aligned))
+            if (runs > 0)
                 launch_grid_stride(dequantize_kernel<P>, kThreads, runs, kThreads, stream, bytes, runs, out);
             const std::uint64_t done = runs * 8;
             if (done < n_values)
