@@ -104,7 +104,10 @@ private:
 
 class Event {
 public:
-    Event() { GGUF_CUDA_CHECK(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming)); }
+    enum class Kind { ordering, timing };  // ordering events are cheaper; timing ones can be measured between
+    explicit Event(Kind kind = Kind::ordering) {
+        GGUF_CUDA_CHECK(cudaEventCreateWithFlags(&event_, kind == Kind::timing ? cudaEventDefault : cudaEventDisableTiming));
+    }
     ~Event() {
         if (event_) cudaEventDestroy(event_);
     }
@@ -114,6 +117,12 @@ public:
     void record(cudaStream_t stream) { GGUF_CUDA_CHECK(cudaEventRecord(event_, stream)); }
     void wait_on(cudaStream_t stream) const { GGUF_CUDA_CHECK(cudaStreamWaitEvent(stream, event_, 0)); }
     void synchronize() const { GGUF_CUDA_CHECK(cudaEventSynchronize(event_)); }
+    // Milliseconds of device time from `start` to this event; both timing events, both completed.
+    float ms_since(const Event& start) const {
+        float ms = 0;
+        GGUF_CUDA_CHECK(cudaEventElapsedTime(&ms, start.event_, event_));
+        return ms;
+    }
 
 private:
     cudaEvent_t event_ = nullptr;

@@ -108,6 +108,8 @@ public:
         return m;
     }
 
+    double last_pass_ms() const override { return last_pass_ms_; }
+
     Result<forward::Logits> evaluate(std::span<const std::int32_t> tokens, forward::Trace* trace) override {
         for (std::size_t i = 0; i < tokens.size(); ++i)
             if (tokens[i] < 0 || static_cast<std::uint64_t>(tokens[i]) >= dims_.n_vocab)
@@ -115,6 +117,7 @@ public:
                                   " is outside the vocabulary [0, " + std::to_string(dims_.n_vocab) + ")");
         const std::uint64_t T = tokens.size();
         if (T == 0) return forward::Logits{0, dims_.n_vocab, {}};
+        last_pass_ms_ = 0;
         try {
             GGUF_CUDA_CHECK(cudaSetDevice(device_));
             forward::Logits logits{T, dims_.n_vocab, forward::LogitValues(T * dims_.n_vocab)};  // not zero-filled
@@ -148,6 +151,7 @@ private:
         cudaStream_t s = stream_.get();
         grow_kv(first + n);
         grow_rope(first + n);
+        pass_start_.record(s);
         GGUF_CUDA_CHECK(cudaMemcpyAsync(ids_.data(), ids.data(), n * sizeof(std::int32_t), cudaMemcpyHostToDevice, s));
 
         const MatrixRef embd = weights_->token_embd();
@@ -157,7 +161,9 @@ private:
                                                                                             record(trace, -1, "output_norm", a_.xn, n, dims_.n_embd);
         linear(a_.xn.data(), n, weights_->lm_head(), weights_->output_bias(), a_.logits.data());
                                                                                             record(trace, -1, "logits", a_.logits, n, dims_.n_vocab);
-        download_logits(n, host_logits);
+        pass_end_.record(s);
+        download_logits(n, host_logits);  // waits for the stream, so pass_end_ has completed
+        last_pass_ms_ += pass_end_.ms_since(pass_start_);
     }
 
     // Logits to the caller's memory through a pinned buffer (a copy into pageable memory runs at a
@@ -378,6 +384,8 @@ private:
     std::vector<float> host_;  // a trace record on its way to the host
     PinnedBuffer logits_staging_;
     std::vector<std::unique_ptr<Event>> download_done_;  // one per piece of a logits download
+    Event pass_start_{Event::Kind::timing}, pass_end_{Event::Kind::timing};  // around each chunk's pass
+    double last_pass_ms_ = 0;
     std::uint64_t n_past_ = 0;
 };
 

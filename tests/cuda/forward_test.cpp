@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -172,10 +173,17 @@ TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agr
     for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<std::int32_t>((i * 37 + 11) % 500);
     auto cpu = test::cpu_pass(model);
     auto gpu = gpu_pass(model);
-    const auto a = forward::compare_logits(evaluate(*cpu, tokens), evaluate(*gpu, tokens));
+    const auto start = std::chrono::steady_clock::now();
+    const auto on_gpu = evaluate(*gpu, tokens);
+    const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const auto a = forward::compare_logits(evaluate(*cpu, tokens), on_gpu);
     CHECK(a.positions == tokens.size());
     CHECK(a.relative_diff <= 1e-3);
-    std::printf("700-token prompt: relative difference %.3g\n", a.relative_diff);
+    // The pass's device time, summed over the chunks, lies inside the call that ran them.
+    CHECK(gpu->last_pass_ms() > 0);
+    CHECK(gpu->last_pass_ms() <= wall_ms);
+    std::printf("700-token prompt: relative difference %.3g; pass %.2f ms of %.2f ms\n", a.relative_diff,
+                gpu->last_pass_ms(), wall_ms);
 }
 
 TEST_CASE("a big-endian copy of a quantized model gives the same GPU logits") {

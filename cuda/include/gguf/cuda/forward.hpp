@@ -41,6 +41,10 @@ class CudaForward : public forward::Forward {
 public:
     virtual MemoryPlan memory_plan() const = 0;
     virtual Precision precision() const = 0;
+    // Device time of the last evaluate(), from the token ids' upload to the logits in device memory,
+    // without their copy to the caller's memory (CUDA events, summed over chunks; a trace's copies are
+    // included). What a caller that keeps logits on the GPU would wait for.
+    virtual double last_pass_ms() const = 0;
 };
 
 // A GPU pass over `model`, which must outlive it. Fails with a message (no driver or device, too
