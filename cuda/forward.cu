@@ -111,13 +111,13 @@ public:
     double last_pass_ms() const override { return last_pass_ms_; }
 
     Result<forward::Logits> evaluate(std::span<const std::int32_t> tokens, forward::Trace* trace) override {
+        last_pass_ms_ = 0;  // also for a call that fails or has no tokens
         for (std::size_t i = 0; i < tokens.size(); ++i)
             if (tokens[i] < 0 || static_cast<std::uint64_t>(tokens[i]) >= dims_.n_vocab)
                 return pass_error("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
                                   " is outside the vocabulary [0, " + std::to_string(dims_.n_vocab) + ")");
         const std::uint64_t T = tokens.size();
         if (T == 0) return forward::Logits{0, dims_.n_vocab, {}};
-        last_pass_ms_ = 0;
         try {
             GGUF_CUDA_CHECK(cudaSetDevice(device_));
             forward::Logits logits{T, dims_.n_vocab, forward::LogitValues(T * dims_.n_vocab)};  // not zero-filled

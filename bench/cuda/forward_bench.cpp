@@ -1,7 +1,7 @@
 // The GPU forward pass on one model: load time, prefill of N prompt tokens (the logits of every
 // position, delivered to host memory as the Forward interface returns them; also the device time of
-// the same prefill up to the logits in device memory), and greedy decode of M
-// tokens one at a time through the KV cache. Medians of R runs after a warm-up. Prints one JSON line;
+// the same prefill up to the logits in device memory), and greedy decode of M tokens one at a time
+// through the KV cache. Medians of R runs after a warm-up. Prints one JSON line;
 // bench/cuda/run_benchmarks.sh runs PyTorch on the same weights beside it.
 //
 //   bench_cuda_forward --model FILE [--prefill 512] [--decode 64] [--repeats 5] [--precision fp32|tf32]
