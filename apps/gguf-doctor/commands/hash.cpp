@@ -33,8 +33,8 @@ int run_hash(const std::vector<std::string>& args) {
     int threads = 0;
     options.add_options()
         ("file", po::value(&path)->required()->value_name("FILE"), "the model (one shard of a split model hashes all shards)")
-        ("manifest", po::value(&manifest_out), "write the manifest (JSON, docs/hash.md) to this file")
-        ("check", po::value(&check_path), "verify the file against this manifest; exit 1 naming every difference")
+        ("manifest", po::value(&manifest_out)->value_name("FILE"), "write the manifest (JSON, docs/hash.md) to this file")
+        ("check", po::value(&check_path)->value_name("FILE"), "verify the file against this manifest; exit 1 naming every difference")
         ("sha256", po::bool_switch(&sha256), "also sha256 each whole file (with --check: when the manifest has them)")
         ("no-values", po::bool_switch(&no_values), "hash only the stored bytes, not the dequantized values (faster)")
         ("values-only", po::bool_switch(&values_only), "with --check: compare decoded values only (accept a file "

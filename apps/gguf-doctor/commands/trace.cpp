@@ -23,7 +23,7 @@ int run_trace(const std::vector<std::string>& args) {
     add_input_options(options, input_options);
     options.add_options()
         ("out,o", po::value(&out)->required(), "the trace JSON to write")
-        ("npy-dir", po::value(&npy_dir), "also write every activation as float32 .npy into this folder")
+        ("npy-dir", po::value(&npy_dir)->value_name("DIR"), "also write every activation as float32 .npy into this folder")
         ("first", po::value(&first_values)->default_value(8), "values kept from the start of each activation")
         ("quiet,q", "do not print the per-op table");
     add_backend_options(options, backend);
