@@ -1,6 +1,7 @@
 // Dequantization on the GPU: whole tensors (weights decoded once for the batched products) and rows
 // (the embedding lookup). The per-type arithmetic is in quant_blocks.cuh.
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels.hpp"
 #include "launch.cuh"
@@ -51,6 +52,39 @@ __global__ void __launch_bounds__(kThreads, kResidentBlocks)
             dst[1] = make_float4(v[4], v[5], v[6], v[7]);
         }
         __syncthreads();
+    }
+}
+
+// Plain numbers of 1 or 2 bytes, four at a time: each thread reads one quad with a single 4- or 8-byte
+// load and writes it as one float4, so a warp's loads and stores are both contiguous. Four quads per
+// thread are loaded before any is converted, to keep loads in flight. Through the tiled kernel (whose
+// tile holds only 2 KiB of I8 per step, between two barriers) I8 reached 67% of the copy bandwidth and
+// I16 74%. Input aligned to a quad, output to 16 bytes.
+template <class P>
+__global__ void __launch_bounds__(kThreads) quads_kernel(const std::uint8_t* __restrict__ in, std::uint64_t n_quads,
+                                                         float* __restrict__ out) {
+    static_assert(P::element_bytes == 1 || P::element_bytes == 2);
+    using Quad = std::conditional_t<P::element_bytes == 1, std::uint32_t, uint2>;
+    constexpr int kUnroll = 4;
+    const auto* quads = reinterpret_cast<const Quad*>(in);
+    const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * kThreads;
+    for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; i < n_quads;
+         i += kUnroll * stride) {
+        Quad raw[kUnroll];
+#pragma unroll
+        for (int k = 0; k < kUnroll; ++k) {
+            const std::uint64_t j = i + k * stride;
+            if (j < n_quads) raw[k] = __ldg(quads + j);
+        }
+#pragma unroll
+        for (int k = 0; k < kUnroll; ++k) {
+            const std::uint64_t j = i + k * stride;
+            if (j >= n_quads) break;
+            const auto* b = reinterpret_cast<const std::uint8_t*>(&raw[k]);
+            reinterpret_cast<float4*>(out)[j] =
+                make_float4(P::value(b), P::value(b + P::element_bytes), P::value(b + 2 * P::element_bytes),
+                            P::value(b + 3 * P::element_bytes));
+        }
     }
 }
 
@@ -125,13 +159,23 @@ void dequantize(std::uint32_t type, const void* in, std::uint64_t n_values, floa
     });
     if (!quant && !blocks::visit_plain(type, [&](auto p) {
             using P = decltype(p);
-            // Runs of 8 elements through the tiled kernel (vector loads and stores), the rest one by one. A
-            // kernel reading each run with one vector load straight from global memory, without the tile, was
-            // slower for every type it served (F16 73% of the copy bandwidth against 91%; bench/RESULTS.md).
-            const std::uint64_t runs = (reinterpret_cast<std::uintptr_t>(out) & 15u) == 0 ? n_values / 8 : 0;
-            if (runs > 0)
-                launch_grid_stride(dequantize_kernel<P>, kThreads, runs, kThreads, stream, bytes, runs, out);
-            const std::uint64_t done = runs * 8;
+            // The bulk with vector loads and stores, the rest one by one: 1- and 2-byte elements by quads,
+            // wider ones in runs of 8 through the tiled kernel (a kernel reading each run of 8 with one
+            // vector load, without the tile, was slower for F16, BF16, I16 and I8; bench/RESULTS.md).
+            const bool out_aligned = (reinterpret_cast<std::uintptr_t>(out) & 15u) == 0;
+            std::uint64_t done = 0;
+            if constexpr (P::element_bytes <= 2) {
+                const bool in_aligned = reinterpret_cast<std::uintptr_t>(in) % (4 * P::element_bytes) == 0;
+                const std::uint64_t quads = out_aligned && in_aligned ? n_values / 4 : 0;
+                if (quads > 0)
+                    launch_grid_stride(quads_kernel<P>, kThreads, quads, 4 * kThreads, stream, bytes, quads, out);
+                done = quads * 4;
+            } else {
+                const std::uint64_t runs = out_aligned ? n_values / 8 : 0;
+                if (runs > 0)
+                    launch_grid_stride(dequantize_kernel<P>, kThreads, runs, kThreads, stream, bytes, runs, out);
+                done = runs * 8;
+            }
             if (done < n_values)
                 launch_grid_stride(convert_kernel<P>, kThreads, n_values - done, 4 * kThreads, stream,
                                    bytes + done * P::element_bytes, n_values - done, out + done);
