@@ -80,7 +80,7 @@ public:
     CudaPass(model::ModelSpec spec, forward::PassParams params, WeightLayout layout, const CudaOptions& options,
              const Plan& plan, std::uint64_t budget_bytes)
         : spec_(std::move(spec)), p_(std::move(params)), dims_(spec_, layout.n_vocab, p_.rope.n_rot),
-          device_(options.device), backend_("cuda:" + std::to_string(options.device)), budget_(budget_bytes),
+          device_(options.device), backend_("cuda:" + std::to_string(options.device) + (options.precision == Precision::tf32 ? "/tf32" : "")), budget_(budget_bytes),
           blas_(stream_.get(), options.precision), chunk_(plan.chunk), weight_bytes_(layout.globals.bytes + layout.layer_bytes()) {
         // Fixed buffers first, so the decoded copies can only take what is left.
         ids_ = budget_.allocate<std::int32_t>(chunk_, "token ids");

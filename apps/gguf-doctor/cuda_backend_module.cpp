@@ -9,6 +9,7 @@ extern "C" __attribute__((visibility("default"))) void gguf_doctor_make_cuda_bac
     gguf::cuda::CudaOptions cuda;
     cuda.device = options->device;
     cuda.memory_limit_bytes = options->gpu_memory_limit_mb << 20;
+    cuda.precision = options->gpu_precision == "tf32" ? gguf::cuda::Precision::tf32 : gguf::cuda::Precision::fp32;
     auto pass = gguf::cuda::make_cuda_forward(*model, cuda);
     if (!pass) {
         *out = pass.error();

@@ -15,13 +15,25 @@ void add_backend_options(po::options_description& options, BackendOptions& backe
         ("gpu", po::bool_switch(&backend.gpu), "run the CUDA forward pass instead of the CPU reference")
         ("device", po::value(&backend.device)->default_value(0), "CUDA device index (with --gpu)")
         ("gpu-memory-limit", po::value(&backend.gpu_memory_limit_mb)->value_name("MB"),
-         "device memory the CUDA pass may use (with --gpu); a model larger than that runs layer by layer");
+         "device memory the CUDA pass may use (with --gpu); a model larger than that runs layer by layer")
+        ("gpu-precision", po::value(&backend.gpu_precision)->default_value("fp32")->value_name("fp32|tf32"),
+         "matrix products of the CUDA pass (with --gpu): fp32, the CPU reference's precision, or tf32 on the "
+         "tensor cores (FP32 sums; prompts about 3x faster on an H100, logits about 1e-4 apart from the CPU's "
+         "relative to their largest, close greedy choices may flip)");
 }
 
 std::optional<int> check_backend_options(const BackendOptions& options, std::string_view command) {
     const std::string name(command);
     if (options.threads < 0 || options.device < 0) {
         print_error(name + ": --threads and --device must not be negative");
+        return exit_usage;
+    }
+    if (options.gpu_precision != "fp32" && options.gpu_precision != "tf32") {
+        print_error(name + ": --gpu-precision must be fp32 or tf32, not '" + options.gpu_precision + "'");
+        return exit_usage;
+    }
+    if (options.gpu_precision != "fp32" && !options.gpu) {
+        print_error(name + ": --gpu-precision " + options.gpu_precision + " applies to the CUDA pass: add --gpu");
         return exit_usage;
     }
 #ifndef GGUF_DOCTOR_HAVE_CUDA_FORWARD

@@ -21,14 +21,16 @@ struct BackendOptions {
     bool gpu = false;    // the CUDA pass instead of the CPU reference
     int device = 0;      // CUDA device index
     std::uint64_t gpu_memory_limit_mb = 0;  // device memory the CUDA pass may use; 0: what is free
+    std::string gpu_precision = "fp32";     // the CUDA pass's matrix products: "fp32" or "tf32"
     // CPU: decoded weights kept between evaluate() calls (forward::CpuOptions::keep_decoded_bytes).
     std::uint64_t keep_decoded_bytes = 0;
 };
 
-// Adds --threads, --gpu, --device and --gpu-memory-limit.
+// Adds --threads, --gpu, --device, --gpu-memory-limit and --gpu-precision.
 void add_backend_options(po::options_description& options, BackendOptions& backend);
 
-// A usage problem with those options (--gpu in a build without CUDA, a negative count): prints it and
+// A usage problem with those options (--gpu in a build without CUDA, a negative count, an unknown
+// precision or one without --gpu): prints it and
 // returns exit_usage; nullopt when they are fine.
 std::optional<int> check_backend_options(const BackendOptions& options, std::string_view command);
 

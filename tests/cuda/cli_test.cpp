@@ -106,6 +106,15 @@ TEST_CASE("logits --gpu and trace --gpu give the CPU's answers; --gpu-memory-lim
     CHECK(relative_difference(g, c) <= 1e-3);
     CHECK(relative_difference(s, g) <= 1e-5);  // smaller batches may add in another order
 
+    // TF32 products: the label says so, and the logits stay within the agreement bound of the CPU's.
+    const Run tf32 = run("logits " + model + tokens + " --gpu --gpu-precision tf32 --out " + (dir / "tf32.npy").string());
+    REQUIRE_MESSAGE(tf32.status == 0, tf32.out);
+    CHECK(tf32.out.find("cuda:0/tf32 backend") != std::string::npos);
+    const double tf32_difference = relative_difference(npy_values(dir / "tf32.npy"), c);
+    MESSAGE("logits --gpu-precision tf32: relative difference from the CPU " << tf32_difference);
+    CHECK(tf32_difference > 0);  // the option reached cuBLAS: TF32 rounding leaves a trace
+    CHECK(tf32_difference <= 1e-3);
+
     const Run trace = run("trace " + model + tokens + " --gpu --out " + (dir / "trace.json").string());
     CHECK(trace.status == 0);
     std::ifstream json(dir / "trace.json");

@@ -94,6 +94,8 @@ TEST_CASE("logits and trace exit codes: usage 3, unreadable or unsupported model
 #ifndef GGUF_DOCTOR_TEST_HAS_CUDA
     CHECK(run("logits " + model + " --tokens 1 --gpu").status == 3);            // no CUDA in this build
 #endif
+    CHECK(run("logits " + model + " --tokens 1 --gpu --gpu-precision fp16").status == 3);  // not a choice
+    CHECK(run("logits " + model + " --tokens 1 --gpu-precision tf32").status == 3);         // without --gpu
     CHECK(run("logits " + (dir / "absent.gguf").string() + " --tokens 1").status == 2);
     CHECK(run("trace " + model + " --tokens 1").status == 3);                    // no --out
     Writer gpt2 = test::build_preset("tiny-llama");

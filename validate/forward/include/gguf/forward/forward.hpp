@@ -57,7 +57,7 @@ public:
     virtual ~Forward() = default;
 
     virtual const model::ModelSpec& spec() const = 0;
-    virtual std::string_view backend() const = 0;  // "cpu", "cuda:0", ...
+    virtual std::string_view backend() const = 0;  // "cpu", "cuda:0", "cuda:0/tf32" (TF32 products), ...
 
     // Appends `tokens` after the tokens already evaluated (the KV cache) and returns the logits of
     // every new position. Token ids are used exactly as given (no BOS is added). A trace, when given,
