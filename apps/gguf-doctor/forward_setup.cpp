@@ -18,8 +18,8 @@ void add_backend_options(po::options_description& options, BackendOptions& backe
          "device memory the CUDA pass may use (with --gpu); a model larger than that runs layer by layer")
         ("gpu-precision", po::value(&backend.gpu_precision)->default_value("fp32")->value_name("fp32|tf32"),
          "matrix products of the CUDA pass (with --gpu): fp32, the CPU reference's precision, or tf32 on the "
-         "tensor cores (FP32 sums; prompts about 3x faster on an H100, logits about 1e-4 apart from the CPU's "
-         "relative to their largest, close greedy choices may flip)");
+         "tensor cores for batches of more than 8 tokens (FP32 sums; prompts about 3x faster on an H100, logits "
+         "about 1e-4 apart from the CPU's relative to their largest, close greedy choices may flip)");
 }
 
 std::optional<int> check_backend_options(const BackendOptions& options, std::string_view command) {
