@@ -3,9 +3,9 @@ import json
 import sys
 
 print("| model | mix | ours prefill 512: logits in host memory / on GPU | torch prefill: logits in host memory / on GPU "
-      "| ratio (host / GPU) | ours decode | torch decode | ratio | ours TF32 prefill (host / GPU) "
+      "| ratio (host / GPU) | ours decode | torch decode | ratio | ours TF32 prefill (host / GPU) | TF32 ratio (host / GPU) "
       "| HF vs ours rel. diff (argmax agree /4) |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for line in open(sys.argv[1]):
     r = json.loads(line)
     o, t, tf = r["ours"], r.get("torch", {}), r.get("ours_tf32", {})
@@ -17,5 +17,6 @@ for line in open(sys.argv[1]):
           f"{ratio(o['prefill_ms'], tp_host)} / {ratio(op_gpu, tp_gpu)} | {fmt(o['decode_ms_per_token'], 'ms/tok')} | "
           f"{fmt(td, 'ms/tok')} | {ratio(o['decode_ms_per_token'], td)} | "
           f"{fmt(tf.get('prefill_ms'))} / {fmt(tf.get('prefill_pass_ms'))} | "
+          f"{ratio(tf.get('prefill_ms'), tp_host)} / {ratio(tf.get('prefill_pass_ms'), tp_gpu)} | "
           f"{t.get('max_rel_diff_vs_ours', float('nan')):.2g} ({t.get('argmax_agree_last4', 'n/a')}) |")
 print("\nratio = ours / torch (below 1: gguf-doctor faster)")

@@ -75,7 +75,8 @@ std::variant<ForwardOutcome, int> run_forward(const Container& a, const Containe
         print_error("diff --forward: " + d.error().message);
         return exit_unreadable;
     }
-    return ForwardOutcome{tokens.size(), backend.gpu ? "cuda" : "cpu", *d};
+    const char* label = !backend.gpu ? "cpu" : backend.gpu_precision == "tf32" ? "cuda/tf32" : "cuda";
+    return ForwardOutcome{tokens.size(), label, *d};
 }
 
 void print_text(const audit::ModelDiff& d, const std::optional<ForwardOutcome>& fwd, std::size_t top) {
