@@ -11,9 +11,9 @@ namespace gguf::cli {
 
 void add_backend_options(po::options_description& options, BackendOptions& backend) {
     options.add_options()
-        ("threads", po::value(&backend.threads)->default_value(0), "CPU threads (0: every core)")
+        ("threads", po::value(&backend.threads)->default_value(0)->value_name("N"), "CPU threads (0: every core)")
         ("gpu", po::bool_switch(&backend.gpu), "run the CUDA forward pass instead of the CPU reference")
-        ("device", po::value(&backend.device)->default_value(0), "CUDA device index (with --gpu)")
+        ("device", po::value(&backend.device)->default_value(0)->value_name("N"), "CUDA device index (with --gpu)")
         ("gpu-memory-limit", po::value(&backend.gpu_memory_limit_mb)->value_name("MB"),
          "device memory the CUDA pass may use (with --gpu); a model larger than that runs layer by layer")
         ("gpu-precision", po::value(&backend.gpu_precision)->default_value("fp32")->value_name("fp32|tf32"),
@@ -61,9 +61,11 @@ Result<std::unique_ptr<forward::Forward>> make_backend(const Container& model, c
 
 void add_input_options(po::options_description& options, InputOptions& input) {
     options.add_options()
-        ("prompt,p", po::value(&input.prompt), "text, tokenized by the model's tokenizer as llama.cpp's tools do "
-                                               "(BOS when the vocabulary asks for it, special tokens parsed)")
-        ("tokens", po::value(&input.tokens), "token ids, e.g. 1,450,4996: used exactly as given (no BOS added)");
+        ("prompt,p", po::value(&input.prompt)->value_name("TEXT"),
+         "text, tokenized by the model's tokenizer as llama.cpp's tools do "
+         "(BOS when the vocabulary asks for it, special tokens parsed)")
+        ("tokens", po::value(&input.tokens)->value_name("IDS"),
+         "token ids, e.g. 1,450,4996: used exactly as given (no BOS added)");
 }
 
 namespace {

@@ -33,18 +33,25 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
     po::options_description desc("options");
     desc.add_options()
         ("model", po::value(&o.model)->required()->value_name("FILE"), "the GGUF model the loader read")
-        ("dump", po::value(&o.dump)->value_name("DIR"), "folder of .npy files, one per tensor, as your loader produced them")
-        ("trace", po::value(&o.trace)->value_name("FILE"), "your engine's trace JSON (docs/trace.md) for the tokens it lists")
-        ("names", po::value(&o.names), "how dump file names map to GGUF names: a JSON mapping file, or 'hf' for "
-                                       "Hugging Face transformers names")
-        ("qk-order", po::value(&o.qk_order), "row order of attn_q/attn_k your engine keeps: gguf (default, llama.cpp's "
-                                             "RoPE) or hf (rotate-half RoPE on Hugging Face's order)")
-        ("only", po::value(&o.only)->composing(), "audit only tensors matching this glob (repeatable)")
+        ("dump", po::value(&o.dump)->value_name("DIR"),
+         "folder of .npy files, one per tensor, as your loader produced them")
+        ("trace", po::value(&o.trace)->value_name("FILE"),
+         "your engine's trace JSON (docs/trace.md) for the tokens it lists")
+        ("names", po::value(&o.names)->value_name("FILE|hf"),
+         "how dump file names map to GGUF names: a JSON mapping file, or 'hf' for Hugging Face transformers names")
+        ("qk-order", po::value(&o.qk_order)->value_name("gguf|hf"),
+         "row order of attn_q/attn_k your engine keeps: gguf (default, llama.cpp's RoPE) or hf (rotate-half RoPE "
+         "on Hugging Face's order)")
+        ("only", po::value(&o.only)->composing()->value_name("GLOB"),
+         "audit only tensors matching this glob (repeatable)")
         ("allow-missing", po::bool_switch(&o.allow_missing), "tensors without a dump file do not fail the audit")
         ("allow-extra", po::bool_switch(&o.allow_extra), "dump files that match no tensor do not fail the audit")
-        ("rtol", po::value<double>(), "dump: relative tolerance per value (default 1e-5, 1e-3 for float16 dumps)")
-        ("atol", po::value<double>(), "dump: absolute tolerance per value (default 1e-6 x the tensor's largest |value|)")
-        ("tolerance", po::value(&o.tolerance)->default_value(0.05, "0.05"), "trace: relative deviation at which an activation diverges")
+        ("rtol", po::value<double>()->value_name("X"),
+         "dump: relative tolerance per value (default 1e-5, 1e-3 for float16 dumps)")
+        ("atol", po::value<double>()->value_name("X"),
+         "dump: absolute tolerance per value (default 1e-6 x the tensor's largest |value|)")
+        ("tolerance", po::value(&o.tolerance)->default_value(0.05, "0.05")->value_name("X"),
+         "trace: relative deviation at which an activation diverges")
         ("json", po::bool_switch(&o.json), "print the report as JSON instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
         ("verbose,v", po::bool_switch(&o.verbose), "list matching tensors and every compared activation");

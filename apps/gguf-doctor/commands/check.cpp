@@ -43,20 +43,25 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
     std::string fail_on = "error", rules_file, colour = "auto";
     std::vector<std::string> disabled;
     desc.add_options()
-        ("file", po::value(&o.path)->required()->value_name("FILE"), "the model (.gguf; one shard of a split model opens all)")
+        ("file", po::value(&o.path)->required()->value_name("FILE"),
+         "the model (.gguf; one shard of a split model opens all)")
         ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
         ("sarif", po::value(&o.sarif)->value_name("FILE"), "also write a SARIF 2.1.0 report to this file")
-        ("fail-on", po::value(&fail_on), "exit 1 when a finding has this severity or higher: error (default), warning, info")
-        ("disable", po::value(&disabled)->composing(), "never report this code (repeatable), e.g. GD-W009")
-        ("rules", po::value(&rules_file)->value_name("FILE"), "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
+        ("fail-on", po::value(&fail_on)->value_name("SEVERITY"),
+         "exit 1 when a finding has this severity or higher: error (default), warning, info")
+        ("disable", po::value(&disabled)->composing()->value_name("CODE"),
+         "never report this code (repeatable), e.g. GD-W009")
+        ("rules", po::value(&rules_file)->value_name("FILE"),
+         "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
         ("no-forward", "skip the forward pass (logit sanity)")
         ("no-values", "skip reading tensor data (structure, schema and vocabulary only)")
         ("text", po::value(&o.text_path)->value_name("FILE"),
          "measure perplexity on this UTF-8 text instead of the built-in English passage")
         ("text-tokens", po::value(&o.text_tokens)->default_value(128)->value_name("N"),
          "the perplexity text is cut to this many tokens (the forward pass's time grows with it)")
-        ("color", po::value(&colour), "colour the text report: auto (default: on a terminal), always, never");
+        ("color", po::value(&colour)->value_name("WHEN"),
+         "colour the text report: auto (default: on a terminal), always, never");
     add_backend_options(desc, o.backend);
     po::positional_options_description positional;
     positional.add("file", 1);

@@ -183,11 +183,13 @@ int run_diff(const std::vector<std::string>& args) {
     std::uint32_t max_tokens = 128;
     BackendOptions backend;
     options.add_options()
-        ("a", po::value(&path_a)->required()->value_name("FILE"), "the first model (the reference for relative errors and KL)")
+        ("a", po::value(&path_a)->required()->value_name("FILE"),
+         "the first model (the reference for relative errors and KL)")
         ("b", po::value(&path_b)->required()->value_name("FILE"), "the second model")
         ("forward", po::bool_switch(&forward_pass), "also compare next-token distributions on the built-in text")
-        ("max-tokens", po::value(&max_tokens)->default_value(128), "with --forward: tokens of the text evaluated")
-        ("top", po::value(&top)->default_value(20), "tensors listed (worst first)")
+        ("max-tokens", po::value(&max_tokens)->default_value(128)->value_name("N"),
+         "with --forward: tokens of the text evaluated")
+        ("top", po::value(&top)->default_value(20)->value_name("N"), "tensors listed (worst first)")
         ("all", po::bool_switch(&all), "list every tensor that differs")
         ("json", po::bool_switch(&json), "print the comparison as JSON");
     add_backend_options(options, backend);

@@ -46,11 +46,13 @@ int run_dump(const std::vector<std::string>& args) {
     int threads = 0;
     options.add_options()
         ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
-        ("tensor", po::value(&name)->required(), "the tensor's exact name")
-        ("out", po::value(&out_path)->required()->value_name("FILE"), "output file (.npy; with --raw, any other name gets the bare bytes)")
+        ("tensor", po::value(&name)->required()->value_name("NAME"), "the tensor's exact name")
+        ("out", po::value(&out_path)->required()->value_name("FILE"),
+         "output file (.npy; with --raw, any other name gets the bare bytes)")
         ("raw", "the stored bytes instead of float32: a uint8 .npy of shape [..., ne1, bytes per row] when "
                 "--out ends in .npy, else the bytes alone; in the file's byte order")
-        ("threads", po::value(&threads)->default_value(0), "worker threads for dequantizing (0: all cores)");
+        ("threads", po::value(&threads)->default_value(0)->value_name("N"),
+         "worker threads for dequantizing (0: all cores)");
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;

@@ -32,15 +32,18 @@ int run_hash(const std::vector<std::string>& args) {
     bool sha256 = false, no_values = false, values_only = false, json = false;
     int threads = 0;
     options.add_options()
-        ("file", po::value(&path)->required()->value_name("FILE"), "the model (one shard of a split model hashes all shards)")
-        ("manifest", po::value(&manifest_out)->value_name("FILE"), "write the manifest (JSON, docs/hash.md) to this file")
-        ("check", po::value(&check_path)->value_name("FILE"), "verify the file against this manifest; exit 1 naming every difference")
+        ("file", po::value(&path)->required()->value_name("FILE"),
+         "the model (one shard of a split model hashes all shards)")
+        ("manifest", po::value(&manifest_out)->value_name("FILE"),
+         "write the manifest (JSON, docs/hash.md) to this file")
+        ("check", po::value(&check_path)->value_name("FILE"),
+         "verify the file against this manifest; exit 1 naming every difference")
         ("sha256", po::bool_switch(&sha256), "also sha256 each whole file (with --check: when the manifest has them)")
         ("no-values", po::bool_switch(&no_values), "hash only the stored bytes, not the dequantized values (faster)")
         ("values-only", po::bool_switch(&values_only), "with --check: compare decoded values only (accept a file "
                                                        "re-encoded in another byte order or repacked)")
         ("json", po::bool_switch(&json), "print the manifest, or the check's differences, as JSON")
-        ("threads", po::value(&threads)->default_value(0), "threads (0: every core)");
+        ("threads", po::value(&threads)->default_value(0)->value_name("N"), "threads (0: every core)");
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;

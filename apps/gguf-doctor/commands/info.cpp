@@ -65,7 +65,8 @@ int run_info(const std::vector<std::string>& args) {
         ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
         ("json", "print the JSON document described in docs/info-json.md")
         ("full", "print metadata arrays in full (default: their length and first items)")
-        ("tensor", po::value(&sel.globs)->composing(), "only tensors whose name matches GLOB (repeatable)")
+        ("tensor", po::value(&sel.globs)->composing()->value_name("GLOB"),
+         "only tensors whose name matches GLOB (repeatable)")
         ("metadata-only", "print the header and metadata, no tensors")
         ("tensors-only", "print the header and tensors, no metadata")
         ("single-shard", "read only the named file, not the other shards of its split model");

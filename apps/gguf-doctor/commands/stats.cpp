@@ -19,12 +19,15 @@ int run_stats(const std::vector<std::string>& args) {
     dequant::StatsOptions stats_options;
     options.add_options()
         ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
-        ("tensor", po::value(&globs)->composing(), "only tensors whose name matches GLOB (repeatable)")
+        ("tensor", po::value(&globs)->composing()->value_name("GLOB"),
+         "only tensors whose name matches GLOB (repeatable)")
         ("json", "print JSON (docs/stats.md)")
         ("csv", "print CSV, one line per tensor (docs/stats.md)")
-        ("threads", po::value(&threads)->default_value(0), "worker threads (0: all cores)")
-        ("bins", po::value(&stats_options.linear_bins)->default_value(64), "bins of the linear histogram (JSON)")
-        ("rows", po::value(&stats_options.extreme_rows)->default_value(3), "rows listed with the smallest and largest rms (JSON)");
+        ("threads", po::value(&threads)->default_value(0)->value_name("N"), "worker threads (0: all cores)")
+        ("bins", po::value(&stats_options.linear_bins)->default_value(64)->value_name("N"),
+         "bins of the linear histogram (JSON)")
+        ("rows", po::value(&stats_options.extreme_rows)->default_value(3)->value_name("N"),
+         "rows listed with the smallest and largest rms (JSON)");
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;

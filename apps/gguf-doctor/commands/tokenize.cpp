@@ -54,8 +54,8 @@ int run_tokenize(const std::vector<std::string>& args) {
     std::string path, text, text_file;
     options.add_options()
         ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model (or vocabulary-only file)")
-        ("text,t", po::value(&text), "the text to tokenize")
-        ("text-file,f", po::value(&text_file), "read the text from this file (bytes as they are)")
+        ("text,t", po::value(&text)->value_name("TEXT"), "the text to tokenize")
+        ("text-file,f", po::value(&text_file)->value_name("FILE"), "read the text from this file (bytes as they are)")
         ("no-bos", "do not add BOS/EOS even where the vocabulary asks for them (llama-tokenize --no-bos)")
         ("parse-special", "turn the text of control tokens such as <|im_start|> into those tokens")
         ("ids", "print only the ids, as a list")

@@ -22,9 +22,11 @@ int run_trace(const std::vector<std::string>& args) {
         ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model");
     add_input_options(options, input_options);
     options.add_options()
-        ("out,o", po::value(&out)->required(), "the trace JSON to write")
-        ("npy-dir", po::value(&npy_dir)->value_name("DIR"), "also write every activation as float32 .npy into this folder")
-        ("first", po::value(&first_values)->default_value(8), "values kept from the start of each activation")
+        ("out,o", po::value(&out)->required()->value_name("FILE"), "the trace JSON to write")
+        ("npy-dir", po::value(&npy_dir)->value_name("DIR"),
+         "also write every activation as float32 .npy into this folder")
+        ("first", po::value(&first_values)->default_value(8)->value_name("N"),
+         "values kept from the start of each activation")
         ("quiet,q", "do not print the per-op table");
     add_backend_options(options, backend);
     po::positional_options_description positional;
