@@ -106,6 +106,14 @@ TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be par
     REQUIRE(j["runs"][0]["results"].size() == 1);
     CHECK(j["runs"][0]["results"][0]["ruleId"] == "GD-S015");
     CHECK(j["runs"][0]["results"][0]["level"] == "error");
+
+    // The reason is said once: in the text report, or on stderr beside a JSON report.
+    const Run text = run("'" + junk.string() + "'", "2>&1");
+    CHECK(text.exit_code == 2);
+    CHECK(text.out.find("bad_magic") != std::string::npos);
+    CHECK(text.out.find("bad_magic") == text.out.rfind("bad_magic"));
+    const Run json_stderr = run("'" + junk.string() + "' --json", "2>&1 >/dev/null");
+    CHECK(json_stderr.out.find("bad_magic") != std::string::npos);
 }
 
 TEST_CASE("bad options are usage errors (exit 3)") {

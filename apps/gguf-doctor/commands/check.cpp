@@ -222,8 +222,9 @@ int run_check(const std::vector<std::string>& args) {
 
     auto opened = gguf::open(o.path);
     if (!opened) {
-        // Reports are still written, so a pipeline sees why the model failed.
-        print_error(opened.error().describe());
+        // Reports are still written, so a pipeline sees why the model failed. The text report says it
+        // already; a JSON report on stdout is for machines, so people get the reason on stderr too.
+        if (o.json) print_error(opened.error().describe());
         r.findings.push_back(rules::unparsable_finding(opened.error()));
         rules::apply_settings(r.findings, o.settings);
         r.steps.push_back({"structure", "ran", "the header cannot be parsed"});
