@@ -3,43 +3,23 @@
 #include <doctest/doctest.h>
 
 #include <expat.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "fixture.hpp"
 #include "gguf/audit/names.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using Run = test::CommandResult;
 
 Run run(const std::string& arguments) {
-    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>/dev/null";
-    Run r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-std::string read(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return test::run_command(std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>/dev/null");
 }
 
 struct JUnit {
@@ -50,7 +30,7 @@ struct JUnit {
 
 // Parses a JUnit file with expat; counts test cases and failures.
 JUnit parse_junit(const std::filesystem::path& path) {
-    const std::string text = read(path);
+    const std::string text = test::read_file(path);
     JUnit j;
     XML_Parser parser = XML_ParserCreate("UTF-8");
     XML_SetUserData(parser, &j);
@@ -137,7 +117,7 @@ TEST_CASE("audit --trace: the reference's own trace passes; a perturbed op is re
     const std::string base = "audit " + model_path.string() + " --threads 2 --trace ";
     CHECK(run(base + (dir / "t.json").string()).status == 0);
 
-    auto doc = nlohmann::json::parse(read(dir / "t.json"));
+    auto doc = nlohmann::json::parse(test::read_file(dir / "t.json"));
     for (auto& r : doc["records"])
         if (r["layer"] == 1 && r["op"] == "down") {
             r["rms"] = r["rms"].get<double>() * 2;
@@ -179,7 +159,7 @@ TEST_CASE("hash: manifest round trip passes --check; a flipped byte fails it nam
     CHECK(ok.out.find("OK  21 tensors") != std::string::npos);
 
     const Container model = test::open_model(model_path);
-    std::string bytes = read(model_path);
+    std::string bytes = test::read_file(model_path);
     bytes[model.find_tensor("blk.0.attn_v.weight")->file_offset + 7] ^= 0x40;
     std::ofstream(dir / "flipped.gguf", std::ios::binary) << bytes;
     const Run bad = run("hash " + (dir / "flipped.gguf").string() + " --check " + manifest.string());

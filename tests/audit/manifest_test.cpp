@@ -8,10 +8,10 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "fixture.hpp"
 #include "gguf/audit/manifest.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 
@@ -21,13 +21,6 @@ audit::Manifest manifest_of(const Container& model, bool sha256 = false) {
     auto m = audit::compute_manifest(model, {.values = true, .sha256 = sha256, .threads = 2});
     REQUIRE_MESSAGE(m.ok(), (m.ok() ? std::string() : m.error().describe()));
     return std::move(*m);
-}
-
-std::string file_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 std::string hex(std::uint64_t h) {
@@ -55,18 +48,15 @@ TEST_CASE("hashes equal independent computations: xxh64 of the file's bytes, of 
     const auto path = test::write_model(dir, "tiny-qwen2", test::type_id(TypeId::Q8_0));
     const Container model = test::open_model(path);
     const auto m = manifest_of(model, true);
-    const std::string bytes = file_bytes(path);
+    const std::string bytes = test::read_file(path);
     REQUIRE(m.files.size() == 1);
     CHECK(m.files[0].name == "model.gguf");
     CHECK(m.files[0].bytes == bytes.size());
     CHECK(m.files[0].xxh64 == hex(XXH64(bytes.data(), bytes.size(), 0)));
 
-    FILE* pipe = ::popen(("sha256sum " + path.string()).c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char line[256] = {};
-    REQUIRE(std::fgets(line, sizeof line, pipe) != nullptr);
-    ::pclose(pipe);
-    CHECK(*m.files[0].sha256 == std::string(line, 64));
+    const test::CommandResult sha256sum = test::run_command("sha256sum " + path.string());
+    REQUIRE(!sha256sum.out.empty());
+    CHECK(*m.files[0].sha256 == sha256sum.out.substr(0, 64));
 
     REQUIRE(m.tensors.size() == model.tensors().size());
     for (std::size_t i = 0; i < m.tensors.size(); ++i) {
@@ -97,7 +87,7 @@ TEST_CASE("a flipped byte is named: that tensor, and the file, and nothing else"
     const Container model = test::open_model(path);
     const auto expected = manifest_of(model);
     const TensorInfo& victim = *model.find_tensor("blk.1.ffn_down.weight");
-    std::string bytes = file_bytes(path);
+    std::string bytes = test::read_file(path);
     bytes[victim.file_offset + 100] ^= 0x10;
     std::ofstream(dir / "flipped.gguf", std::ios::binary) << bytes;
     const auto d = audit::check_manifest(expected, manifest_of(test::open_model(dir / "flipped.gguf")));
@@ -154,7 +144,7 @@ TEST_CASE("split shards: every shard is hashed, tensors hash as in the single fi
         CHECK((x.kind == "file_count" || (x.kind == "metadata_added" && x.subject.starts_with("split."))));
     }
     // A shard that changed is named.
-    std::string bytes = file_bytes((*shards)[1]);
+    std::string bytes = test::read_file((*shards)[1]);
     bytes[bytes.size() - 5] ^= 1;
     std::ofstream((*shards)[1], std::ios::binary | std::ios::trunc) << bytes;
     const auto after = audit::check_manifest(m, manifest_of(test::open_model(shards->front())));

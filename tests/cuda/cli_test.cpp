@@ -3,42 +3,25 @@
 // commands give the CPU's answers and that --gpu-memory-limit streams without changing them.
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
-#include <sys/wait.h>
 
 #include "../forward/fixtures.hpp"
 #include "gguf/cuda/device.hpp"
 #include "model_fixture.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;  // stdout and stderr
-};
+using Run = test::CommandResult;  // out: stdout and stderr
 
 Run run(const std::string& arguments) {
-    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>&1";
-    Run r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;  // -1: killed by a signal (a crash)
-    return r;
+    return test::run_command(std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>&1");
 }
 
 std::vector<float> npy_values(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    const std::string bytes = s.str();
+    const std::string bytes = test::read_file(path);
     REQUIRE(bytes.size() > 10);
     const std::size_t header = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     std::vector<float> values((bytes.size() - 10 - header) / 4);
@@ -127,11 +110,9 @@ TEST_CASE("logits --gpu and trace --gpu give the CPU's answers; --gpu-memory-lim
 
     const Run trace = run("trace " + model + tokens + " --gpu --out " + (dir / "trace.json").string());
     CHECK(trace.status == 0);
-    std::ifstream json(dir / "trace.json");
-    std::stringstream text;
-    text << json.rdbuf();
-    CHECK(text.str().find("\"cuda:0\"") != std::string::npos);
-    CHECK(text.str().find("ffn_residual") != std::string::npos);
+    const std::string text = test::read_file(dir / "trace.json");
+    CHECK(text.find("\"cuda:0\"") != std::string::npos);
+    CHECK(text.find("ffn_residual") != std::string::npos);
 
     const Run check = run("check " + model + " --gpu --json");
     CHECK(check.out.find("cuda:0") != std::string::npos);

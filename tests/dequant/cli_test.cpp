@@ -2,15 +2,10 @@
 // print are compared with values worked out from what was written, the .npy files are parsed back.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -22,6 +17,7 @@
 #include "gguf/dequant.hpp"
 #include "gguf/quantize.hpp"
 #include "gguf/writer.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -29,29 +25,17 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string out, err;
+struct Run : test::CommandResult {
+    std::string err;
 };
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
 
+// stderr goes to a file rather than the pipe, so that `out` holds only what the command wrote to stdout.
 Run doctor(const test::TempDir& dir, const std::string& args) {
     const auto err_path = dir / "stderr.txt";
-    const std::string cmd = std::string("'") + GGUF_DOCTOR_EXE + "' " + args + " 2>" + q(err_path);
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::array<char, 65536> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err_path);
+    Run r{test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' " + args + " 2>" + q(err_path))};
+    r.err = test::read_file(err_path);
     return r;
 }
 
@@ -69,7 +53,7 @@ struct Npy {
 };
 
 Npy read_npy(const std::filesystem::path& p) {
-    const std::string s = slurp(p);
+    const std::string s = test::read_file(p);
     REQUIRE(s.size() >= 10);
     REQUIRE(s.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) == 0);
     const std::size_t header_len = static_cast<unsigned char>(s[8]) | static_cast<unsigned char>(s[9]) << 8;
@@ -127,7 +111,7 @@ TEST_CASE("stats --json reports the statistics of what was written") {
     test::TempDir dir;
     const auto file = write_sample(dir);
     const Run r = doctor(dir, "stats " + q(file) + " --json");
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     const Json doc = Json::parse(r.out);
     CHECK(doc["schema"] == "gguf-doctor/stats/1");
     REQUIRE(doc["tensors"].size() == 4);
@@ -190,7 +174,7 @@ TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
     test::TempDir dir;
     const auto file = write_sample(dir);
     const Run csv = doctor(dir, "stats " + q(file) + " --csv --tensor 'blk.*' --threads 2");
-    REQUIRE(csv.exit_code == 0);
+    REQUIRE(csv.status == 0);
     std::vector<std::string> lines;
     for (std::size_t at = 0, nl; (nl = csv.out.find('\n', at)) != std::string::npos; at = nl + 1)
         lines.push_back(csv.out.substr(at, nl - at));
@@ -200,7 +184,7 @@ TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
     CHECK(lines[1].rfind("\"blk.0.ffn_up.weight\",Q8_0,256x6,1536,ok,", 0) == 0);
 
     const Run text = doctor(dir, "stats " + q(file));
-    REQUIRE(text.exit_code == 0);
+    REQUIRE(text.status == 0);
     CHECK(text.out.find("exotic") != std::string::npos);
     CHECK(text.out.find("unsupported") != std::string::npos);
     CHECK(text.out.find("per type") != std::string::npos);
@@ -210,28 +194,28 @@ TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
 TEST_CASE("stats and dump exit codes: usage errors 3, unreadable input 2") {
     test::TempDir dir;
     const auto file = write_sample(dir);
-    CHECK(doctor(dir, "stats " + q(file) + " --json --csv").exit_code == 3);
-    CHECK(doctor(dir, "stats " + q(dir / "missing.gguf")).exit_code == 2);
-    CHECK(doctor(dir, "dump " + q(file) + " --tensor nope --out " + q(dir / "x.npy")).exit_code == 3);
-    CHECK(doctor(dir, "dump " + q(file) + " --tensor small").exit_code == 3);
+    CHECK(doctor(dir, "stats " + q(file) + " --json --csv").status == 3);
+    CHECK(doctor(dir, "stats " + q(dir / "missing.gguf")).status == 2);
+    CHECK(doctor(dir, "dump " + q(file) + " --tensor nope --out " + q(dir / "x.npy")).status == 3);
+    CHECK(doctor(dir, "dump " + q(file) + " --tensor small").status == 3);
     const Run unsupported = doctor(dir, "dump " + q(file) + " --tensor exotic --out " + q(dir / "x.npy"));
-    CHECK(unsupported.exit_code == 2);
+    CHECK(unsupported.status == 2);
     CHECK(unsupported.err.find("IQ2_XXS") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "x.npy"));
 
     // A file cut short: the last tensor's data is missing.
-    const std::string bytes = slurp(file);
+    const std::string bytes = test::read_file(file);
     const auto cut = dir / "cut.gguf";
     std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 100));
     const Run r = doctor(dir, "stats " + q(cut) + " --json");
-    CHECK(r.exit_code == 2);
+    CHECK(r.status == 2);
     CHECK_FALSE(r.err.empty());
 }
 
 TEST_CASE("dump writes float32 in NumPy order, and the raw bytes with --raw") {
     test::TempDir dir;
     const auto file = write_sample(dir);
-    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor small --out " + q(dir / "small.npy")).exit_code == 0);
+    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor small --out " + q(dir / "small.npy")).status == 0);
     const Npy small = read_npy(dir / "small.npy");
     CHECK(small.descr == "<f4");
     CHECK(small.shape == std::vector<std::uint64_t>{4, 8});  // [ne1, ne0]
@@ -242,20 +226,21 @@ TEST_CASE("dump writes float32 in NumPy order, and the raw bytes with --raw") {
     auto model = open(file);
     REQUIRE(model.ok());
     const auto view = model->view(*model->find_tensor("blk.0.ffn_down.weight"));
-    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --out " + q(dir / "q.npy")).exit_code == 0);
+    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --out " + q(dir / "q.npy")).status == 0);
     const Npy q4 = read_npy(dir / "q.npy");
     CHECK(q4.shape == std::vector<std::uint64_t>{6, 256});
     const auto decoded = dequant::to_float(*view);
     REQUIRE(q4.data.size() == decoded->size() * 4);
     CHECK(std::memcmp(q4.data.data(), decoded->data(), q4.data.size()) == 0);
 
-    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor exotic --raw --out " + q(dir / "raw.npy")).exit_code == 0);
+    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor exotic --raw --out " + q(dir / "raw.npy")).status == 0);
     const Npy raw = read_npy(dir / "raw.npy");
     CHECK(raw.descr == "|u1");
     CHECK(raw.shape == std::vector<std::uint64_t>{2, 66});  // [ne1, bytes per row]
     CHECK(raw.data == std::string(132, '\0'));
-    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --raw --out " + q(dir / "raw.bin")).exit_code == 0);
-    const std::string bin = slurp(dir / "raw.bin");
+    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --raw --out " + q(dir / "raw.bin"))
+                .status == 0);
+    const std::string bin = test::read_file(dir / "raw.bin");
     REQUIRE(bin.size() == view->bytes.size());
     CHECK(std::memcmp(bin.data(), view->bytes.data(), bin.size()) == 0);
 }
@@ -266,8 +251,8 @@ TEST_CASE("dump of a big-endian file gives the floats of the little-endian one")
     const auto be = write_sample(dir, ByteOrder::big);
     for (const char* name : {"small", "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"}) {
         CAPTURE(name);
-        REQUIRE(doctor(dir, "dump " + q(le) + " --tensor " + name + " --out " + q(dir / "le.npy")).exit_code == 0);
-        REQUIRE(doctor(dir, "dump " + q(be) + " --tensor " + name + " --out " + q(dir / "be.npy")).exit_code == 0);
+        REQUIRE(doctor(dir, "dump " + q(le) + " --tensor " + name + " --out " + q(dir / "le.npy")).status == 0);
+        REQUIRE(doctor(dir, "dump " + q(be) + " --tensor " + name + " --out " + q(dir / "be.npy")).status == 0);
         CHECK(read_npy(dir / "le.npy").data == read_npy(dir / "be.npy").data);
     }
 }

@@ -1,43 +1,26 @@
 // gguf-doctor logits and trace end to end: outputs equal the library's, and the exit codes.
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <sys/wait.h>
 
 #include "fixtures.hpp"
 #include "gguf/forward/trace_io.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using Run = test::CommandResult;
 
 Run run(const std::string& arguments) {
-    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>/dev/null";
-    Run r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return test::run_command(std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor " + arguments + " 2>/dev/null");
 }
 
 std::vector<float> npy_values(const std::filesystem::path& path, const std::string& expected_shape) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    const std::string bytes = s.str();
+    const std::string bytes = test::read_file(path);
     REQUIRE(bytes.size() > 10);
     const std::size_t header = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     CHECK(bytes.substr(10, header).find("'shape': (" + expected_shape + ")") != std::string::npos);

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "fixtures.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/trace_io.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 
@@ -35,13 +35,6 @@ void check_values_close(std::span<const float> got, std::span<const float> want,
     float worst = 0;
     for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
     CHECK(worst <= tolerance);
-}
-
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 }  // namespace
@@ -190,7 +183,7 @@ TEST_CASE("a trace written as JSON reads back the same, with .npy files of the f
     const auto* q = trace.find(1, "q");
     const auto npy = back->npy[static_cast<std::size_t>(q - trace.records().data())];
     CHECK(npy.filename() == "blk.1.q.npy");
-    const std::string bytes = read_text(npy);
+    const std::string bytes = test::read_file(npy);
     REQUIRE(bytes.size() > 10);
     CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
     const std::size_t header_length = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);

@@ -2,18 +2,14 @@
 // were written, filters select what they say, and exit codes follow the CLI contract.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "gguf/container.hpp"
 #include "gguf/writer.hpp"
 #include "libgguf/raw_gguf.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -21,27 +17,15 @@ using Json = nlohmann::json;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string out, err;
+struct Run : test::CommandResult {
+    std::string err;
 };
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
+// stderr goes to a file rather than the pipe, so that `out` holds only the report on stdout.
 Run info(const test::TempDir& dir, const std::string& args) {
     const auto err_path = dir / "stderr.txt";
-    const std::string cmd = std::string("'") + GGUF_DOCTOR_EXE + "' info " + args + " 2>'" + err_path.string() + "'";
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::array<char, 65536> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(err_path);
+    Run r{test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' info " + args + " 2>'" + err_path.string() + "'")};
+    r.err = test::read_file(err_path);
     return r;
 }
 
@@ -84,7 +68,7 @@ TEST_CASE("info --json reports the header, metadata and tensors that were writte
         test::TempDir dir;
         REQUIRE(sample(order).write(dir / "m.gguf").ok());
         const Run r = info(dir, "--json " + q(dir / "m.gguf"));
-        REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        REQUIRE_MESSAGE(r.status == 0, r.err);
         CHECK(r.err.empty());
         const Json j = Json::parse(r.out);
         CHECK(j["schema"] == "gguf-doctor/info/1");
@@ -137,7 +121,7 @@ TEST_CASE("info filters tensors by glob and sections by option, and prints array
     test::TempDir dir;
     REQUIRE(sample().write(dir / "m.gguf").ok());
     Run r = info(dir, "--json --tensor 'blk.*.attn_q.weight' " + q(dir / "m.gguf"));
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     Json j = Json::parse(r.out);
     REQUIRE(j["tensors"].size() == 2);
     CHECK(j["tensors"][1]["name"] == "blk.1.attn_q.weight");
@@ -157,7 +141,7 @@ TEST_CASE("info filters tensors by glob and sections by option, and prints array
     CHECK(j["metadata"]["tokenizer.ggml.tokens"][99] == "tok99");
 
     r = info(dir, q(dir / "m.gguf"));
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     CHECK(r.out.find("GGUF v3, little-endian, alignment 32") != std::string::npos);
     CHECK(r.out.find("[string; 100]") != std::string::npos);
     CHECK(r.out.find("92 more]") != std::string::npos);
@@ -176,7 +160,7 @@ TEST_CASE("info escapes strings that are not UTF-8, so its JSON stays valid") {
     g.tensor("t\x80", {4}, 0, 0).pad_to(32).zeros(16);
     g.save(dir / "bad.gguf");
     const Run r = info(dir, "--json " + q(dir / "bad.gguf"));
-    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
     const Json j = Json::parse(r.out);  // throws on invalid UTF-8
     CHECK(j["metadata"]["bad.\\xFF"] == "caf\\xE9 ok");
     CHECK(j["metadata"]["fine"] == "\xE2\x82\xAC");
@@ -184,7 +168,7 @@ TEST_CASE("info escapes strings that are not UTF-8, so its JSON stays valid") {
     std::size_t utf8_issues = 0;
     for (const auto& i : j["issues"]) utf8_issues += i["kind"] == "invalid_utf8";
     CHECK(utf8_issues == 3);
-    CHECK(info(dir, q(dir / "bad.gguf")).exit_code == 0);
+    CHECK(info(dir, q(dir / "bad.gguf")).status == 0);
 }
 
 TEST_CASE("info lists structural issues of a damaged file and still exits 0") {
@@ -193,7 +177,7 @@ TEST_CASE("info lists structural issues of a damaged file and still exits 0") {
     REQUIRE(bytes.ok());
     test::RawGguf::save_bytes(dir / "cut.gguf", *bytes, bytes->size() - 40);
     const Run r = info(dir, "--json " + q(dir / "cut.gguf"));
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     const Json j = Json::parse(r.out);
     bool out_of_bounds = false;
     for (const auto& i : j["issues"])
@@ -207,7 +191,7 @@ TEST_CASE("info shows every shard of a split model") {
     auto paths = write_split(sample(), dir / "m", 2);
     REQUIRE(paths.ok());
     const Run r = info(dir, "--json " + q(paths->back()));
-    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.status == 0);
     const Json j = Json::parse(r.out);
     REQUIRE(j["shards"].size() == 2);
     CHECK(j["tensors"].size() == 4);
@@ -226,16 +210,16 @@ TEST_CASE("info exits 2 on unreadable input and 3 on bad usage, with messages on
         f << "this is not a gguf file";
     }
     Run r = info(dir, q(dir / "not.gguf"));
-    CHECK(r.exit_code == 2);
+    CHECK(r.status == 2);
     CHECK(r.out.empty());
     CHECK(r.err.find("bad_magic") != std::string::npos);
     r = info(dir, q(dir / "missing.gguf"));
-    CHECK(r.exit_code == 2);
+    CHECK(r.status == 2);
     CHECK_FALSE(r.err.empty());
-    CHECK(info(dir, "").exit_code == 3);
-    CHECK(info(dir, "--metadata-only --tensors-only " + q(dir / "not.gguf")).exit_code == 3);
-    CHECK(info(dir, "--no-such-option " + q(dir / "not.gguf")).exit_code == 3);
+    CHECK(info(dir, "").status == 3);
+    CHECK(info(dir, "--metadata-only --tensors-only " + q(dir / "not.gguf")).status == 3);
+    CHECK(info(dir, "--no-such-option " + q(dir / "not.gguf")).status == 3);
     r = info(dir, "--help");
-    CHECK(r.exit_code == 0);
+    CHECK(r.status == 0);
     CHECK(r.out.find("--tensor") != std::string::npos);
 }

@@ -5,14 +5,13 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <vector>
 
 #include "gguf/container.hpp"
 #include "gguf/writer.hpp"
 #include "libgguf/open_raw.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -224,8 +223,7 @@ TEST_CASE("write() streams exactly the bytes serialize() produces") {
         REQUIRE(w.write(dir / "m.gguf").ok());
         auto bytes = w.serialize();
         REQUIRE(bytes.ok());
-        std::ifstream f(dir / "m.gguf", std::ios::binary);
-        std::vector<char> file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        const std::string file = test::read_file(dir / "m.gguf");
         REQUIRE(file.size() == bytes->size());
         CHECK(std::memcmp(file.data(), bytes->data(), file.size()) == 0);
         CHECK(file.size() % 64 == 0);

@@ -4,13 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <cctype>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "gguf/container.hpp"
 #include "gguf/writer.hpp"
 #include "reference/libgguf_ggml_compare.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -24,14 +23,6 @@ constexpr int GGUF_UINT8 = 0, GGUF_INT8 = 1, GGUF_UINT16 = 2, GGUF_INT16 = 3, GG
 std::string upper(std::string_view s) {
     std::string out(s);
     for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::vector<std::byte> read_file(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::vector<char> c((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::vector<std::byte> out(c.size());
-    std::memcpy(out.data(), c.data(), c.size());
     return out;
 }
 
@@ -220,8 +211,8 @@ TEST_CASE("our writer produces the bytes ggml's writer produces, and ggml reads 
     write_with_ggml(c, dir / "ggml.gguf");
     const Writer w = write_with_libgguf(c);
     REQUIRE(w.write(dir / "ours.gguf").ok());
-    const auto theirs = read_file(dir / "ggml.gguf");
-    const auto ours = read_file(dir / "ours.gguf");
+    const auto theirs = test::read_file(dir / "ggml.gguf");
+    const auto ours = test::read_file(dir / "ours.gguf");
     CHECK(ours.size() == theirs.size());
     CHECK(ours == theirs);
     reference::check_same_as_ggml(dir / "ours.gguf");

@@ -2,12 +2,11 @@
 // file, with a non-default alignment, and as split shards opened from the first one.
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "gguf/writer.hpp"
 #include "reference/libgguf_llama_fixture.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -18,13 +17,7 @@ namespace {
 std::string llama_load(const std::filesystem::path& model) {
     const std::string cmd = std::string("'") + GGUF_DOCTOR_NODE + "' '" + GGUF_DOCTOR_REFERENCE_SCRIPT + "' load '" +
                             model.string() + "' 2>&1";
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p);
-    std::array<char, 4096> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    ::pclose(p);
-    return out;
+    return test::run_command(cmd).out;
 }
 
 }  // namespace

@@ -3,14 +3,13 @@
 // llama.cpp accepting both is itself a check of the writer.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "gguf/container.hpp"
 #include "gguf/writer.hpp"
 #include "reference/libgguf_ggml_compare.hpp"
 #include "reference/libgguf_llama_fixture.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -34,11 +33,6 @@ void quantize(const std::filesystem::path& in, const std::filesystem::path& out,
     params.ftype = ftype;
     const uint32_t rc = llama_model_quantize(in.c_str(), out.c_str(), &params);
     REQUIRE_MESSAGE(rc == 0, log_text());
-}
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace
@@ -84,5 +78,5 @@ TEST_CASE("llama.cpp's quantizer reads our split shards as the model they split"
     quantize(dir / "single.gguf", dir / "from-single.gguf", reference_ftype::mostly_q8_0);
     quantize(shards->front(), dir / "from-split.gguf", reference_ftype::mostly_q8_0);
     // The quantizer drops the split keys, so both inputs give the same file, byte for byte.
-    CHECK(slurp(dir / "from-single.gguf") == slurp(dir / "from-split.gguf"));
+    CHECK(test::read_file(dir / "from-single.gguf") == test::read_file(dir / "from-split.gguf"));
 }

@@ -5,23 +5,17 @@
 
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "gguf/container.hpp"
 #include "gguf/samples/generator.hpp"
 #include "reference/ggml_reference.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
 
 namespace {
-
-std::vector<char> file_bytes(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::vector<float> f32_of(const Container& m, const std::string& name) {
     const TensorInfo* t = m.find_tensor(name);
@@ -51,7 +45,7 @@ TEST_CASE("ggml reads every tiny preset in every type mix as the generator plann
             const auto path = dir / "m.gguf";
             REQUIRE(samples::write_model(c, path).ok());
             const auto plan = samples::plan_tensors(c).value();
-            const auto bytes = file_bytes(path);
+            const auto bytes = test::read_file(path);
 
             gguf_context* ctx = gguf_init_from_file(path.c_str(), {true, nullptr});
             REQUIRE(ctx != nullptr);

@@ -18,6 +18,7 @@
 #include "gguf/container.hpp"
 #include "gguf/samples/generator.hpp"
 #include "reference/ggml_reference.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -33,8 +34,7 @@ void node(const std::string& args) {
 std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 std::vector<float> read_f32(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::vector<char> bytes{std::istreambuf_iterator<char>(in), {}};
+    const std::string bytes = test::read_file(p);
     std::vector<float> v(bytes.size() / 4);
     std::memcpy(v.data(), bytes.data(), v.size() * 4);
     return v;
@@ -182,8 +182,8 @@ TEST_CASE("real vocabularies copied with vocab_from tokenize exactly as llama.cp
         node("load " + quoted(model));
 
         // llama.cpp's test-tokenizer-0 inputs and expected ids.
-        std::ifstream inp(vocab / (std::string(file) + ".inp")), out(vocab / (std::string(file) + ".out"));
-        const std::string raw{std::istreambuf_iterator<char>(inp), {}};
+        const std::string raw = test::read_file(vocab / (std::string(file) + ".inp"));
+        std::ifstream out(vocab / (std::string(file) + ".out"));
         std::vector<std::string> texts;
         const std::string sep = "\n__ggml_vocab_test__\n";
         for (std::size_t pos = 0; pos < raw.size();) {

@@ -2,14 +2,11 @@
 // pipeline reads. The forward pass is skipped (--no-forward): its own tests cover it.
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <sys/wait.h>
 
 #include "fixture.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -17,35 +14,17 @@ using namespace gguf::test;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string out;
-};
+using Run = CommandResult;
 
 // `streams`: which output `out` holds; by default stdout (stderr discarded).
 Run run(const std::string& args, const std::string& streams = "2>/dev/null") {
-    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor check " + args + " " + streams;
-    Run r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    std::array<char, 4096> buf;
-    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) r.out.append(buf.data(), n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return run_command(std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor check " + args + " " + streams);
 }
 
 std::string write(const TempDir& dir, const std::string& name, const Writer& w) {
     const auto path = (dir / name).string();
     REQUIRE(w.write(path).ok());
     return "'" + path + "'";
-}
-
-std::string read_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 Writer healthy() { return build(config("tiny-qwen2", 3)); }
@@ -56,7 +35,7 @@ TEST_CASE("a healthy model passes with exit code 0") {
     TempDir dir;
     const auto model = write(dir, "ok.gguf", healthy());
     const Run r = run(model + " --no-forward --json");
-    CHECK(r.exit_code == 0);
+    CHECK(r.status == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["verdict"]["passed"] == true);
     CHECK(j["verdict"]["errors"] == 0);
@@ -69,14 +48,14 @@ TEST_CASE("an error exits 1 unless its code is disabled") {
     remove_tensor(w, "blk.1.ffn_up.weight");  // GD-A003, an error
     const auto model = write(dir, "bad.gguf", w);
     const Run r = run(model + " --no-forward --json");
-    CHECK(r.exit_code == 1);
+    CHECK(r.status == 1);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["verdict"]["passed"] == false);
     std::set<std::string> errors;
     for (const auto& f : j["findings"])
         if (f["severity"] == "error") errors.insert(f["code"]);
     CHECK(errors == std::set<std::string>{"GD-A003"});
-    CHECK(run(model + " --no-forward --disable GD-A003").exit_code == 0);
+    CHECK(run(model + " --no-forward --disable GD-A003").status == 0);
 }
 
 TEST_CASE("--fail-on and --rules severity overrides decide what fails") {
@@ -85,13 +64,13 @@ TEST_CASE("--fail-on and --rules severity overrides decide what fails") {
     const auto copy = tensor(w, "blk.0.ffn_up.weight").data;
     edit_tensor(w, "blk.2.ffn_up.weight", [&](WriterTensor& t) { t.data = copy; });  // GD-W009, a warning
     const auto model = write(dir, "dup.gguf", w);
-    CHECK(run(model + " --no-forward").exit_code == 0);
-    CHECK(run(model + " --no-forward --fail-on warning").exit_code == 1);
+    CHECK(run(model + " --no-forward").status == 0);
+    CHECK(run(model + " --no-forward --fail-on warning").status == 1);
     const auto rules = dir / "rules.json";
     std::ofstream(rules) << R"({"severity": {"GD-W009": "error"}})";
-    CHECK(run(model + " --no-forward --rules '" + rules.string() + "'").exit_code == 1);
+    CHECK(run(model + " --no-forward --rules '" + rules.string() + "'").status == 1);
     std::ofstream(rules) << R"({"disable": ["GD-W009"]})";
-    CHECK(run(model + " --no-forward --fail-on warning --rules '" + rules.string() + "'").exit_code == 0);
+    CHECK(run(model + " --no-forward --fail-on warning --rules '" + rules.string() + "'").status == 0);
 }
 
 TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be parsed (exit 2)") {
@@ -100,7 +79,7 @@ TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be par
     std::ofstream(junk) << "this is not a model";
     const auto junit = dir / "report.xml", sarif = dir / "report.sarif";
     const Run r = run("'" + junk.string() + "' --junit '" + junit.string() + "' --sarif '" + sarif.string() + "'");
-    CHECK(r.exit_code == 2);
+    CHECK(r.status == 2);
     CHECK(read_file(junit).find("GD-S015") != std::string::npos);
     const auto j = nlohmann::json::parse(read_file(sarif));
     REQUIRE(j["runs"][0]["results"].size() == 1);
@@ -109,7 +88,7 @@ TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be par
 
     // The reason is said once: in the text report, or on stderr beside a JSON report.
     const Run text = run("'" + junk.string() + "'", "2>&1");
-    CHECK(text.exit_code == 2);
+    CHECK(text.status == 2);
     CHECK(text.out.find("bad_magic") != std::string::npos);
     CHECK(text.out.find("bad_magic") == text.out.rfind("bad_magic"));
     const Run json_stderr = run("'" + junk.string() + "' --json", "2>&1 >/dev/null");
@@ -119,18 +98,18 @@ TEST_CASE("JUnit and SARIF files are written, also for a file that cannot be par
 TEST_CASE("bad options are usage errors (exit 3)") {
     TempDir dir;
     const auto model = write(dir, "ok.gguf", healthy());
-    CHECK(run(model + " --fail-on fatal").exit_code == 3);
-    CHECK(run(model + " --disable GD-W999").exit_code == 3);
-    CHECK(run(model + " --rules /nonexistent/rules.json").exit_code == 3);
+    CHECK(run(model + " --fail-on fatal").status == 3);
+    CHECK(run(model + " --disable GD-W999").status == 3);
+    CHECK(run(model + " --rules /nonexistent/rules.json").status == 3);
     const auto rules = dir / "rules.json";
     std::ofstream(rules) << R"({"thresholds": {"no_such_threshold": 1}})";
-    CHECK(run(model + " --rules '" + rules.string() + "'").exit_code == 3);
-    CHECK(run("").exit_code == 3);
+    CHECK(run(model + " --rules '" + rules.string() + "'").status == 3);
+    CHECK(run("").status == 3);
 }
 
 TEST_CASE("a missing FILE is named as the usage line names it, not as Boost's hidden option") {
     const Run r = run("", "2>&1 >/dev/null");  // stderr only
-    CHECK(r.exit_code == 3);
+    CHECK(r.status == 3);
     CHECK(r.out.find("missing FILE") != std::string::npos);
     CHECK(r.out.find("--file") == std::string::npos);
 }
@@ -139,7 +118,7 @@ TEST_CASE("the text report names the model and ends with the verdict") {
     TempDir dir;
     const auto model = write(dir, "ok.gguf", healthy());
     const Run r = run(model + " --no-forward --color never");
-    CHECK(r.exit_code == 0);
+    CHECK(r.status == 0);
     CHECK(r.out.find("qwen2, 3 layers") != std::string::npos);
     CHECK(r.out.find("PASS  0 errors, 0 warnings") != std::string::npos);
     CHECK(r.out.find("forward pass   skipped (--no-forward)") != std::string::npos);
@@ -161,8 +140,8 @@ TEST_CASE("--text measures perplexity on the given file, cut to --text-tokens; u
     };
     const Run builtin = run(sample + " --json");
     const Run given = run(sample + " --json --text '" + text.string() + "' --text-tokens 20");
-    REQUIRE(builtin.exit_code == 0);
-    REQUIRE(given.exit_code == 0);
+    REQUIRE(builtin.status == 0);
+    REQUIRE(given.status == 0);
     const auto a = perplexity_finding(builtin), b = perplexity_finding(given);
     REQUIRE(a.is_object());
     REQUIRE(b.is_object());
@@ -171,6 +150,6 @@ TEST_CASE("--text measures perplexity on the given file, cut to --text-tokens; u
     CHECK(std::string(a["message"]).find("tokens of English text") != std::string::npos);
     CHECK(a["evidence"]["perplexity"] != b["evidence"]["perplexity"]);
 
-    CHECK(run(sample + " --text '" + (dir / "missing.txt").string() + "'").exit_code == 2);
-    CHECK(run(sample + " --text-tokens 1").exit_code == 3);
+    CHECK(run(sample + " --text '" + (dir / "missing.txt").string() + "'").status == 2);
+    CHECK(run(sample + " --text-tokens 1").status == 3);
 }

@@ -2,12 +2,10 @@
 // healthy fixture; and the --rules settings format.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "fixture.hpp"
 #include "gguf/rules/codes.hpp"
 #include "gguf/rules/settings.hpp"
+#include "support/command.hpp"
 
 using namespace gguf;
 using namespace gguf::test;
@@ -235,11 +233,8 @@ TEST_CASE("disabled codes disappear and overridden severities apply") {
 }
 
 TEST_CASE("every code in the catalog is documented in docs/findings.md, and every documented code exists") {
-    std::ifstream in(std::string(GGUF_DOCTOR_SOURCE_DIR) + "/docs/findings.md");
-    REQUIRE(in);
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string doc = text.str();
+    const std::string doc = read_file(std::string(GGUF_DOCTOR_SOURCE_DIR) + "/docs/findings.md");
+    REQUIRE(!doc.empty());
     std::set<std::string> catalog;
     for (const auto& c : rules::codes()) {
         catalog.insert(std::string(c.code));

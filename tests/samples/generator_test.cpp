@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <map>
 
 #include "gguf/container.hpp"
 #include "gguf/samples/generator.hpp"
+#include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
@@ -30,11 +30,6 @@ std::map<std::string, std::vector<std::uint64_t>> shapes(const ModelConfig& c) {
     std::map<std::string, std::vector<std::uint64_t>> out;
     for (const auto& t : *plan) out[t.name] = t.ne;
     return out;
-}
-
-std::vector<char> file_bytes(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 std::vector<float> f32_values(const Container& m, std::string_view name) {
@@ -148,7 +143,7 @@ TEST_CASE("the streamed file is byte for byte the in-memory model that gguf::Wri
         auto serialized = built->serialize();
         REQUIRE(serialized.ok());
         REQUIRE(write_model(c, dir / "streamed.gguf").ok());
-        const auto streamed = file_bytes(dir / "streamed.gguf");
+        const auto streamed = test::read_file(dir / "streamed.gguf");
         REQUIRE(streamed.size() == serialized->size());
         CHECK(std::memcmp(streamed.data(), serialized->data(), streamed.size()) == 0);
     }
@@ -159,7 +154,7 @@ TEST_CASE("the same seed gives the same file; another seed changes every weight 
     ModelConfig c = tiny("tiny-llama");
     REQUIRE(write_model(c, dir / "a.gguf").ok());
     REQUIRE(write_model(c, dir / "b.gguf").ok());
-    CHECK(file_bytes(dir / "a.gguf") == file_bytes(dir / "b.gguf"));
+    CHECK(test::read_file(dir / "a.gguf") == test::read_file(dir / "b.gguf"));
     c.seed = 2;
     REQUIRE(write_model(c, dir / "c.gguf").ok());
     auto a = gguf::open(dir / "a.gguf"), other = gguf::open(dir / "c.gguf");

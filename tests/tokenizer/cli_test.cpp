@@ -2,11 +2,10 @@
 // the exit codes for a file without a usable tokenizer and for a bad command line.
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 
+#include "support/command.hpp"
 #include "tokenizer/vocab_fixture.hpp"
 
 using namespace gguf;
@@ -15,21 +14,11 @@ using gguf::test::VocabFixture;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using Run = test::CommandResult;
 
 Run run(const std::string& arguments) {
-    const std::string command = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor tokenize " + arguments + " 2>/dev/null";
-    Run r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return test::run_command(std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor tokenize " + arguments +
+                             " 2>/dev/null");
 }
 
 // The SPM vocabulary of encode_test.cpp, cut down: "hello" is one token after the space prefix.
