@@ -48,7 +48,7 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
         ("sarif", po::value(&o.sarif)->value_name("FILE"), "also write a SARIF 2.1.0 report to this file")
-        ("fail-on", po::value(&fail_on)->value_name("SEVERITY"),
+        ("fail-on", po::value(&fail_on)->value_name("LEVEL"),
          "exit 1 when a finding has this severity or higher: error (default), warning, info")
         ("disable", po::value(&disabled)->composing()->value_name("CODE"),
          "never report this code (repeatable), e.g. GD-W009")

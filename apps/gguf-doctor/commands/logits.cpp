@@ -53,7 +53,7 @@ int run_logits(const std::vector<std::string>& args) {
         ("file", po::value(&path)->required()->value_name("FILE"), "the GGUF model");
     add_input_options(options, input_options);
     options.add_options()
-        ("top,k", po::value(&top)->default_value(5)->value_name("N"), "top tokens shown per position")
+        ("top,k", po::value(&top)->default_value(5)->value_name("K"), "top tokens shown per position")
         ("out,o", po::value(&out)->value_name("FILE"),
          "write every position's logits as float32 [n_tokens, n_vocab] .npy")
         ("last", "show only the last position")
