@@ -195,6 +195,21 @@ TEST_CASE("a NaN in the weights shows as non-finite logits") {
     CHECK(c.result.measures.non_finite_positions == c.result.measures.positions);
 }
 
+TEST_CASE("NaN scores in a later layer's attention do not stop the pass: the logits show them") {
+    const test::TempDir dir;
+    const Writer nan = test::with_tensors(test::build_preset("tiny-llama"), [](WriterTensor& t) {
+        if (t.name == "blk.0.ffn_down.weight") {
+            auto v = as_floats(t);
+            v[5] = NAN;
+            set_floats(t, v);
+        }
+        return true;
+    });
+    const auto c = run_sanity(write(dir, nan, "nan_attention.gguf"));
+    CHECK(c.has("GD-F001"));
+    CHECK(c.result.measures.non_finite_positions == c.result.measures.positions);
+}
+
 TEST_CASE("the thresholds of the findings") {
     forward::SanityMeasures m;
     m.n_vocab = 1000;

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <exception>
 #include <numeric>
+#include <string>
 
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
@@ -78,6 +80,10 @@ public:
         } catch (const DecodeFailure& failure) {
             truncate_cache(n_past_);
             return failure.error;
+        } catch (const std::exception& e) {
+            // An op refused its operands: an error for the caller to report, never a crash.
+            truncate_cache(n_past_);
+            return Error{ErrorCode::invalid_argument, 0, std::string("CPU forward pass: ") + e.what(), ""};
         }
         n_past_ += T;
         return Logits{T, w_.n_vocab, std::move(a.logits)};

@@ -48,8 +48,9 @@ void swiglu(std::span<const float> gate, std::span<const float> up, std::span<fl
 
 void softmax(std::span<float> row) {
     Vector x = map(row);
-    const float max = x.maxCoeff();
-    if (max == -std::numeric_limits<float>::infinity()) throw std::invalid_argument("softmax: every entry is masked");
+    // The largest number, NaNs skipped (fmaxf on the GPU); a NaN entry then makes the sum, and so every
+    // entry, NaN, and so does subtracting an infinite maximum.
+    const float max = x.maxCoeff<Eigen::PropagateNumbers>();
     x = (x.array() - max).exp();
     const double sum = x.cast<double>().sum();
     x *= static_cast<float>(1.0 / sum);

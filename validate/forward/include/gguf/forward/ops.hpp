@@ -27,7 +27,9 @@ void add(std::span<const float> a, std::span<const float> b, std::span<float> ou
 void swiglu(std::span<const float> gate, std::span<const float> up, std::span<float> out);
 
 // In-place softmax of one row: exp(x - max) / sum, the sum accumulated in double as ggml does.
-// Entries equal to -infinity (masked) become 0.
+// Entries equal to -infinity (masked) become 0. A row with a NaN, a +infinity or nothing but -infinity
+// (scores of corrupt weights) becomes all NaN, as on the GPU: the damage shows in the logits, where the
+// checks name it, instead of stopping the pass.
 void softmax(std::span<float> row);
 
 // Plain float matmul for small operands and tests: out[t][o] = sum_i x[t][i] * w[o][i], where `w` is
