@@ -80,6 +80,15 @@ TEST_CASE("a missing hyperparameter key makes the spec unreadable") {
     CHECK_MESSAGE((o.codes() == Codes{"GD-A002"}), o.describe());
 }
 
+TEST_CASE("a block count beyond the file's tensors makes the spec unreadable instead of a billion-layer schema") {
+    Writer w = llama();
+    w.set("llama.block_count", Value::u32(2147483647));  // a corrupt value seen in a fuzzed file: check hung
+    const Outcome o = check_metadata(w);
+    CHECK_MESSAGE((o.codes() == Codes{"GD-A002"}), o.describe());
+    REQUIRE(o.find("GD-A002"));
+    CHECK(o.find("GD-A002")->message.find("block_count 2147483647") != std::string::npos);
+}
+
 TEST_CASE("an architecture without a schema gets the generic checks and a note saying so") {
     Writer w = llama();
     // Rename every llama.* key to another architecture's prefix.

@@ -1,6 +1,7 @@
 #include "gguf/model/spec.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace gguf::model {
 namespace {
@@ -123,6 +124,13 @@ Result<ModelSpec> read_spec(const Container& model) {
     else keys.required_u64("attention.layer_norm_rms_epsilon");  // records the missing key
     if (keys.error()) return *keys.error();
     if (spec.n_head == 0) return Error{ErrorCode::invalid_argument, 0, "attention.head_count is 0", ""};
+    // Every layer has tensors of its own, so a count beyond the file's tensors is a corrupt value; taken
+    // as it is, the schema would list billions of tensors.
+    if (spec.n_layer > model.tensors().size())
+        return Error{ErrorCode::invalid_argument, 0,
+                     "block_count " + std::to_string(spec.n_layer) + " is larger than the file's " +
+                         std::to_string(model.tensors().size()) + " tensors, and every layer has tensors of its own",
+                     ""};
 
     spec.head_dim = keys.optional_u64("attention.key_length").value_or(spec.n_embd / spec.n_head);
     spec.head_dim_v = keys.optional_u64("attention.value_length").value_or(spec.head_dim);
