@@ -63,6 +63,18 @@ std::filesystem::path write(const test::TempDir& dir, const Writer& w, const std
     return path;
 }
 
+// tiny-llama with one weight of `tensor` (a float tensor) replaced by NaN.
+Writer tiny_llama_with_nan(const std::string& tensor, std::size_t index) {
+    return test::with_tensors(test::build_preset("tiny-llama"), [&](WriterTensor& t) {
+        if (t.name == tensor) {
+            auto v = as_floats(t);
+            v[index] = NAN;
+            set_floats(t, v);
+        }
+        return true;
+    });
+}
+
 }  // namespace
 
 TEST_CASE("a model with random weights is called what it is") {
@@ -181,15 +193,7 @@ TEST_CASE("one token that always wins is degenerate, and greedy generation repea
 
 TEST_CASE("a NaN in the weights shows as non-finite logits") {
     const test::TempDir dir;
-    const Writer nan = test::with_tensors(test::build_preset("tiny-llama"), [](WriterTensor& t) {
-        if (t.name == "blk.1.ffn_norm.weight") {
-            auto v = as_floats(t);
-            v[3] = NAN;
-            set_floats(t, v);
-        }
-        return true;
-    });
-    const auto c = run_sanity(write(dir, nan, "nan.gguf"));
+    const auto c = run_sanity(write(dir, tiny_llama_with_nan("blk.1.ffn_norm.weight", 3), "nan.gguf"));
     CHECK(c.has("GD-F001"));
     CHECK(c.get("GD-F001").severity == Severity::error);
     CHECK(c.result.measures.non_finite_positions == c.result.measures.positions);
@@ -197,15 +201,7 @@ TEST_CASE("a NaN in the weights shows as non-finite logits") {
 
 TEST_CASE("NaN scores in a later layer's attention do not stop the pass: the logits show them") {
     const test::TempDir dir;
-    const Writer nan = test::with_tensors(test::build_preset("tiny-llama"), [](WriterTensor& t) {
-        if (t.name == "blk.0.ffn_down.weight") {
-            auto v = as_floats(t);
-            v[5] = NAN;
-            set_floats(t, v);
-        }
-        return true;
-    });
-    const auto c = run_sanity(write(dir, nan, "nan_attention.gguf"));
+    const auto c = run_sanity(write(dir, tiny_llama_with_nan("blk.0.ffn_down.weight", 5), "nan_attention.gguf"));
     CHECK(c.has("GD-F001"));
     CHECK(c.result.measures.non_finite_positions == c.result.measures.positions);
 }
