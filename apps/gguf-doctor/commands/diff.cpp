@@ -32,10 +32,13 @@ std::string kind_name(audit::MetadataChange::Kind k) {
     return "?";
 }
 
-// The logits of `path`'s model for `tokens`; the backend is released before returning.
-Result<forward::Logits> predictions(const Container& model, const BackendOptions& backend, std::span<const std::int32_t> tokens) {
+// The logits of `model` for `tokens`, and in `pass_name` the pass's own name for itself ("cpu",
+// "cuda:0/tf32"...); the backend is released before returning.
+Result<forward::Logits> predictions(const Container& model, const BackendOptions& backend,
+                                    std::span<const std::int32_t> tokens, std::string& pass_name) {
     auto pass = make_backend(model, backend);
     if (!pass) return pass.error();
+    pass_name = std::string((*pass)->backend());
     return (*pass)->evaluate(tokens);
 }
 
@@ -60,12 +63,13 @@ std::variant<ForwardOutcome, int> run_forward(const Container& a, const Containe
             print_error("diff --forward: token " + std::to_string(id) + " of the text is outside the second model's vocabulary");
             return exit_unreadable;
         }
-    auto la = predictions(a, backend, tokens);
+    std::string pass_name;
+    auto la = predictions(a, backend, tokens, pass_name);
     if (!la) {
         print_error("diff --forward: first model: " + la.error().describe());
         return exit_unreadable;
     }
-    auto lb = predictions(b, backend, tokens);
+    auto lb = predictions(b, backend, tokens, pass_name);
     if (!lb) {
         print_error("diff --forward: second model: " + lb.error().describe());
         return exit_unreadable;
@@ -75,8 +79,7 @@ std::variant<ForwardOutcome, int> run_forward(const Container& a, const Containe
         print_error("diff --forward: " + d.error().message);
         return exit_unreadable;
     }
-    const char* label = !backend.gpu ? "cpu" : backend.gpu_precision == "tf32" ? "cuda/tf32" : "cuda";
-    return ForwardOutcome{tokens.size(), label, *d};
+    return ForwardOutcome{tokens.size(), pass_name, *d};
 }
 
 void print_text(const audit::ModelDiff& d, const std::optional<ForwardOutcome>& fwd, std::size_t top) {
