@@ -16,5 +16,8 @@ int run_trace(const std::vector<std::string>& args);
 int run_audit(const std::vector<std::string>& args);
 int run_hash(const std::vector<std::string>& args);
 int run_diff(const std::vector<std::string>& args);
+int run_edit(const std::vector<std::string>& args);
+int run_split(const std::vector<std::string>& args);
+int run_merge(const std::vector<std::string>& args);
 
 }  // namespace gguf::cli

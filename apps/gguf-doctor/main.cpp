@@ -22,6 +22,9 @@ constexpr std::array kCommands = {
     Command{"audit", "compare your loader's tensor dumps or traces with the reference", gguf::cli::run_audit},
     Command{"hash", "per-tensor and whole-model hashes; write or verify a manifest", gguf::cli::run_hash},
     Command{"diff", "compare two models: metadata, tensors, and optionally their predictions", gguf::cli::run_diff},
+    Command{"edit", "a copy with metadata keys set, renamed or deleted, type-checked", gguf::cli::run_edit},
+    Command{"split", "shards as llama.cpp's gguf-split writes them", gguf::cli::run_split},
+    Command{"merge", "the shards of a split model as one file", gguf::cli::run_merge},
 };
 
 void print_usage(std::ostream& os) {

@@ -56,18 +56,38 @@ std::filesystem::path split_shard_path(const std::filesystem::path& prefix, std:
     return p;
 }
 
-Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
-                                                        std::uint64_t max_tensors_per_shard) {
+Result<std::vector<SplitShard>> plan_split(const Writer& model, const SplitLimits& limits) {
     auto invalid = [](std::string m) { return Error{ErrorCode::invalid_argument, 0, std::move(m), ""}; };
-    if (max_tensors_per_shard == 0) return invalid("write_split: max_tensors_per_shard must be at least 1");
-    const std::uint64_t n_tensors = model.tensors().size();
-    const std::uint64_t count = n_tensors == 0 ? 1 : (n_tensors + max_tensors_per_shard - 1) / max_tensors_per_shard;
-    // gguf-split stores split.no and split.count as uint16 and split.tensors.count as int32.
-    if (count > std::numeric_limits<std::uint16_t>::max())
-        return invalid("write_split: " + std::to_string(count) + " shards do not fit split.count (uint16)");
-    if (n_tensors > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
-        return invalid("write_split: the tensor count does not fit split.tensors.count (int32)");
+    if (limits.max_tensors == 0 && limits.max_bytes == 0)
+        return invalid("split: give a maximum number of tensors or a maximum size per shard");
+    const auto& tensors = model.tensors();
+    if (tensors.size() > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
+        return invalid("split: the tensor count does not fit split.tensors.count (int32)");
+    const std::uint64_t align = model.alignment();
+    std::vector<SplitShard> shards(1);
+    for (std::uint64_t i = 0; i < tensors.size(); ++i) {
+        const std::uint64_t n = tensors[i].bytes().size();
+        const std::uint64_t padded = n + (align - n % align) % align;
+        SplitShard& cur = shards.back();
+        const bool full = cur.n_tensors > 0 &&
+                          ((limits.max_tensors && cur.n_tensors >= limits.max_tensors) ||
+                           (limits.max_bytes && cur.data_bytes + padded > limits.max_bytes));
+        if (full) shards.push_back({i, 0, 0});
+        shards.back().n_tensors += 1;
+        shards.back().data_bytes += padded;
+    }
+    // gguf-split stores split.no and split.count as uint16.
+    if (shards.size() > std::numeric_limits<std::uint16_t>::max())
+        return invalid("split: " + std::to_string(shards.size()) + " shards do not fit split.count (uint16)");
+    return shards;
+}
 
+Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
+                                                        const SplitLimits& limits) {
+    auto plan = plan_split(model, limits);
+    if (!plan) return plan.error();
+    const std::uint64_t count = plan->size();
+    const std::uint64_t n_tensors = model.tensors().size();
     std::vector<std::filesystem::path> paths;
     for (std::uint64_t k = 0; k < count; ++k) {
         // Only the first shard carries the model's metadata (and so its alignment); the others use the
@@ -79,13 +99,20 @@ Result<std::vector<std::filesystem::path>> write_split(const Writer& model, cons
         shard.set(kSplitNo, Value::u16(static_cast<std::uint16_t>(k)));
         shard.set(kSplitCount, Value::u16(static_cast<std::uint16_t>(count)));
         shard.set(kSplitTensorsCount, Value::i32(static_cast<std::int32_t>(n_tensors)));
-        const std::uint64_t end = std::min(n_tensors, (k + 1) * max_tensors_per_shard);
-        for (std::uint64_t i = k * max_tensors_per_shard; i < end; ++i)
+        const SplitShard& s = (*plan)[k];
+        for (std::uint64_t i = s.first_tensor; i < s.first_tensor + s.n_tensors; ++i)
             if (auto r = shard.add_tensor(borrow(model.tensors()[i])); !r) return r.error();
         paths.push_back(split_shard_path(prefix, k, count));
         if (auto r = shard.write(paths.back()); !r) return r.error();
     }
     return paths;
+}
+
+Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
+                                                        std::uint64_t max_tensors_per_shard) {
+    if (max_tensors_per_shard == 0)
+        return Error{ErrorCode::invalid_argument, 0, "write_split: max_tensors_per_shard must be at least 1", ""};
+    return write_split(model, prefix, SplitLimits{max_tensors_per_shard, 0});
 }
 
 }  // namespace gguf

@@ -81,10 +81,33 @@ private:
 // self-contained file. Fails for a tensor whose data cannot be viewed (see Container::issues()).
 Result<Writer> writer_from(const Container& model, ByteOrder order);
 
-// Writes `model` the way llama.cpp's gguf-split does: files <prefix>-00001-of-0000N.gguf ..., with at
-// most `max_tensors_per_shard` tensors each (N >= 1). The first shard carries all metadata; every
-// shard carries split.no (uint16, 0-based), split.count (uint16) and split.tensors.count (int32).
-// Each shard is written atomically (the set as a whole is not). Returns the shard paths in order.
+// How to cut a model into shards, as llama.cpp's gguf-split does (0: no limit of that kind).
+struct SplitLimits {
+    std::uint64_t max_tensors = 0;  // --split-max-tensors
+    // --split-max-size: a shard starts when the tensor data of the current one (each tensor padded to
+    // the alignment; metadata not counted) would exceed this. A tensor larger than the limit gets a
+    // shard of its own (gguf-split would also leave an empty first shard then; this does not).
+    std::uint64_t max_bytes = 0;
+};
+
+// One shard of a split: tensors [first_tensor, first_tensor + n_tensors) of the model.
+struct SplitShard {
+    std::uint64_t first_tensor = 0;
+    std::uint64_t n_tensors = 0;
+    std::uint64_t data_bytes = 0;   // padded tensor data
+};
+
+// The shards `limits` give for `model` (one when it has no tensors). Fails for limits that set neither
+// kind, or for more shards than split.count (uint16) can number.
+Result<std::vector<SplitShard>> plan_split(const Writer& model, const SplitLimits& limits);
+
+// Writes `model` the way llama.cpp's gguf-split does: files <prefix>-00001-of-0000N.gguf ... as
+// plan_split cuts it. The first shard carries all metadata; every shard carries split.no (uint16,
+// 0-based), split.count (uint16) and split.tensors.count (int32). Each shard is written atomically
+// (the set as a whole is not). Returns the shard paths in order.
+Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
+                                                        const SplitLimits& limits);
+// The same with at most `max_tensors_per_shard` tensors a shard.
 Result<std::vector<std::filesystem::path>> write_split(const Writer& model, const std::filesystem::path& prefix,
                                                         std::uint64_t max_tensors_per_shard);
 
