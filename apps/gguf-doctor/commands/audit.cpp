@@ -8,7 +8,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
-#include "gguf/audit/report.hpp"
+#include "gguf/report/audit.hpp"
 #include "gguf/forward/trace_io.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
@@ -158,24 +158,24 @@ int run_audit(const std::vector<std::string>& args) {
     auto model = open_model(o.model);
     if (!model) return exit_unreadable;
 
-    audit::AuditReport report;
-    report.tool_version = GGUF_DOCTOR_VERSION;
-    report.model_path = o.model;
+    audit::AuditReport outcome;
+    outcome.tool_version = GGUF_DOCTOR_VERSION;
+    outcome.model_path = o.model;
     if (!o.dump.empty()) {
         auto dump = run_dump(*model, o);
         if (auto* code = std::get_if<int>(&dump)) return *code;
-        report.dump = std::move(std::get<audit::DumpAudit>(dump));
+        outcome.dump = std::move(std::get<audit::DumpAudit>(dump));
     }
     if (!o.trace.empty()) {
         auto trace = run_trace_audit(*model, o);
         if (auto* code = std::get_if<int>(&trace)) return *code;
-        report.trace = std::move(std::get<audit::TraceAudit>(trace));
-        report.trace_path = o.trace;
+        outcome.trace = std::move(std::get<audit::TraceAudit>(trace));
+        outcome.trace_path = o.trace;
     }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!write_report_file(o.junit, audit::render_junit(report))) return exit_usage;
-    std::cout << (o.json ? audit::render_json(report) : audit::render_text(report, o.verbose)) << std::flush;
-    return report.passed() ? exit_ok : exit_findings;
+    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!write_report_file(o.junit, report::render_junit(outcome))) return exit_usage;
+    std::cout << (o.json ? report::render_json(outcome) : report::render_text(outcome, o.verbose)) << std::flush;
+    return outcome.passed() ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli

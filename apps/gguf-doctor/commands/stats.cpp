@@ -5,7 +5,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "commands/stats_output.hpp"
+#include "gguf/report/stats.hpp"
 #include "gguf/stats.hpp"
 #include "progress.hpp"
 
@@ -44,7 +44,7 @@ int run_stats(const std::vector<std::string>& args) {
 
     auto model = open_model(file);
     if (!model) return exit_unreadable;
-    std::vector<stats::Entry> entries;
+    std::vector<report::stats::Entry> entries;
     std::uint64_t total_bytes = 0;
     for (const auto& t : model->tensors()) {
         bool selected = globs.empty();
@@ -70,9 +70,9 @@ int run_stats(const std::vector<std::string>& args) {
     }
     bar.finish();
 
-    const std::string out = vm.count("json") ? stats::render_json(file, entries)
-                            : vm.count("csv") ? stats::render_csv(entries)
-                                              : stats::render_text(file, entries);
+    const std::string out = vm.count("json") ? report::stats::render_json(file, entries)
+                            : vm.count("csv") ? report::stats::render_csv(entries)
+                                              : report::stats::render_text(file, entries);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
         print_error("stats: cannot write the output");
         return exit_unreadable;
