@@ -1,11 +1,12 @@
-// The HTML renderer without a browser: the page's data parses back (nlohmann) with every string
-// intact, model strings cannot close the script element, NaN is null.
+// The HTML renderer and the page builders, without a browser: the page's data parses back (nlohmann)
+// with every string intact, model strings cannot close the script element, NaN is null, and the
+// builders put findings, extra sections and the audit's verdict where the page says.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "gguf/report/page.hpp"
+#include "gguf/report/html.hpp"
 
 using namespace gguf;
 using nlohmann::json;
@@ -60,4 +61,39 @@ TEST_CASE("non-finite numbers are null; every block kind is named for the script
     CHECK(blocks[2]["items"][0]["counts"] == json::array({1, 2, 3}));
     CHECK(blocks[3]["kind"] == "table");
     CHECK(blocks[3]["sortable"] == false);
+}
+
+TEST_CASE("the check page lists findings errors first, and the report's own sections after its sections") {
+    report::Report r;
+    r.path = "m.gguf";
+    r.findings.push_back({"GD-W001", Severity::info, "a", "note", {}, ""});
+    r.findings.push_back({"GD-S001", Severity::error, "b", "broken", {{"offset", "12"}}, "fix it"});
+    r.sections.push_back({"Counterfactual", "undone mistakes", {{"t", "", report::Table{{"mistake"}, {{"transposed"}}, {}, true}}}});
+    const report::Page page = report::check_page(r, {});
+    CHECK(page.passed == false);
+    REQUIRE(!page.sections.empty());
+    const auto& findings = std::get<report::Table>(page.sections.front().blocks.front().content);
+    REQUIRE(findings.rows.size() == 2);
+    CHECK(std::get<std::string>(findings.rows[0][0]) == "GD-S001");
+    CHECK(std::get<std::string>(findings.rows[0][5]) == "offset=12");
+    CHECK(findings.row_status == std::vector<std::string>{"error", "info"});
+    CHECK(page.sections.back().title == "Counterfactual");
+}
+
+TEST_CASE("the audit page's verdict is the text report's last line") {
+    audit::AuditReport a;
+    a.model_path = "m.gguf";
+    a.trace = audit::TraceAudit{};
+    a.trace->records.push_back({});
+    a.trace->records.back().layer = 0;
+    a.trace->records.back().op = "attn_norm";
+    a.trace->records.back().deviation = 0.01;
+    a.trace->tolerance = 0.05;
+    const report::Page page = report::audit_page(a);
+    CHECK(page.verdict == "PASS  1 activations agree");
+    CHECK(page.passed == true);
+    const auto& map = std::get<report::Heatmap>(page.sections.front().blocks.front().content);
+    CHECK(map.rows == std::vector<std::string>{"0"});
+    CHECK(map.columns == std::vector<std::string>{"attn_norm"});
+    CHECK(map.values == std::vector<double>{0.01});
 }

@@ -11,13 +11,15 @@
 #include "gguf/audit/model_diff.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/report/diff.hpp"
+#include "gguf/report/html.hpp"
+#include "gguf/writer.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
 #include "progress.hpp"
 
 namespace gguf::cli {
 namespace {
 
-constexpr std::string_view kUsage = "A B [--forward [--max-tokens N] [--gpu]] [--top N | --all] [--json]";
+constexpr std::string_view kUsage = "A B [--forward [--max-tokens N] [--gpu]] [--top N | --all] [--json] [--html FILE]";
 
 // The logits of `model` for `tokens`, and in `pass_name` the pass's own name for itself ("cpu",
 // "cuda:0/tf32"...); the backend is released before returning.
@@ -70,6 +72,7 @@ int run_diff(const std::vector<std::string>& args) {
     std::string path_a, path_b;
     bool forward_pass = false, json = false, all = false;
     std::size_t top = 20;
+    std::string html;
     std::uint32_t max_tokens = 128;
     BackendOptions backend;
     options.add_options()
@@ -81,7 +84,8 @@ int run_diff(const std::vector<std::string>& args) {
          "with --forward: tokens of the text evaluated")
         ("top", po::value(&top)->default_value(20)->value_name("N"), "tensors listed (worst first)")
         ("all", po::bool_switch(&all), "list every tensor that differs")
-        ("json", po::bool_switch(&json), "print the comparison as JSON");
+        ("json", po::bool_switch(&json), "print the comparison as JSON")
+        ("html", po::value(&html)->value_name("FILE"), "also write an HTML report with plots to this file");
     add_backend_options(options, backend);
     po::positional_options_description positional;
     positional.add("a", 1).add("b", 1);
@@ -112,6 +116,13 @@ int run_diff(const std::vector<std::string>& args) {
         auto outcome = run_forward(*a, *b, backend, max_tokens);
         if (auto* code = std::get_if<int>(&outcome)) return *code;
         r.forward = std::get<report::DiffReport::Forward>(outcome);
+    }
+    if (!html.empty()) {
+        const std::string page = report::render_html(report::diff_page(r, GGUF_DOCTOR_VERSION));
+        if (auto written = write_file_atomically(html, std::as_bytes(std::span(page.data(), page.size()))); !written) {
+            print_error(written.error().describe());
+            return exit_usage;
+        }
     }
     std::cout << (json ? report::render_json(r) : report::render_text(r, all ? SIZE_MAX : top)) << std::flush;
     return r.diff.identical() ? exit_ok : exit_findings;
