@@ -24,12 +24,14 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kBin = GGUF_DOCTOR_BINARY_DIR;
-const fs::path kTrained = fs::path(GGUF_DOCTOR_SOURCE_DIR) / "samples/trained/tiny-english-f16.gguf";
+const fs::path kSource = GGUF_DOCTOR_SOURCE_DIR;
+// Relative to the source folder, where the tool runs: the reports (and docs/images) name it so.
+const fs::path kTrained = "samples/trained/tiny-english-f16.gguf";
 
 std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
 
 test::CommandResult tool(const std::string& arguments) {
-    return test::run_command((kBin / "gguf-doctor").string() + " " + arguments + " 2>&1");
+    return test::run_command("cd " + quote(kSource) + " && " + (kBin / "gguf-doctor").string() + " " + arguments + " 2>&1");
 }
 
 std::string find_chromium() {
@@ -217,7 +219,7 @@ void double_f16_tensor(const fs::path& file, const std::string& tensor) {
 }  // namespace
 
 TEST_CASE("the check report of the trained sample draws norms, weight RMS, histograms, predictions and activations") {
-    REQUIRE(fs::exists(kTrained));
+    REQUIRE(fs::exists(kSource / kTrained));
     const Browser browser;
     test::TempDir dir;
     const auto r = tool("check " + quote(kTrained) + " --html " + quote(dir / "check.html"));
@@ -254,7 +256,7 @@ TEST_CASE("the stats report has a sortable table of every tensor and their histo
     const auto& table = page["sections"][0]["blocks"][0];
     CHECK(table["kind"] == "table");
     CHECK(table["sortable"] == true);
-    auto model = gguf::open(kTrained.string());
+    auto model = gguf::open((kSource / kTrained).string());
     REQUIRE(model.ok());
     CHECK(table["rows"].size() == model->tensors().size());
     CHECK(has_block(page, "histograms", "Histogram per tensor"));
@@ -264,7 +266,7 @@ TEST_CASE("the diff report draws the difference across layers and the KL diverge
     const Browser browser;
     test::TempDir dir;
     const auto copy = dir / "scaled.gguf";
-    fs::copy_file(kTrained, copy);
+    fs::copy_file(kSource / kTrained, copy);
     double_f16_tensor(copy, "blk.2.ffn_down.weight");
     const auto r = tool("diff " + quote(kTrained) + " " + quote(copy) + " --forward --max-tokens 48 --html " + quote(dir / "diff.html") +
                         " >/dev/null");
@@ -280,7 +282,7 @@ TEST_CASE("the audit report draws a layer-by-op heat map and the diagnosis of th
     // A loader that doubled the up projection of layer 1: its trace against the real model diverges there,
     // and the diagnosis names the factor.
     const auto broken = dir / "broken.gguf";
-    fs::copy_file(kTrained, broken);
+    fs::copy_file(kSource / kTrained, broken);
     double_f16_tensor(broken, "blk.1.ffn_up.weight");
     const auto traced = tool("trace " + quote(broken) + " --prompt 'The cat sat on the mat' --out " + quote(dir / "theirs.json") + " >/dev/null");
     REQUIRE_MESSAGE(traced.status == 0, traced.out);

@@ -1,6 +1,7 @@
 // Draws the page described by the JSON in <script id="gd-data"> (validate/report's Page) as HTML
 // tables and SVG plots. No library and no network: the file works opened from disk. When done, the body
-// carries data-status="done", data-plots (SVG plots drawn) and data-render-ms; an error thrown while
+// carries data-status="done", data-plots (SVG plots drawn), data-render-ms (drawing) and data-ready-ms
+// (since the navigation started); an error thrown while
 // drawing is kept in data-errors, so tests and people see it.
 (function () {
   "use strict";
@@ -52,7 +53,7 @@
             var t = Math.log10(m) + e;
             if (t >= lo - 1e-9 && t <= hi + 1e-9) out.push(m * Math.pow(10, e));
           });
-        if (out.length < 2) out = [Math.pow(10, lo), Math.pow(10, hi)];
+        if (out.length < 2) out = [Math.pow(10, lo)].concat(out, [Math.pow(10, hi)]);
         return out;
       }
       var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / 5)));
@@ -202,6 +203,9 @@
     var svg = sv("svg", {"class": "gd-plot", width: w, height: h, viewBox: "0 0 " + w + " " + h}, parent);
     var vals = b.values.filter(function (v) { return finite(v) && (!b.log_scale || v > 0); });
     var lo = Math.min.apply(null, vals.length ? vals : [0]), hi = Math.max.apply(null, vals.length ? vals : [1]);
+    // With a threshold, the colours start well below it, so values under it never share the colour of
+    // values over it (and exact zeros, the darkest, stay apart from small deviations).
+    if (b.mark_above > 0) { lo = Math.min(lo, b.log_scale ? b.mark_above / 100 : 0); hi = Math.max(hi, b.mark_above); }
     var tr = function (v) { return b.log_scale ? Math.log10(v) : v; };
     var span = tr(hi) - tr(lo) || 1;
     var marks = 0;
@@ -312,6 +316,8 @@
   }
   document.body.setAttribute("data-plots", plots);
   document.body.setAttribute("data-render-ms", Math.round(performance.now() - started));
+  // Since the navigation started: reading and parsing the file, then drawing.
+  document.body.setAttribute("data-ready-ms", Math.round(performance.now()));
   if (errors.length) document.body.setAttribute("data-errors", errors.join("; "));
   document.body.setAttribute("data-status", "done");
 })();
