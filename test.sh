@@ -9,6 +9,12 @@ if ! command -v npm >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
+# The HTML reports are opened in a real browser (tests/report/html_browser_test.cpp): Debian's Chromium.
+if ! command -v chromium >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 tests/reference/install.sh >/dev/null
 cmake -S . -B build >/dev/null   # picks up the reference libraries
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)"

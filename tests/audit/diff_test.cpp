@@ -120,6 +120,9 @@ TEST_CASE("compare_predictions: KL divergence, top-1 agreement and perplexity by
     const double kl1 = 0.5 * std::log(2.0) + 0.25 * std::log(0.5);
     CHECK(d->max_kl == doctest::Approx(std::max(kl0, kl1)).epsilon(1e-5));
     CHECK(d->mean_kl == doctest::Approx((kl0 + kl1) / 2).epsilon(1e-5));
+    REQUIRE(d->kl.size() == 2);  // per position, in token order (the HTML report plots them)
+    CHECK(d->kl[0] == doctest::Approx(kl0).epsilon(1e-5));
+    CHECK(d->kl[1] == doctest::Approx(kl1).epsilon(1e-5));
     CHECK(d->top1_agreement == doctest::Approx(0.5));  // same argmax at position 0 only
     CHECK(d->perplexity_a == doctest::Approx(10.0).epsilon(1e-5));  // p_A(token 2 after token 0) = 0.1
     CHECK(d->perplexity_b == doctest::Approx(5.0).epsilon(1e-5));   // p_B = 0.2

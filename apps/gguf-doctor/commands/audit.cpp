@@ -8,7 +8,8 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
-#include "gguf/audit/report.hpp"
+#include "gguf/report/audit.hpp"
+#include "gguf/report/html.hpp"
 #include "gguf/forward/trace_io.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
@@ -17,10 +18,10 @@ namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "MODEL [--dump DIR] [--trace THEIRS.json] [--names FILE|hf] [--qk-order gguf|hf] [--json] [--junit FILE]";
+    "MODEL [--dump DIR] [--trace THEIRS.json] [--names FILE|hf] [--qk-order gguf|hf] [--json] [--junit FILE] [--html FILE]";
 
 struct Options {
-    std::string model, dump, trace, names, junit, qk_order = "gguf";
+    std::string model, dump, trace, names, junit, html, qk_order = "gguf";
     std::vector<std::string> only;
     std::optional<double> rtol, atol;
     double tolerance = 0.05;
@@ -54,6 +55,8 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
          "trace: relative deviation at which an activation diverges")
         ("json", po::bool_switch(&o.json), "print the report as JSON instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
+        ("html", po::value(&o.html)->value_name("FILE"),
+         "also write an HTML report (a heat map of the trace's deviation per layer and op, the diagnosis) to this file")
         ("verbose,v", po::bool_switch(&o.verbose), "list matching tensors and every compared activation");
     add_input_options(desc, o.input);
     add_backend_options(desc, o.backend);
@@ -158,24 +161,25 @@ int run_audit(const std::vector<std::string>& args) {
     auto model = open_model(o.model);
     if (!model) return exit_unreadable;
 
-    audit::AuditReport report;
-    report.tool_version = GGUF_DOCTOR_VERSION;
-    report.model_path = o.model;
+    audit::AuditReport outcome;
+    outcome.tool_version = GGUF_DOCTOR_VERSION;
+    outcome.model_path = o.model;
     if (!o.dump.empty()) {
         auto dump = run_dump(*model, o);
         if (auto* code = std::get_if<int>(&dump)) return *code;
-        report.dump = std::move(std::get<audit::DumpAudit>(dump));
+        outcome.dump = std::move(std::get<audit::DumpAudit>(dump));
     }
     if (!o.trace.empty()) {
         auto trace = run_trace_audit(*model, o);
         if (auto* code = std::get_if<int>(&trace)) return *code;
-        report.trace = std::move(std::get<audit::TraceAudit>(trace));
-        report.trace_path = o.trace;
+        outcome.trace = std::move(std::get<audit::TraceAudit>(trace));
+        outcome.trace_path = o.trace;
     }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!write_report_file(o.junit, audit::render_junit(report))) return exit_usage;
-    std::cout << (o.json ? audit::render_json(report) : audit::render_text(report, o.verbose)) << std::flush;
-    return report.passed() ? exit_ok : exit_findings;
+    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!write_report_file(o.junit, report::render_junit(outcome))) return exit_usage;
+    if (!o.html.empty() && !write_report_file(o.html, report::render_html(report::audit_page(outcome)))) return exit_usage;
+    std::cout << (o.json ? report::render_json(outcome) : report::render_text(outcome, o.verbose)) << std::flush;
+    return outcome.passed() ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli

@@ -9,9 +9,11 @@
 #include "commands.hpp"
 #include "forward_setup.hpp"
 #include "gguf/forward/sanity.hpp"
+#include "gguf/report/html.hpp"
 #include "gguf/report/report.hpp"
 #include "gguf/rules/check.hpp"
 #include "gguf/rules/codes.hpp"
+#include "gguf/stats.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
@@ -20,12 +22,12 @@ namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage = "FILE [--json] [--junit FILE] [--sarif FILE] [--fail-on LEVEL] [--disable CODE]... "
-                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]]";
+                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]] [--html FILE]";
 
 struct Options {
     std::string path;
     bool json = false;
-    std::string junit, sarif;
+    std::string junit, sarif, html;
     Severity fail_on = Severity::error;
     rules::RuleSettings settings;
     bool forward = true;
@@ -48,6 +50,9 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
         ("sarif", po::value(&o.sarif)->value_name("FILE"), "also write a SARIF 2.1.0 report to this file")
+        ("html", po::value(&o.html)->value_name("FILE"),
+         "also write an HTML report with plots to this file (reads the tensor data a second time for histograms, "
+         "and traces one prompt when the forward pass runs)")
         ("fail-on", po::value(&fail_on)->value_name("LEVEL"),
          "exit 1 when a finding has this severity or higher: error (default), warning, info")
         ("disable", po::value(&disabled)->composing()->value_name("CODE"),
@@ -146,8 +151,9 @@ bool has_error_in(const std::vector<model::Finding>& findings, std::string_view 
 
 // The forward pass's logit sanity, when the architecture is modelled and the file is sound enough to
 // evaluate. Its findings join the report; the step says what happened.
+// With `measured` (--html), also keeps the measures and traces one pass over the first prompt.
 report::CheckStep run_forward(const Container& model, const rules::CheckResult& result, const Options& o,
-                              std::vector<model::Finding>& findings) {
+                              std::vector<model::Finding>& findings, report::CheckMeasurements* measured) {
     report::CheckStep step{"forward pass", "skipped", ""};
     if (!o.forward) {
         step.detail = "--no-forward";
@@ -179,6 +185,18 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
         step.detail = sanity.error().message;
         return step;
     }
+    if (measured && !sanity->measures.prompts.empty()) {
+        const forward::PromptEvidence& prompt = sanity->measures.prompts.front();
+        forward::Trace trace;
+        (*pass)->reset();
+        auto traced = (*pass)->evaluate(prompt.tokens, &trace);
+        (*pass)->reset();
+        if (traced) {
+            measured->trace = std::move(trace);
+            measured->trace_prompt = prompt.prompt;
+        }
+    }
+    if (measured) measured->sanity = sanity->measures;
     std::vector<model::Finding> forward_findings = std::move(sanity->findings);
     rules::apply_settings(forward_findings, o.settings);
     findings.insert(findings.end(), forward_findings.begin(), forward_findings.end());
@@ -190,8 +208,23 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     return step;
 }
 
-// Writes --junit / --sarif files and prints the report; returns false when a file cannot be written.
-bool emit(const report::Report& r, const Options& o) {
+// Statistics with histograms of every readable tensor, for the HTML report's plots.
+std::vector<dequant::TensorStats> histogram_stats(const Container& model, int threads) {
+    dequant::StatsOptions options;
+    options.threads = threads;
+    options.extreme_rows = 1;
+    std::vector<dequant::TensorStats> out;
+    for (const auto& t : model.tensors()) {
+        if (!t.data_valid) continue;
+        auto view = model.view(t);
+        if (!view) continue;
+        if (auto s = dequant::compute_stats(*view, options); s && s->supported) out.push_back(std::move(*s));
+    }
+    return out;
+}
+
+// Writes --junit / --sarif / --html files and prints the report; returns false when a file cannot be written.
+bool emit(const report::Report& r, const Options& o, const report::CheckMeasurements& measured = {}) {
     bool ok = true;
     const auto write = [&](const std::string& path, const std::string& text) {
         if (path.empty()) return;
@@ -203,6 +236,7 @@ bool emit(const report::Report& r, const Options& o) {
     };
     write(o.junit, report::render_junit(r));
     write(o.sarif, report::render_sarif(r));
+    if (!o.html.empty()) write(o.html, report::render_html(report::check_page(r, measured)));
     std::cout << (o.json ? report::render_json(r) : report::render_text(r, o.colour)) << std::flush;
     return ok;
 }
@@ -256,10 +290,17 @@ int run_check(const std::vector<std::string>& args) {
                                                  std::to_string(result.bytes_read / 1000000) + " MB read once"});
     else
         r.steps.push_back({"weights", "skipped", "--no-values"});
-    r.steps.push_back(run_forward(model, result, o, r.findings));
+    report::CheckMeasurements measured;
+    const bool html = !o.html.empty();
+    if (html && o.values) {
+        measured.model = &model;
+        measured.tensors = histogram_stats(model, o.backend.threads);
+        measured.norm_outlier_ratio = o.settings.thresholds.norm_outlier_ratio;
+    }
+    r.steps.push_back(run_forward(model, result, o, r.findings, html ? &measured : nullptr));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (!emit(r, o)) return exit_usage;  // a report file that cannot be written
+    if (!emit(r, o, measured)) return exit_usage;  // a report file that cannot be written
     return report::verdict(r).passed ? exit_ok : exit_findings;
 }
 

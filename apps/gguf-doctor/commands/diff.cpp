@@ -4,33 +4,22 @@
 // divergence, top-1 agreement, perplexity), on the CPU reference or with --gpu the CUDA pass.
 #include <fmt/format.h>
 #include <iostream>
-#include <map>
-#include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
 #include "gguf/audit/model_diff.hpp"
 #include "gguf/forward/sanity.hpp"
+#include "gguf/report/diff.hpp"
+#include "gguf/report/html.hpp"
+#include "gguf/writer.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
-#include "gguf/types.hpp"
 #include "progress.hpp"
 
 namespace gguf::cli {
 namespace {
 
-constexpr std::string_view kUsage = "A B [--forward [--max-tokens N] [--gpu]] [--top N | --all] [--json]";
-
-std::string ne_text(const std::vector<std::uint64_t>& ne) { return fmt::format("[{}]", fmt::join(ne, ", ")); }
-
-std::string kind_name(audit::MetadataChange::Kind k) {
-    switch (k) {
-        case audit::MetadataChange::Kind::added: return "added";
-        case audit::MetadataChange::Kind::removed: return "removed";
-        case audit::MetadataChange::Kind::changed: return "changed";
-    }
-    return "?";
-}
+constexpr std::string_view kUsage = "A B [--forward [--max-tokens N] [--gpu]] [--top N | --all] [--json] [--html FILE]";
 
 // The logits of `model` for `tokens`, and in `pass_name` the pass's own name for itself ("cpu",
 // "cuda:0/tf32"...); the backend is released before returning.
@@ -42,13 +31,7 @@ Result<forward::Logits> predictions(const Container& model, const BackendOptions
     return (*pass)->evaluate(tokens);
 }
 
-struct ForwardOutcome {
-    std::uint64_t tokens = 0;
-    std::string backend;
-    audit::ForwardDiff diff;
-};
-
-std::variant<ForwardOutcome, int> run_forward(const Container& a, const Container& b, const BackendOptions& backend,
+std::variant<report::DiffReport::Forward, int> run_forward(const Container& a, const Container& b, const BackendOptions& backend,
                                               std::uint32_t max_tokens) {
     auto tok = tokenizer::load_tokenizer(a);
     if (!tok) {
@@ -79,101 +62,7 @@ std::variant<ForwardOutcome, int> run_forward(const Container& a, const Containe
         print_error("diff --forward: " + d.error().message);
         return exit_unreadable;
     }
-    return ForwardOutcome{tokens.size(), pass_name, *d};
-}
-
-void print_text(const audit::ModelDiff& d, const std::optional<ForwardOutcome>& fwd, std::size_t top) {
-    std::cout << fmt::format("metadata: {} changes\n", d.metadata.size());
-    for (const auto& m : d.metadata) {
-        if (m.kind == audit::MetadataChange::Kind::changed) std::cout << fmt::format("  changed {}: {} -> {}\n", m.key, m.a, m.b);
-        else std::cout << fmt::format("  {} {}: {}\n", kind_name(m.kind), m.key, m.kind == audit::MetadataChange::Kind::added ? m.b : m.a);
-    }
-    std::uint64_t only_a = 0, only_b = 0, identical = 0, compared = 0, type_changes = 0;
-    std::map<std::string, std::uint64_t> type_pairs;
-    for (const auto& t : d.tensors) {
-        only_a += t.in_a && !t.in_b;
-        only_b += t.in_b && !t.in_a;
-        identical += t.identical_bytes;
-        compared += t.compared;
-        if (t.in_a && t.in_b && t.type_a != t.type_b) {
-            ++type_changes;
-            ++type_pairs[type_label(t.type_a) + " -> " + type_label(t.type_b)];
-        }
-    }
-    std::cout << fmt::format("tensors: {} only in A, {} only in B, {} identical, {} compared, {} type changes\n", only_a, only_b,
-                             identical, compared, type_changes);
-    for (const auto& [pair, n] : type_pairs) std::cout << fmt::format("  {} x {}\n", n, pair);
-    std::size_t shown = 0;
-    bool header = false;
-    for (const auto& t : d.tensors) {
-        if (!t.differs()) continue;
-        if (shown++ == top) {
-            std::cout << "  ... (--all lists every tensor)\n";
-            break;
-        }
-        if (!t.in_b || !t.in_a) {
-            std::cout << fmt::format("  only in {}: {} {} {}\n", t.in_a ? "A" : "B", t.name, type_label(t.in_a ? t.type_a : t.type_b),
-                                     ne_text(t.in_a ? t.ne_a : t.ne_b));
-            continue;
-        }
-        if (!t.compared) {
-            std::cout << fmt::format("  {} {} {} -> {} {}: {}\n", t.name, type_label(t.type_a), ne_text(t.ne_a), type_label(t.type_b),
-                                     ne_text(t.ne_b), t.note.empty() ? "differs" : t.note);
-            continue;
-        }
-        if (!header) {
-            std::cout << fmt::format("  {:<36} {:<14} {:>12} {:>10} {:>12}\n", "tensor (worst first)", "type A -> B", "rel. error",
-                                     "cosine", "max |diff|");
-            header = true;
-        }
-        std::cout << fmt::format("  {:<36} {:<14} {:>12.4g} {:>10.6f} {:>12.4g}{}\n", t.name,
-                                 type_label(t.type_a) + (t.type_a == t.type_b ? "" : " -> " + type_label(t.type_b)), t.relative_error,
-                                 t.cosine, t.max_abs_diff,
-                                 t.nonfinite_mismatches ? fmt::format("  ({} non-finite differ)", t.nonfinite_mismatches) : "");
-    }
-    if (fwd) {
-        const auto& f = fwd->diff;
-        std::cout << fmt::format("forward ({}, {} tokens of the built-in text): KL(A || B) mean {:.6g}, median {:.6g}, p99 {:.6g}, "
-                                 "max {:.6g} nats; top-1 agreement {:.2f}%; perplexity A {:.4g}, B {:.4g}\n",
-                                 fwd->backend, fwd->tokens, f.mean_kl, f.median_kl, f.p99_kl, f.max_kl, 100 * f.top1_agreement,
-                                 f.perplexity_a, f.perplexity_b);
-    }
-    std::cout << (d.identical() ? "IDENTICAL  same metadata and tensor values\n" : "DIFFERENT\n");
-}
-
-void print_json(const audit::ModelDiff& d, const std::optional<ForwardOutcome>& fwd, const std::string& a, const std::string& b) {
-    using nlohmann::json;
-    const auto number = [](double x) -> json {
-        if (std::isnan(x)) return "nan";
-        if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-        return x;
-    };
-    json metadata = json::array();
-    for (const auto& m : d.metadata) metadata.push_back({{"change", kind_name(m.kind)}, {"key", m.key}, {"a", m.a}, {"b", m.b}});
-    json tensors = json::array();
-    for (const auto& t : d.tensors) {
-        json j = {{"name", t.name}, {"in_a", t.in_a}, {"in_b", t.in_b}, {"differs", t.differs()}};
-        if (t.in_a) j["a"] = {{"type", type_label(t.type_a)}, {"ne", t.ne_a}};
-        if (t.in_b) j["b"] = {{"type", type_label(t.type_b)}, {"ne", t.ne_b}};
-        j["identical_bytes"] = t.identical_bytes;
-        if (t.compared)
-            j["values"] = {{"relative_error", number(t.relative_error)},
-                           {"cosine", number(t.cosine)},
-                           {"max_abs_diff", number(t.max_abs_diff)},
-                           {"nonfinite_mismatches", t.nonfinite_mismatches}};
-        if (!t.note.empty()) j["note"] = t.note;
-        tensors.push_back(std::move(j));
-    }
-    json out = {{"a", a}, {"b", b}, {"identical", d.identical()}, {"metadata", metadata}, {"tensors", tensors}};
-    if (fwd) {
-        const auto& f = fwd->diff;
-        out["forward"] = {{"backend", fwd->backend},       {"tokens", fwd->tokens},
-                          {"mean_kl", number(f.mean_kl)},  {"median_kl", number(f.median_kl)},
-                          {"p99_kl", number(f.p99_kl)},    {"max_kl", number(f.max_kl)},
-                          {"top1_agreement", f.top1_agreement}, {"perplexity_a", number(f.perplexity_a)},
-                          {"perplexity_b", number(f.perplexity_b)}, {"max_abs_logit_diff", number(f.logits.max_abs_diff)}};
-    }
-    std::cout << out.dump(1) << "\n";
+    return report::DiffReport::Forward{tokens.size(), pass_name, *d};
 }
 
 }  // namespace
@@ -183,6 +72,7 @@ int run_diff(const std::vector<std::string>& args) {
     std::string path_a, path_b;
     bool forward_pass = false, json = false, all = false;
     std::size_t top = 20;
+    std::string html;
     std::uint32_t max_tokens = 128;
     BackendOptions backend;
     options.add_options()
@@ -194,7 +84,8 @@ int run_diff(const std::vector<std::string>& args) {
          "with --forward: tokens of the text evaluated")
         ("top", po::value(&top)->default_value(20)->value_name("N"), "tensors listed (worst first)")
         ("all", po::bool_switch(&all), "list every tensor that differs")
-        ("json", po::bool_switch(&json), "print the comparison as JSON");
+        ("json", po::bool_switch(&json), "print the comparison as JSON")
+        ("html", po::value(&html)->value_name("FILE"), "also write an HTML report with plots to this file");
     add_backend_options(options, backend);
     po::positional_options_description positional;
     positional.add("a", 1).add("b", 1);
@@ -220,15 +111,21 @@ int run_diff(const std::vector<std::string>& args) {
         print_error("diff: " + diff.error().describe());
         return exit_unreadable;
     }
-    std::optional<ForwardOutcome> fwd;
+    report::DiffReport r{path_a, path_b, std::move(*diff), std::nullopt};
     if (forward_pass) {
         auto outcome = run_forward(*a, *b, backend, max_tokens);
         if (auto* code = std::get_if<int>(&outcome)) return *code;
-        fwd = std::get<ForwardOutcome>(outcome);
+        r.forward = std::get<report::DiffReport::Forward>(outcome);
     }
-    if (json) print_json(*diff, fwd, path_a, path_b);
-    else print_text(*diff, fwd, all ? SIZE_MAX : top);
-    return diff->identical() ? exit_ok : exit_findings;
+    if (!html.empty()) {
+        const std::string page = report::render_html(report::diff_page(r, GGUF_DOCTOR_VERSION));
+        if (auto written = write_file_atomically(html, std::as_bytes(std::span(page.data(), page.size()))); !written) {
+            print_error(written.error().describe());
+            return exit_usage;
+        }
+    }
+    std::cout << (json ? report::render_json(r) : report::render_text(r, all ? SIZE_MAX : top)) << std::flush;
+    return r.diff.identical() ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli

@@ -5,7 +5,9 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "commands/stats_output.hpp"
+#include "gguf/report/html.hpp"
+#include "gguf/report/stats.hpp"
+#include "gguf/writer.hpp"
 #include "gguf/stats.hpp"
 #include "progress.hpp"
 
@@ -15,6 +17,7 @@ int run_stats(const std::vector<std::string>& args) {
     po::options_description options("options");
     std::string file;
     std::vector<std::string> globs;
+    std::string html;
     int threads = 0;
     dequant::StatsOptions stats_options;
     options.add_options()
@@ -23,6 +26,8 @@ int run_stats(const std::vector<std::string>& args) {
          "only tensors whose name matches GLOB (repeatable)")
         ("json", "print JSON (docs/stats.md)")
         ("csv", "print CSV, one line per tensor (docs/stats.md)")
+        ("html", po::value(&html)->value_name("FILE"),
+         "also write an HTML report (sortable table, histograms) to this file")
         ("threads", po::value(&threads)->default_value(0)->value_name("N"), "worker threads (0: all cores)")
         ("bins", po::value(&stats_options.linear_bins)->default_value(64)->value_name("N"),
          "bins of the linear histogram (JSON)")
@@ -44,7 +49,7 @@ int run_stats(const std::vector<std::string>& args) {
 
     auto model = open_model(file);
     if (!model) return exit_unreadable;
-    std::vector<stats::Entry> entries;
+    std::vector<report::stats::Entry> entries;
     std::uint64_t total_bytes = 0;
     for (const auto& t : model->tensors()) {
         bool selected = globs.empty();
@@ -70,12 +75,19 @@ int run_stats(const std::vector<std::string>& args) {
     }
     bar.finish();
 
-    const std::string out = vm.count("json") ? stats::render_json(file, entries)
-                            : vm.count("csv") ? stats::render_csv(entries)
-                                              : stats::render_text(file, entries);
+    const std::string out = vm.count("json") ? report::stats::render_json(file, entries)
+                            : vm.count("csv") ? report::stats::render_csv(entries)
+                                              : report::stats::render_text(file, entries);
     if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
         print_error("stats: cannot write the output");
         return exit_unreadable;
+    }
+    if (!html.empty()) {
+        const std::string page = report::render_html(report::stats_page(file, entries, GGUF_DOCTOR_VERSION));
+        if (auto written = write_file_atomically(html, std::as_bytes(std::span(page.data(), page.size()))); !written) {
+            print_error(written.error().describe());
+            return exit_usage;
+        }
     }
     if (unreadable) print_error("stats: some tensors cannot be read (see their entries)");
     return unreadable ? exit_unreadable : exit_ok;

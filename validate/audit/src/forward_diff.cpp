@@ -84,6 +84,7 @@ Result<ForwardDiff> compare_predictions(const forward::Logits& a, const forward:
     d.max_kl = *std::max_element(kl.begin(), kl.end());
     d.median_kl = quantile(kl, 0.5);
     d.p99_kl = quantile(kl, 0.99);
+    d.kl = std::move(kl);
     d.top1_agreement = static_cast<double>(same_top) / static_cast<double>(d.positions);
     const double predictions = static_cast<double>(la->n_tokens - 1);
     d.perplexity_a = std::exp(nll_a / predictions);

@@ -65,6 +65,7 @@ struct ForwardDiff {
     double mean_kl = 0;              // KL(P_A || P_B) in nats, mean over positions
     double median_kl = 0, p99_kl = 0, max_kl = 0;
     double top1_agreement = 0;       // fraction of positions whose most likely token is the same
+    std::vector<double> kl;          // KL(P_A || P_B) at each position, in token order
     double perplexity_a = 0, perplexity_b = 0;  // of tokens[1..] given the tokens before them
     forward::LogitsAgreement logits; // max |diff| and relative difference of the raw logits
 };

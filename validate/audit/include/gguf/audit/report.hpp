@@ -1,8 +1,7 @@
-// The outcome of `gguf-doctor audit` in the forms people and pipelines read: text, JSON and JUnit XML
-// (one test case per tensor and per compared activation). Renderers return strings; apps/ prints.
+// The outcome of `gguf-doctor audit`: the dump's and the trace's audits of one run. The report module
+// (gguf/report/audit.hpp) renders it as text, JSON and JUnit XML.
 #pragma once
 
-#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -22,10 +21,5 @@ struct AuditReport {
     // Every part that ran passed (and at least one ran).
     bool passed() const;
 };
-
-// `verbose`: also list the tensors that match and every compared activation.
-std::string render_text(const AuditReport& report, bool verbose = false);
-std::string render_json(const AuditReport& report);
-std::string render_junit(const AuditReport& report);
 
 }  // namespace gguf::audit

@@ -1,6 +1,7 @@
 // A check's outcome in the forms people and pipelines read: text grouped by severity with a one-line
-// verdict, JSON, JUnit XML (one test case per failing finding) and SARIF 2.1.0 (one result per finding).
-// Renderers return strings; the caller decides where they go (nothing here prints).
+// verdict, JSON, JUnit XML (one test case per failing finding) and SARIF 2.1.0 (one result per finding),
+// and HTML (page.hpp). Renderers return strings; the caller decides where they go (nothing here prints).
+// This module renders every command's results: stats.hpp, diff.hpp and audit.hpp hold the others.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "gguf/container.hpp"
 #include "gguf/model/finding.hpp"
+#include "gguf/report/page.hpp"
 
 namespace gguf::report {
 
@@ -45,6 +47,10 @@ struct Report {
     std::vector<CheckStep> steps;
     Severity fail_on = Severity::error;
     double seconds = 0;
+    // Further results as titled tables and plots (a counterfactual, a per-layer measurement): the HTML
+    // report shows them after its own sections without any change to the HTML renderer. Text, JSON,
+    // JUnit and SARIF do not show them (their formats are contracts with scripts).
+    std::vector<Section> sections;
 };
 
 struct Verdict {

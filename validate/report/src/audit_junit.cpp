@@ -3,12 +3,14 @@
 // or op that fails.
 #include <fmt/format.h>
 
-#include "gguf/audit/report.hpp"
+#include "gguf/report/audit.hpp"
 #include "gguf/types.hpp"
 #include "gguf/value.hpp"
 
-namespace gguf::audit {
+namespace gguf::report {
 namespace {
+
+using namespace gguf::audit;  // this file renders audit's results
 
 // Names come from model files and dumps: bytes that are not valid UTF-8, and control characters XML 1.0
 // forbids, become '?'.
@@ -114,7 +116,7 @@ Suite trace_suite(const TraceAudit& a) {
 
 }  // namespace
 
-std::string render_junit(const AuditReport& report) {
+std::string render_junit(const audit::AuditReport& report) {
     std::vector<Suite> suites;
     if (report.dump) suites.push_back(dump_suite(*report.dump));
     if (report.trace) suites.push_back(trace_suite(*report.trace));
@@ -132,4 +134,4 @@ std::string render_junit(const AuditReport& report) {
                        tests, failures, report.seconds, body);
 }
 
-}  // namespace gguf::audit
+}  // namespace gguf::report

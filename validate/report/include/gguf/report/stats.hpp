@@ -8,7 +8,7 @@
 #include "gguf/container.hpp"
 #include "gguf/stats.hpp"
 
-namespace gguf::cli::stats {
+namespace gguf::report::stats {
 
 // One selected tensor: its statistics, or why it has none (`error`, data that cannot be read).
 struct Entry {
@@ -21,4 +21,4 @@ std::string render_text(const std::string& file, const std::vector<Entry>& entri
 std::string render_json(const std::string& file, const std::vector<Entry>& entries);
 std::string render_csv(const std::vector<Entry>& entries);
 
-}  // namespace gguf::cli::stats
+}  // namespace gguf::report::stats

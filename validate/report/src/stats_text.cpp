@@ -1,6 +1,6 @@
 // Renderings of `gguf-doctor stats`. The JSON and CSV field names are a contract with scripts
 // (docs/stats.md): add fields, never rename or retype them.
-#include "commands/stats_output.hpp"
+#include "gguf/report/stats.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-namespace gguf::cli::stats {
+#include "gguf/types.hpp"
+
+namespace gguf::report::stats {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -254,4 +256,4 @@ std::string render_csv(const std::vector<Entry>& entries) {
     return out;
 }
 
-}  // namespace gguf::cli::stats
+}  // namespace gguf::report::stats

@@ -3,11 +3,13 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "gguf/audit/report.hpp"
+#include "gguf/report/audit.hpp"
 #include "gguf/types.hpp"
 
-namespace gguf::audit {
+namespace gguf::report {
 namespace {
+
+using namespace gguf::audit;  // this file renders audit's results
 
 using nlohmann::json;
 
@@ -115,7 +117,7 @@ json trace_json(const TraceAudit& a, const std::string& path) {
 
 }  // namespace
 
-std::string render_json(const AuditReport& report) {
+std::string render_json(const audit::AuditReport& report) {
     json j = {{"tool", "gguf-doctor"},
               {"version", report.tool_version},
               {"command", "audit"},
@@ -127,4 +129,4 @@ std::string render_json(const AuditReport& report) {
     return j.dump(1) + "\n";
 }
 
-}  // namespace gguf::audit
+}  // namespace gguf::report

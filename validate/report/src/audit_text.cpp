@@ -1,10 +1,14 @@
+// The audit for people: per-tensor verdicts of a dump, the first divergence of a trace with its
+// diagnosis, and a one-line PASS/FAIL.
 #include <fmt/format.h>
 
-#include "gguf/audit/report.hpp"
+#include "gguf/report/audit.hpp"
 #include "gguf/types.hpp"
 
-namespace gguf::audit {
+namespace gguf::report {
 namespace {
+
+using namespace gguf::audit;  // this file renders audit's results
 
 std::string shape_text(const std::vector<std::uint64_t>& shape) { return fmt::format("({})", fmt::join(shape, ", ")); }
 
@@ -103,12 +107,7 @@ void trace_text(std::string& out, const TraceAudit& a, const std::string& path, 
 
 }  // namespace
 
-bool AuditReport::passed() const {
-    if (!dump && !trace) return false;
-    return (!dump || dump->passed()) && (!trace || trace->passed());
-}
-
-std::string render_text(const AuditReport& report, bool verbose) {
+std::string render_text(const audit::AuditReport& report, bool verbose) {
     std::string out = fmt::format("gguf-doctor audit {}\n", report.model_path);
     if (report.dump) dump_text(out, *report.dump, verbose);
     if (report.trace) trace_text(out, *report.trace, report.trace_path, verbose);
@@ -138,4 +137,4 @@ std::string render_text(const AuditReport& report, bool verbose) {
     return out;
 }
 
-}  // namespace gguf::audit
+}  // namespace gguf::report
