@@ -4,3 +4,8 @@ if(TARGET gguf_deploy AND TARGET gguf_rules_fixture)
     SOURCES deploy_loadability_test.cpp
     LIBS gguf_deploy gguf_rules_fixture)
 endif()
+if(TARGET gguf_deploy AND TARGET gguf_rules_fixture)
+  gguf_doctor_reference_test(deploy_fit_reference_test
+    SOURCES deploy_fit_test.cpp
+    LIBS gguf_deploy gguf_rules_fixture fmt::fmt)
+endif()
