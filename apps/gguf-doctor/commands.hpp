@@ -16,5 +16,6 @@ int run_trace(const std::vector<std::string>& args);
 int run_audit(const std::vector<std::string>& args);
 int run_hash(const std::vector<std::string>& args);
 int run_diff(const std::vector<std::string>& args);
+int run_fit(const std::vector<std::string>& args);
 
 }  // namespace gguf::cli
