@@ -19,5 +19,6 @@ int run_diff(const std::vector<std::string>& args);
 int run_edit(const std::vector<std::string>& args);
 int run_split(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
+int run_fit(const std::vector<std::string>& args);
 
 }  // namespace gguf::cli

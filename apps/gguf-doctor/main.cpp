@@ -21,6 +21,7 @@ constexpr std::array kCommands = {
     Command{"trace", "per-layer, per-op activations for a prompt", gguf::cli::run_trace},
     Command{"audit", "compare your loader's tensor dumps or traces with the reference", gguf::cli::run_audit},
     Command{"hash", "per-tensor and whole-model hashes; write or verify a manifest", gguf::cli::run_hash},
+    Command{"fit", "memory llama.cpp needs: weights per device, KV cache, compute; largest context", gguf::cli::run_fit},
     Command{"diff", "compare two models: metadata, tensors, and optionally their predictions", gguf::cli::run_diff},
     Command{"edit", "a copy with metadata keys set, renamed or deleted, type-checked", gguf::cli::run_edit},
     Command{"split", "shards as llama.cpp's gguf-split writes them", gguf::cli::run_split},

@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
+#include "gguf/deploy/loadability.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/report/html.hpp"
 #include "gguf/report/report.hpp"
@@ -223,6 +224,19 @@ std::vector<dequant::TensorStats> histogram_stats(const Container& model, int th
     return out;
 }
 
+// Whether the reference llama.cpp will load the file; its refusal joins the findings (GD-L001).
+report::CheckStep judge_loadability(const Container& model, const Options& o, std::vector<model::Finding>& findings) {
+    const deploy::LoadVerdict verdict = deploy::llama_cpp_verdict(model);
+    std::vector<model::Finding> refusal = deploy::verdict_findings(verdict);
+    rules::apply_settings(refusal, o.settings);
+    findings.insert(findings.end(), refusal.begin(), refusal.end());
+    const std::size_t n = verdict.refusals.size();
+    std::string detail = verdict.refuses() ? fmt::format("will refuse the file ({} reason{})", n, n == 1 ? "" : "s")
+                                           : std::string("will load the file");
+    for (const auto& what : verdict.not_judged) detail += "; not judged: " + what;
+    return {"llama.cpp", "ran", detail};
+}
+
 // Writes --junit / --sarif / --html files and prints the report; returns false when a file cannot be written.
 bool emit(const report::Report& r, const Options& o, const report::CheckMeasurements& measured = {}) {
     bool ok = true;
@@ -285,6 +299,7 @@ int run_check(const std::vector<std::string>& args) {
     r.steps.push_back({"architecture", "ran", result.modelled ? "schema of " + result.spec->architecture : "no schema: generic checks"});
     r.steps.push_back({"vocabulary", "ran", ""});
     r.steps.push_back({"tokenizer", "ran", ""});
+    r.steps.push_back(judge_loadability(model, o, r.findings));
     if (o.values)
         r.steps.push_back({"weights", "ran", std::to_string(result.tensors_read) + " tensors, " +
                                                  std::to_string(result.bytes_read / 1000000) + " MB read once"});

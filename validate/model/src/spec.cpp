@@ -117,8 +117,9 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.n_layer = keys.required_u64("block_count");
     spec.n_ff = keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
-    spec.n_head_kv = keys.optional_u64("attention.head_count_kv") ? keys.required_u64("attention.head_count_kv")
-                                                                  : spec.n_head;
+    // Present as a scalar or as a per-layer array (which optional_u64 does not read): read either way.
+    spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")
+                                                                     : spec.n_head;
     spec.n_ctx_train = keys.optional_u64("context_length").value_or(0);
     if (auto eps = keys.optional_f64("attention.layer_norm_rms_epsilon")) spec.rms_eps = *eps;
     else keys.required_u64("attention.layer_norm_rms_epsilon");  // records the missing key
