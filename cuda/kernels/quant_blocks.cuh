@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "gguf/blocks/iquants.hpp"
 #include "gguf/blocks/kquants.hpp"
 #include "gguf/blocks/legacy.hpp"
 #include "gguf/blocks/nonlinear.hpp"
+#include "gguf/blocks/ternary.hpp"
 #include "gguf/float_formats.hpp"
 #include "gguf/types.hpp"
 
@@ -97,6 +99,15 @@ bool visit_quant(std::uint32_t type, F&& f) {
         case TypeId::IQ4_NL: f(BlockIQ4NL{}); return true;
         case TypeId::IQ4_XS: f(BlockIQ4XS{}); return true;
         case TypeId::MXFP4: f(BlockMXFP4{}); return true;
+        case TypeId::IQ2_XXS: f(BlockIQ2XXS{}); return true;
+        case TypeId::IQ2_XS: f(BlockIQ2XS{}); return true;
+        case TypeId::IQ2_S: f(BlockIQ2S{}); return true;
+        case TypeId::IQ3_XXS: f(BlockIQ3XXS{}); return true;
+        case TypeId::IQ3_S: f(BlockIQ3S{}); return true;
+        case TypeId::IQ1_S: f(BlockIQ1S{}); return true;
+        case TypeId::IQ1_M: f(BlockIQ1M{}); return true;
+        case TypeId::TQ1_0: f(BlockTQ1_0{}); return true;
+        case TypeId::TQ2_0: f(BlockTQ2_0{}); return true;
         default: return false;
     }
 }

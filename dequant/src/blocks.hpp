@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "gguf/blocks/iquants.hpp"
 #include "gguf/blocks/kquants.hpp"
 #include "gguf/blocks/legacy.hpp"
 #include "gguf/blocks/nonlinear.hpp"
+#include "gguf/blocks/ternary.hpp"
 
 namespace gguf::dequant::detail {
 
