@@ -236,8 +236,8 @@ TEST_CASE("dump writes float32 in NumPy order, and the raw bytes with --raw") {
     REQUIRE(doctor(dir, "dump " + q(file) + " --tensor exotic --raw --out " + q(dir / "raw.npy")).status == 0);
     const Npy raw = read_npy(dir / "raw.npy");
     CHECK(raw.descr == "|u1");
-    CHECK(raw.shape == std::vector<std::uint64_t>{2, 66});  // [ne1, bytes per row]
-    CHECK(raw.data == std::string(132, '\0'));
+    CHECK(raw.shape == std::vector<std::uint64_t>{2, 292});  // [ne1, bytes per row]
+    CHECK(raw.data == std::string(2 * 292, '\0'));
     REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --raw --out " + q(dir / "raw.bin"))
                 .status == 0);
     const std::string bin = test::read_file(dir / "raw.bin");
