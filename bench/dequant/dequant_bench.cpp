@@ -45,7 +45,12 @@ int main(int argc, char** argv) {
     using gguf::TypeId;
     const TypeId types[] = {TypeId::F16, TypeId::BF16, TypeId::Q4_0, TypeId::Q4_1, TypeId::Q5_0, TypeId::Q5_1,
                             TypeId::Q8_0, TypeId::Q2_K, TypeId::Q3_K, TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K,
-                            TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4};
+                            TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4, TypeId::IQ2_XXS, TypeId::IQ2_XS,
+                            TypeId::IQ2_S, TypeId::IQ3_XXS, TypeId::IQ3_S, TypeId::IQ1_S, TypeId::IQ1_M,
+                            TypeId::TQ1_0, TypeId::TQ2_0};
+    // The importance matrix that IQ1 and IQ2_XXS/XS require: the squares of the one row's weights.
+    std::vector<float> imatrix(n);
+    for (std::size_t i = 0; i < n; ++i) imatrix[i] = weights[i] * weights[i] + 1e-8f;
     std::printf("%zu values per call, single thread, best of 9 interleaved rounds\n", n);
     std::printf("%-8s %14s %14s %8s\n", "type", "ours (val/ns)", "ggml (val/ns)", "ratio");
     double worst = 1e30;
@@ -53,7 +58,8 @@ int main(int argc, char** argv) {
         const auto type = static_cast<std::uint32_t>(id);
         const gguf::TypeInfo& info = *gguf::find_type(type);
         std::vector<std::byte> blocks(n / info.block_size * info.type_size);
-        ggml_quantize_chunk(static_cast<int>(type), weights.data(), blocks.data(), 0, 1, static_cast<std::int64_t>(n), nullptr);
+        ggml_quantize_chunk(static_cast<int>(type), weights.data(), blocks.data(), 0, 1, static_cast<std::int64_t>(n),
+                            ggml_quantize_requires_imatrix(static_cast<int>(type)) ? imatrix.data() : nullptr);
         std::vector<float> out(n);
         const auto to_float = ggml_get_type_traits(static_cast<int>(type))->to_float;
         const int repeat = std::max<int>(1, static_cast<int>(20'000'000 / n));

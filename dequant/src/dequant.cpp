@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "block_decoder.hpp"
+#include "blocks.hpp"
 #include "gguf/float_formats.hpp"
 #include "kernels.hpp"
 
@@ -31,7 +32,7 @@ namespace detail {
 const TypeKernels* find_kernels(std::uint32_t type) {
     static const auto by_id = [] {
         std::array<const TypeKernels*, 64> table{};
-        for (auto family : {float_kernels(), legacy_kernels(), kquant_kernels(), nonlinear_kernels()})
+        for (auto family : {float_kernels(), legacy_kernels(), kquant_kernels(), nonlinear_kernels(), iquant_kernels()})
             for (const TypeKernels& k : family) table.at(static_cast<std::size_t>(k.type)) = &k;
         return table;
     }();
@@ -47,6 +48,8 @@ float read_scale(const std::byte* block, const ScaleField& field) {
     switch (field.format) {
         case ScaleFormat::f16: return fp16_to_fp32(load_le<std::uint16_t>(block + field.offset));
         case ScaleFormat::e8m0: return e8m0_to_fp32(static_cast<std::uint8_t>(block[field.offset]));
+        case ScaleFormat::iq1m:
+            return fp16_to_fp32(blocks::iq1m_scale_bits(reinterpret_cast<const std::uint8_t*>(block + field.offset)));
     }
     return 0.0f;
 }

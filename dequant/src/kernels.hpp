@@ -1,5 +1,5 @@
 // The decoders of every supported type, as a table: each quant family (float.cpp, legacy.cpp,
-// kquants.cpp, nonlinear.cpp) lists its types with a scalar decoder, the reference that tests hold
+// kquants.cpp, nonlinear.cpp, iquants.cpp) lists its types with a scalar decoder, the reference that tests hold
 // everything else to, and where it pays an AVX2 decoder that must produce the same bits.
 #pragma once
 
@@ -23,7 +23,8 @@ static_assert(std::endian::native == std::endian::little, "dequant assumes a lit
 // Decodes `n_blocks` consecutive little-endian blocks into n_blocks * block_size floats.
 using DecodeFn = void (*)(const std::byte* blocks, std::size_t n_blocks, float* out);
 
-enum class ScaleFormat : std::uint8_t { f16, e8m0 };
+// iq1m: IQ1_M's f16 scale, whose four nibbles sit in the top of the four uint16 at `offset`.
+enum class ScaleFormat : std::uint8_t { f16, e8m0, iq1m };
 
 // A per-block scale that statistics report: its name as ggml's block struct spells it ("d", "dmin",
 // "m", "e"), where it sits in the block and how it is encoded.
@@ -47,6 +48,7 @@ std::span<const TypeKernels> float_kernels();
 std::span<const TypeKernels> legacy_kernels();
 std::span<const TypeKernels> kquant_kernels();
 std::span<const TypeKernels> nonlinear_kernels();
+std::span<const TypeKernels> iquant_kernels();
 
 // nullptr when `type` has no decoder.
 const TypeKernels* find_kernels(std::uint32_t type);

@@ -1,100 +1,16 @@
 // The K-quants: super-blocks of 256 values with an f16 scale (and an f16 scale of the mins), split
-// into sub-blocks of 16 or 32 values whose own scales are small integers. Every value is computed
-// with the same float operations, in the same order, as ggml's dequantize_row_*_K: the sub-block
-// scale first (super-block scale times an integer), then times the quant, minus the sub-block min.
-// The block layouts are drawn in kquant_blocks.hpp.
+// into sub-blocks of 16 or 32 values whose own scales are small integers. The scalar decoders are the
+// shared ones of gguf/blocks/kquants.hpp (which draws the layouts); here are AVX2 decoders doing the
+// same float operations in the same order.
 #include <cstddef>
 
 #include "gguf/float_formats.hpp"
+#include "blocks.hpp"
 #include "kernels.hpp"
-#include "kquant_blocks.hpp"
 #include "simd.hpp"
 
 namespace gguf::dequant::detail {
 namespace {
-
-// Q2_K: value[i] = (d * (s & 15)) * q[i] - dmin * (s >> 4),  s = scales[i/16]
-void decode_q2_k(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockQ2K>(in + b * sizeof(BlockQ2K));
-        const float d = fp16_to_fp32(x.d);
-        const float dmin = fp16_to_fp32(x.dmin);
-        for (int i = 0; i < 256; ++i) {
-            const std::uint8_t s = x.scales[i / 16];
-            const float dl = d * static_cast<float>(s & 0x0F);
-            const float ml = dmin * static_cast<float>(s >> 4);
-            const int q = (x.qs[32 * (i / 128) + i % 32] >> (2 * ((i % 128) / 32))) & 3;
-            out[i] = dl * static_cast<float>(q) - ml;
-        }
-    }
-}
-
-// Q3_K: value[i] = (d * (s[i/16] - 32)) * (q[i] - 4 * !hbit[i])
-void decode_q3_k(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockQ3K>(in + b * sizeof(BlockQ3K));
-        const float d = fp16_to_fp32(x.d);
-        for (int i = 0; i < 256; ++i) {
-            const int h = i / 128, k = (i % 128) / 32, l = i % 32;
-            const float dl = d * static_cast<float>(q3k_scale(x.scales, i / 16) - 32);
-            const int low = (x.qs[32 * h + l] >> (2 * k)) & 3;
-            const bool high = (x.hmask[l] >> (4 * h + k)) & 1;
-            out[i] = dl * static_cast<float>(low - (high ? 0 : 4));
-        }
-    }
-}
-
-// Q4_K: value[i] = (d * s[i/32]) * q[i] - dmin * m[i/32]
-void decode_q4_k(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockQ4K>(in + b * sizeof(BlockQ4K));
-        const float d = fp16_to_fp32(x.d);
-        const float dmin = fp16_to_fp32(x.dmin);
-        for (int sub = 0; sub < 8; ++sub) {
-            const ScaleMin sm = k4_scale_min(x.scales, sub);
-            const float dl = d * static_cast<float>(sm.scale);
-            const float ml = dmin * static_cast<float>(sm.min);
-            const std::uint8_t* qs = x.qs + 32 * (sub / 2);
-            const int shift = 4 * (sub % 2);
-            for (int l = 0; l < 32; ++l) out[32 * sub + l] = dl * static_cast<float>((qs[l] >> shift) & 0x0F) - ml;
-        }
-    }
-}
-
-// Q5_K: value[i] = (d * s[i/32]) * q[i] - dmin * m[i/32]
-void decode_q5_k(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockQ5K>(in + b * sizeof(BlockQ5K));
-        const float d = fp16_to_fp32(x.d);
-        const float dmin = fp16_to_fp32(x.dmin);
-        for (int sub = 0; sub < 8; ++sub) {
-            const ScaleMin sm = k4_scale_min(x.scales, sub);
-            const float dl = d * static_cast<float>(sm.scale);
-            const float ml = dmin * static_cast<float>(sm.min);
-            const std::uint8_t* qs = x.qs + 32 * (sub / 2);
-            const int shift = 4 * (sub % 2);
-            for (int l = 0; l < 32; ++l) {
-                const int q = ((qs[l] >> shift) & 0x0F) | ((x.qh[l] >> sub) & 1) << 4;
-                out[32 * sub + l] = dl * static_cast<float>(q) - ml;
-            }
-        }
-    }
-}
-
-// Q6_K: value[i] = (d * scales[i/16]) * (q[i] - 32)
-void decode_q6_k(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockQ6K>(in + b * sizeof(BlockQ6K));
-        const float d = fp16_to_fp32(x.d);
-        for (int i = 0; i < 256; ++i) {
-            const int h = i / 128, k = (i % 128) / 32, l = i % 32;
-            const int low = (x.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0x0F;
-            const int high = (x.qh[32 * h + l] >> (2 * k)) & 3;
-            const float dl = d * static_cast<float>(x.scales[i / 16]);
-            out[i] = dl * static_cast<float>((low | high << 4) - 32);
-        }
-    }
-}
 
 // ---- AVX2: the same operations, eight values at a time, reading the blocks in place ----
 
@@ -249,14 +165,14 @@ constexpr ScaleField f16_scale(std::string_view name, std::size_t offset) {
 }
 
 constexpr TypeKernels kKQuantKernels[] = {
-    {TypeId::Q2_K, decode_q2_k, decode_q2_k_avx2,
+    {TypeId::Q2_K, decode_scalar<BlockQ2K>, decode_q2_k_avx2,
      {f16_scale("d", offsetof(BlockQ2K, d)), f16_scale("dmin", offsetof(BlockQ2K, dmin))}, 2},
-    {TypeId::Q3_K, decode_q3_k, decode_q3_k_avx2, {f16_scale("d", offsetof(BlockQ3K, d))}, 1},
-    {TypeId::Q4_K, decode_q4_k, decode_q4_k_avx2,
+    {TypeId::Q3_K, decode_scalar<BlockQ3K>, decode_q3_k_avx2, {f16_scale("d", offsetof(BlockQ3K, d))}, 1},
+    {TypeId::Q4_K, decode_scalar<BlockQ4K>, decode_q4_k_avx2,
      {f16_scale("d", offsetof(BlockQ4K, d)), f16_scale("dmin", offsetof(BlockQ4K, dmin))}, 2},
-    {TypeId::Q5_K, decode_q5_k, decode_q5_k_avx2,
+    {TypeId::Q5_K, decode_scalar<BlockQ5K>, decode_q5_k_avx2,
      {f16_scale("d", offsetof(BlockQ5K, d)), f16_scale("dmin", offsetof(BlockQ5K, dmin))}, 2},
-    {TypeId::Q6_K, decode_q6_k, decode_q6_k_avx2, {f16_scale("d", offsetof(BlockQ6K, d))}, 1},
+    {TypeId::Q6_K, decode_scalar<BlockQ6K>, decode_q6_k_avx2, {f16_scale("d", offsetof(BlockQ6K, d))}, 1},
 };
 
 }  // namespace

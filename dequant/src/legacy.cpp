@@ -1,81 +1,15 @@
 // The legacy quants: blocks of 32 values with one f16 scale (and for the _1 types an f16 offset).
-// Each decoder computes every value with the same float operations, in the same order, as ggml's
-// dequantize_row_*: an int converted to float, times the scale, plus the offset (never fused).
-// The block layouts are drawn in legacy_blocks.hpp.
+// The scalar decoders are the shared ones of gguf/blocks/legacy.hpp (which draws the layouts); here
+// are AVX2 decoders doing the same float operations in the same order, eight values at a time.
 #include <cstddef>
 
 #include "gguf/float_formats.hpp"
+#include "blocks.hpp"
 #include "kernels.hpp"
-#include "legacy_blocks.hpp"
 #include "simd.hpp"
 
 namespace gguf::dequant::detail {
 namespace {
-
-// Q4_0: value[i] = d * (q[i] - 8)
-void decode_q4_0(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockQ4_0>(in + b * sizeof(BlockQ4_0));
-        const float d = fp16_to_fp32(x.d);
-        for (int j = 0; j < 16; ++j) {
-            out[j] = static_cast<float>((x.qs[j] & 0x0F) - 8) * d;
-            out[j + 16] = static_cast<float>((x.qs[j] >> 4) - 8) * d;
-        }
-    }
-}
-
-// Q4_1: value[i] = d * q[i] + m
-void decode_q4_1(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockQ4_1>(in + b * sizeof(BlockQ4_1));
-        const float d = fp16_to_fp32(x.d);
-        const float m = fp16_to_fp32(x.m);
-        for (int j = 0; j < 16; ++j) {
-            out[j] = static_cast<float>(x.qs[j] & 0x0F) * d + m;
-            out[j + 16] = static_cast<float>(x.qs[j] >> 4) * d + m;
-        }
-    }
-}
-
-// Q5_0: value[i] = d * (q[i] - 16)
-void decode_q5_0(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockQ5_0>(in + b * sizeof(BlockQ5_0));
-        const float d = fp16_to_fp32(x.d);
-        const std::uint32_t qh = high_bits(x.qh);
-        for (int j = 0; j < 16; ++j) {
-            const int lo = (x.qs[j] & 0x0F) | static_cast<int>((qh >> j) & 1u) << 4;
-            const int hi = (x.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
-            out[j] = static_cast<float>(lo - 16) * d;
-            out[j + 16] = static_cast<float>(hi - 16) * d;
-        }
-    }
-}
-
-// Q5_1: value[i] = d * q[i] + m
-void decode_q5_1(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockQ5_1>(in + b * sizeof(BlockQ5_1));
-        const float d = fp16_to_fp32(x.d);
-        const float m = fp16_to_fp32(x.m);
-        const std::uint32_t qh = high_bits(x.qh);
-        for (int j = 0; j < 16; ++j) {
-            const int lo = (x.qs[j] & 0x0F) | static_cast<int>((qh >> j) & 1u) << 4;
-            const int hi = (x.qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
-            out[j] = static_cast<float>(lo) * d + m;
-            out[j + 16] = static_cast<float>(hi) * d + m;
-        }
-    }
-}
-
-// Q8_0: value[i] = d * q[i]
-void decode_q8_0(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockQ8_0>(in + b * sizeof(BlockQ8_0));
-        const float d = fp16_to_fp32(x.d);
-        for (int j = 0; j < 32; ++j) out[j] = static_cast<float>(x.qs[j]) * d;
-    }
-}
 
 // ---- AVX2: the same operations, eight values at a time ----
 
@@ -170,11 +104,11 @@ GGUF_AVX2 void decode_q8_0_avx2(const std::byte* in, std::size_t n_blocks, float
 constexpr ScaleField kD{"d", 0, ScaleFormat::f16};
 
 constexpr TypeKernels kLegacyKernels[] = {
-    {TypeId::Q4_0, decode_q4_0, decode_q4_0_avx2, {kD}, 1},
-    {TypeId::Q4_1, decode_q4_1, decode_q4_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ4_1, m), ScaleFormat::f16}}, 2},
-    {TypeId::Q5_0, decode_q5_0, decode_q5_0_avx2, {kD}, 1},
-    {TypeId::Q5_1, decode_q5_1, decode_q5_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
-    {TypeId::Q8_0, decode_q8_0, decode_q8_0_avx2, {kD}, 1},
+    {TypeId::Q4_0, decode_scalar<BlockQ4_0>, decode_q4_0_avx2, {kD}, 1},
+    {TypeId::Q4_1, decode_scalar<BlockQ4_1>, decode_q4_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ4_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q5_0, decode_scalar<BlockQ5_0>, decode_q5_0_avx2, {kD}, 1},
+    {TypeId::Q5_1, decode_scalar<BlockQ5_1>, decode_q5_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q8_0, decode_scalar<BlockQ8_0>, decode_q8_0_avx2, {kD}, 1},
 };
 
 }  // namespace

@@ -1,56 +1,15 @@
-// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS and MXFP4. Each value
-// is the table entry (a small integer) converted to float, times the block's float scale, as in
-// ggml's dequantize_row_iq4_nl, _iq4_xs and _mxfp4. The block layouts are drawn in nonlinear_blocks.hpp.
+// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS and MXFP4. The
+// scalar decoders are the shared ones of gguf/blocks/nonlinear.hpp (which draws the layouts); here
+// are AVX2 decoders that look the codes up with a byte shuffle, then do the same multiply.
 #include <cstddef>
 
 #include "gguf/float_formats.hpp"
+#include "blocks.hpp"
 #include "kernels.hpp"
-#include "nonlinear_blocks.hpp"
 #include "simd.hpp"
 
 namespace gguf::dequant::detail {
 namespace {
-
-// IQ4_NL: value[i] = d * kIQ4Values[c[i]]
-void decode_iq4_nl(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockIQ4NL>(in + b * sizeof(BlockIQ4NL));
-        const float d = fp16_to_fp32(x.d);
-        for (int j = 0; j < 16; ++j) {
-            out[j] = d * static_cast<float>(kIQ4Values[x.qs[j] & 0x0F]);
-            out[j + 16] = d * static_cast<float>(kIQ4Values[x.qs[j] >> 4]);
-        }
-    }
-}
-
-// IQ4_XS: value[i] = (d * (s[i/32] - 32)) * kIQ4Values[c[i]]
-void decode_iq4_xs(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 256) {
-        const auto x = load_block<BlockIQ4XS>(in + b * sizeof(BlockIQ4XS));
-        const float d = fp16_to_fp32(x.d);
-        for (int j = 0; j < 8; ++j) {
-            const float dl = d * static_cast<float>(iq4xs_scale(x.scales_h, x.scales_l, j) - 32);
-            const std::uint8_t* qs = x.qs + 16 * j;
-            float* y = out + 32 * j;
-            for (int l = 0; l < 16; ++l) {
-                y[l] = dl * static_cast<float>(kIQ4Values[qs[l] & 0x0F]);
-                y[l + 16] = dl * static_cast<float>(kIQ4Values[qs[l] >> 4]);
-            }
-        }
-    }
-}
-
-// MXFP4: value[i] = kFP4Doubled[c[i]] * 2^(e - 128)
-void decode_mxfp4(const std::byte* in, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b, out += 32) {
-        const auto x = load_block<BlockMXFP4>(in + b * sizeof(BlockMXFP4));
-        const float d = e8m0_half(x.e);
-        for (int j = 0; j < 16; ++j) {
-            out[j] = static_cast<float>(kFP4Doubled[x.qs[j] & 0x0F]) * d;
-            out[j + 16] = static_cast<float>(kFP4Doubled[x.qs[j] >> 4]) * d;
-        }
-    }
-}
 
 // ---- AVX2: a byte shuffle looks the codes up, then the same multiply ----
 
@@ -103,9 +62,9 @@ GGUF_AVX2 void decode_mxfp4_avx2(const std::byte* in, std::size_t n_blocks, floa
 }
 
 constexpr TypeKernels kNonlinearKernels[] = {
-    {TypeId::IQ4_NL, decode_iq4_nl, decode_iq4_nl_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
-    {TypeId::IQ4_XS, decode_iq4_xs, decode_iq4_xs_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
-    {TypeId::MXFP4, decode_mxfp4, decode_mxfp4_avx2, {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
+    {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, decode_iq4_nl_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
+    {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, decode_iq4_xs_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
+    {TypeId::MXFP4, decode_scalar<BlockMXFP4>, decode_mxfp4_avx2, {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
 };
 
 }  // namespace

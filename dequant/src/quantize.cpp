@@ -13,7 +13,8 @@ namespace gguf::dequant {
 namespace {
 
 const detail::TypeQuantizer* find_quantizer(std::uint32_t type) {
-    for (auto family : {detail::legacy_quantizers(), detail::kquant_quantizers(), detail::nonlinear_quantizers()})
+    for (auto family : {detail::legacy_quantizers(), detail::kquant_quantizers(), detail::nonlinear_quantizers(),
+                        detail::ternary_quantizers(), detail::iquant_quantizers()})
         for (const auto& q : family)
             if (static_cast<std::uint32_t>(q.type) == type) return &q;
     return nullptr;

@@ -1,4 +1,4 @@
-// Reference quantizers of the K-quants (layouts in kquant_blocks.hpp), in three steps per super-block:
+// Reference quantizers of the K-quants (layouts in gguf/blocks/kquants.hpp), in three steps per super-block:
 // fit each sub-block's float scale (and min) with quantize_fit.hpp's search; quantize those to the
 // block's small integers against an f16 super-block scale; round the quants against the scales as
 // the decoder will compute them, so the block decodes to what was measured.
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "kquant_blocks.hpp"
+#include "blocks.hpp"
 #include "quantize_fit.hpp"
 #include "quantizers.hpp"
 

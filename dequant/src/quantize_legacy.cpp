@@ -1,9 +1,9 @@
-// Reference quantizers of the legacy quants (layouts in legacy_blocks.hpp): one scale (and offset)
+// Reference quantizers of the legacy quants (layouts in gguf/blocks/legacy.hpp): one scale (and offset)
 // per block of 32, fitted by quantize_fit.hpp's search, stored as f16, and the quants rounded
 // against the stored values, so the block decodes to the values the fit measured.
 #include <cstring>
 
-#include "legacy_blocks.hpp"
+#include "blocks.hpp"
 #include "quantize_fit.hpp"
 #include "quantizers.hpp"
 

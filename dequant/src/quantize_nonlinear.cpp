@@ -1,9 +1,9 @@
-// Reference quantizers of IQ4_NL, IQ4_XS and MXFP4 (layouts in nonlinear_blocks.hpp): a scale fitted
+// Reference quantizers of IQ4_NL, IQ4_XS and MXFP4 (layouts in gguf/blocks/nonlinear.hpp): a scale fitted
 // by quantize_fit.hpp's search, then each value's nearest code-book entry under the stored scale.
 #include <cmath>
 #include <cstring>
 
-#include "nonlinear_blocks.hpp"
+#include "blocks.hpp"
 #include "quantize_fit.hpp"
 #include "quantizers.hpp"
 

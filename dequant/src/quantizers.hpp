@@ -19,5 +19,7 @@ struct TypeQuantizer {
 std::span<const TypeQuantizer> legacy_quantizers();
 std::span<const TypeQuantizer> kquant_quantizers();
 std::span<const TypeQuantizer> nonlinear_quantizers();
+std::span<const TypeQuantizer> ternary_quantizers();
+std::span<const TypeQuantizer> iquant_quantizers();
 
 }  // namespace gguf::dequant::detail

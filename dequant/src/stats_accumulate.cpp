@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "blocks.hpp"
 #include "gguf/float_formats.hpp"
 #include "simd.hpp"
 
@@ -132,6 +133,8 @@ namespace {
 template <ScaleFormat format>
 float scale_of(const std::byte* field) {
     if constexpr (format == ScaleFormat::f16) return fp16_to_fp32(load_le<std::uint16_t>(field));
+    else if constexpr (format == ScaleFormat::iq1m)
+        return fp16_to_fp32(iq1m_scale_bits(reinterpret_cast<const std::uint8_t*>(field)));
     else return e8m0_to_fp32(static_cast<std::uint8_t>(field[0]));
 }
 
@@ -175,7 +178,7 @@ ScaleBatch sum_batch(float* v, std::size_t n) {
     for (std::size_t i = 0; i < kept; ++i) {
         negative += v[i] < 0.0f;
         // f16 subnormal: non-zero and below the smallest normal half
-        if constexpr (format == ScaleFormat::f16) subnormal += v[i] != 0.0f && std::fabs(v[i]) < 0x1p-14f;
+        if constexpr (format != ScaleFormat::e8m0) subnormal += v[i] != 0.0f && std::fabs(v[i]) < 0x1p-14f;
     }
     b.finite = kept;
     b.zero = b.sums.zeros;
@@ -217,6 +220,7 @@ void ScaleAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks,
     switch (field.format) {
         case ScaleFormat::f16: return add_scales<ScaleFormat::f16>(*this, blocks, n_blocks, block_bytes);
         case ScaleFormat::e8m0: return add_scales<ScaleFormat::e8m0>(*this, blocks, n_blocks, block_bytes);
+        case ScaleFormat::iq1m: return add_scales<ScaleFormat::iq1m>(*this, blocks, n_blocks, block_bytes);
     }
 }
 

@@ -9,6 +9,22 @@
 namespace gguf {
 namespace {
 
+// What to make of a removed type instead: the interleaved types became a load-time repacking of the
+// plain one in current llama.cpp, so a file of Q4_0 (IQ4_NL) gets the same speed.
+std::string requantize_advice(TypeId removed) {
+    switch (removed) {
+        case TypeId::Q4_0_4_4: case TypeId::Q4_0_4_8: case TypeId::Q4_0_8_8:
+            return "Re-quantize the original weights to Q4_0 (llama-quantize model-f16.gguf out.gguf Q4_0): current "
+                   "llama.cpp repacks Q4_0 into this interleaved layout itself when it loads the file.";
+        case TypeId::IQ4_NL_4_4: case TypeId::IQ4_NL_4_8: case TypeId::IQ4_NL_8_8:
+            return "Re-quantize the original weights to IQ4_NL (llama-quantize model-f16.gguf out.gguf IQ4_NL): current "
+                   "llama.cpp repacks IQ4_NL into this interleaved layout itself when it loads the file.";
+        default:
+            return "Re-quantize the original weights with a current llama.cpp (llama-quantize model-f16.gguf out.gguf "
+                   "Q4_0, or Q4_K_M).";
+    }
+}
+
 constexpr std::size_t kMaxNameForGgml = 64;  // ggml's GGML_MAX_NAME, including the terminating zero
 
 std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
@@ -62,7 +78,7 @@ void check_tensor_layout(const Shard& shard, std::uint32_t shard_index, std::vec
         if (type->removed)
             add(IssueKind::removed_type, Severity::error, t.info_offset, t.name,
                 "type " + std::string(type->name) + " (id " + std::to_string(t.type) +
-                    ") was removed from ggml; current readers refuse it");
+                    ") was removed from ggml; llama.cpp refuses the file. " + requantize_advice(type->id));
         if (t.ne[0] % type->block_size != 0) {
             add(IssueKind::not_block_multiple, Severity::error, t.info_offset, t.name,
                 "row length ne[0]=" + std::to_string(t.ne[0]) + " is not a multiple of the " + std::string(type->name) +

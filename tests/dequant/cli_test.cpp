@@ -92,7 +92,7 @@ std::filesystem::path write_sample(const test::TempDir& dir, ByteOrder order = B
     REQUIRE(w.add_tensor({"blk.0.ffn_down.weight", static_cast<std::uint32_t>(TypeId::Q4_K), {256, 6},
                           *dequant::quantize(static_cast<std::uint32_t>(TypeId::Q4_K), weights, 256)})
                 .ok());
-    REQUIRE(w.add_tensor({"exotic", static_cast<std::uint32_t>(TypeId::IQ2_XXS), {256, 2}, std::vector<std::byte>(132)}).ok());
+    REQUIRE(w.add_tensor({"exotic", static_cast<std::uint32_t>(TypeId::Q8_K), {256, 2}, std::vector<std::byte>(2 * 292)}).ok());
     const auto path = dir / (order == ByteOrder::little ? "le.gguf" : "be.gguf");
     REQUIRE(w.write(path).ok());
     return path;
@@ -166,7 +166,7 @@ TEST_CASE("stats --json reports the statistics of what was written") {
     CHECK_FALSE(exotic.contains("mean"));
     bool listed = false;
     for (const auto& t : doc["types"])
-        if (t["type"] == "IQ2_XXS") listed = t["unsupported"] == 1;
+        if (t["type"] == "Q8_K") listed = t["unsupported"] == 1;
     CHECK(listed);
 }
 
@@ -188,7 +188,7 @@ TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
     CHECK(text.out.find("exotic") != std::string::npos);
     CHECK(text.out.find("unsupported") != std::string::npos);
     CHECK(text.out.find("per type") != std::string::npos);
-    CHECK(text.out.find("IQ2_XXS has no dequantizer") != std::string::npos);
+    CHECK(text.out.find("Q8_K has no dequantizer") != std::string::npos);
 }
 
 TEST_CASE("stats and dump exit codes: usage errors 3, unreadable input 2") {
@@ -200,7 +200,7 @@ TEST_CASE("stats and dump exit codes: usage errors 3, unreadable input 2") {
     CHECK(doctor(dir, "dump " + q(file) + " --tensor small").status == 3);
     const Run unsupported = doctor(dir, "dump " + q(file) + " --tensor exotic --out " + q(dir / "x.npy"));
     CHECK(unsupported.status == 2);
-    CHECK(unsupported.err.find("IQ2_XXS") != std::string::npos);
+    CHECK(unsupported.err.find("Q8_K") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "x.npy"));
 
     // A file cut short: the last tensor's data is missing.
@@ -236,8 +236,8 @@ TEST_CASE("dump writes float32 in NumPy order, and the raw bytes with --raw") {
     REQUIRE(doctor(dir, "dump " + q(file) + " --tensor exotic --raw --out " + q(dir / "raw.npy")).status == 0);
     const Npy raw = read_npy(dir / "raw.npy");
     CHECK(raw.descr == "|u1");
-    CHECK(raw.shape == std::vector<std::uint64_t>{2, 66});  // [ne1, bytes per row]
-    CHECK(raw.data == std::string(132, '\0'));
+    CHECK(raw.shape == std::vector<std::uint64_t>{2, 292});  // [ne1, bytes per row]
+    CHECK(raw.data == std::string(2 * 292, '\0'));
     REQUIRE(doctor(dir, "dump " + q(file) + " --tensor blk.0.ffn_down.weight --raw --out " + q(dir / "raw.bin"))
                 .status == 0);
     const std::string bin = test::read_file(dir / "raw.bin");

@@ -53,6 +53,8 @@ TEST_CASE("every quantizer's relative RMSE is what its bits per weight allow") {
         {TypeId::Q8_0, 0.01}, {TypeId::Q6_K, 0.04}, {TypeId::Q5_0, 0.08}, {TypeId::Q5_1, 0.07}, {TypeId::Q5_K, 0.07},
         {TypeId::Q4_0, 0.15}, {TypeId::Q4_1, 0.13}, {TypeId::Q4_K, 0.13}, {TypeId::IQ4_NL, 0.13}, {TypeId::IQ4_XS, 0.13},
         {TypeId::MXFP4, 0.2}, {TypeId::Q3_K, 0.25}, {TypeId::Q2_K, 0.45}, {TypeId::BF16, 0.005}, {TypeId::F16, 0.001},
+        {TypeId::IQ3_S, 0.3}, {TypeId::IQ3_XXS, 0.35}, {TypeId::IQ2_S, 0.5}, {TypeId::IQ2_XS, 0.55},
+        {TypeId::IQ2_XXS, 0.65}, {TypeId::IQ1_M, 0.65}, {TypeId::IQ1_S, 0.75},
         {TypeId::F32, 0.0}};
     for (const auto& [type, bound] : bounds) {
         CAPTURE(find_type(type)->name);
@@ -75,15 +77,26 @@ TEST_CASE("constant and all-zero blocks quantize exactly where the format can ho
     }
 }
 
+TEST_CASE("ternary weights survive TQ1_0 and TQ2_0 exactly, in value order") {
+    // -1, 0, 1 times 0.25 in a pattern that differs in every position of every packing run.
+    std::vector<float> v(512);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25f * static_cast<float>(static_cast<int>((i * 7 + i / 5) % 3) - 1);
+    v[3] = 0.25f;  // the block maximum is the scale
+    for (TypeId id : {TypeId::TQ1_0, TypeId::TQ2_0}) {
+        CAPTURE(find_type(id)->name);
+        CHECK(round_trip(id, v, 256) == v);
+    }
+}
+
 TEST_CASE("quantize refuses what it cannot encode") {
     const std::vector<float> v(64, 1.0f);
     auto code = [](auto r) { return r.ok() ? ErrorCode{} : r.error().code; };
     CHECK(code(dequant::quantize(static_cast<std::uint32_t>(TypeId::Q4_K), v, 64)) == ErrorCode::invalid_argument);  // row < 256
     CHECK(code(dequant::quantize(static_cast<std::uint32_t>(TypeId::Q8_0), v, 48)) == ErrorCode::invalid_argument);  // not whole rows
     CHECK(code(dequant::quantize(static_cast<std::uint32_t>(TypeId::Q8_0), v, 0)) == ErrorCode::invalid_argument);
-    CHECK(code(dequant::quantize(static_cast<std::uint32_t>(TypeId::IQ2_XXS), std::vector<float>(256), 256)) ==
+    CHECK(code(dequant::quantize(static_cast<std::uint32_t>(TypeId::Q8_K), std::vector<float>(256), 256)) ==
           ErrorCode::invalid_argument);
-    CHECK_FALSE(dequant::can_quantize(static_cast<std::uint32_t>(TypeId::IQ2_XXS)));
+    CHECK_FALSE(dequant::can_quantize(static_cast<std::uint32_t>(TypeId::Q8_K)));
     CHECK_FALSE(dequant::can_quantize(999));
     std::vector<float> with_nan = v;
     with_nan[5] = std::numeric_limits<float>::quiet_NaN();

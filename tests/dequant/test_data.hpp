@@ -65,6 +65,23 @@ inline std::vector<std::byte> random_blocks(std::uint32_t type, std::size_t n_bl
     return bytes;
 }
 
+// IQ1_M keeps its f16 scale in the top nibbles of four uint16 (no field types.hpp can list): every
+// other block gets the special halves there, the other bits staying random.
+inline void set_iq1m_special_scales(std::span<std::byte> blocks) {
+    constexpr std::size_t kBytes = 56, kScales = 48;
+    std::size_t special = 0;
+    for (std::size_t at = 0; at + kBytes <= blocks.size(); at += 2 * kBytes) {
+        const std::uint16_t h = kSpecialHalves[special++ % std::size(kSpecialHalves)];
+        for (int w = 0; w < 4; ++w) {
+            std::byte* p = blocks.data() + at + kScales + 2 * w;
+            std::uint16_t word;
+            std::memcpy(&word, p, 2);
+            word = static_cast<std::uint16_t>((word & 0x0FFFu) | ((h >> (4 * w)) & 0xFu) << 12);
+            std::memcpy(p, &word, 2);
+        }
+    }
+}
+
 inline bool same_bits(std::span<const float> a, std::span<const float> b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }

@@ -330,9 +330,17 @@ TEST_CASE("reports unknown and removed tensor type ids") {
         CAPTURE(type);
         auto m = test::open_raw(one_tensor({32}, type, 0, 64));
         REQUIRE_MESSAGE(m.ok(), test::why(m));
-        CHECK(test::find_issue(*m, IssueKind::removed_type, "t") != nullptr);
+        const auto* issue = test::find_issue(*m, IssueKind::removed_type, "t");
+        REQUIRE(issue != nullptr);
+        CHECK(issue->message.find("refuses") != std::string::npos);
+        CHECK(issue->message.find(type == Q4_0_4_4 ? "to Q4_0 " : "Q4_K_M") != std::string::npos);
         CHECK_FALSE(m->tensors()[0].data_valid);
     }
+    auto m = test::open_raw(one_tensor({32}, static_cast<std::uint32_t>(TypeId::IQ4_NL_8_8), 0, 64));
+    REQUIRE_MESSAGE(m.ok(), test::why(m));
+    const auto* issue = test::find_issue(*m, IssueKind::removed_type, "t");
+    REQUIRE(issue != nullptr);
+    CHECK(issue->message.find("to IQ4_NL ") != std::string::npos);
 }
 
 TEST_CASE("reports a row length that is not a multiple of the block size") {

@@ -20,7 +20,9 @@ namespace {
 // The quantized types that ggml can dequantize and we claim to support.
 constexpr TypeId kQuantTypes[] = {TypeId::Q4_0, TypeId::Q4_1, TypeId::Q5_0, TypeId::Q5_1, TypeId::Q8_0,
                                   TypeId::Q2_K, TypeId::Q3_K, TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K,
-                                  TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4};
+                                  TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4,  TypeId::IQ2_XXS, TypeId::IQ2_XS,
+                                  TypeId::IQ2_S,  TypeId::IQ3_XXS, TypeId::IQ3_S, TypeId::IQ1_S,  TypeId::IQ1_M,
+                                  TypeId::TQ1_0,  TypeId::TQ2_0};
 
 std::vector<float> ggml_decode(std::uint32_t type, std::span<const std::byte> blocks) {
     const TypeInfo& info = *find_type(type);
@@ -44,8 +46,10 @@ void check_against_ggml(std::uint32_t type, std::span<const std::byte> blocks, c
 
     std::vector<float> scalar(expected.size());
     kernels->scalar(blocks.data(), n_blocks, scalar.data());
+    const std::size_t at = test::first_difference(scalar, expected);
     CHECK_MESSAGE(test::same_bits(scalar, expected),
-                  "scalar differs at value " << test::first_difference(scalar, expected));
+                  "scalar differs at value " << at << ": bits " << std::hex << float_to_bits(scalar[at]) << ", ggml "
+                                             << float_to_bits(expected[at]));
 
     if (kernels->avx2 && dequant::detail::simd_enabled()) {
         std::vector<float> simd(expected.size());
@@ -56,15 +60,36 @@ void check_against_ggml(std::uint32_t type, std::span<const std::byte> blocks, c
     std::vector<float> pub(expected.size());
     dequant::decode_blocks(type, blocks, ByteOrder::little, pub);
     CHECK(test::same_bits(pub, expected));
+
+    // The same blocks as a big-endian file stores them (where that layout is defined: not IQ1_M).
+    std::vector<std::byte> big(blocks.begin(), blocks.end());
+    if (swap_block_fields(type, big)) {
+        std::vector<float> from_big(expected.size());
+        dequant::decode_blocks(type, big, ByteOrder::big, from_big);
+        CHECK_MESSAGE(test::same_bits(from_big, expected), "big-endian blocks decode differently");
+    }
+}
+
+// An importance matrix for the types whose quantizer needs one (IQ1, IQ2_XXS, IQ2_XS): the mean square
+// of each column, which is what an activation-weighted imatrix reduces to for unit activations.
+std::vector<float> column_mean_squares(std::span<const float> values, std::size_t row_length) {
+    std::vector<float> m(row_length, 0.0f);
+    const std::size_t n_rows = values.size() / row_length;
+    for (std::size_t r = 0; r < n_rows; ++r)
+        for (std::size_t c = 0; c < row_length; ++c) m[c] += values[r * row_length + c] * values[r * row_length + c];
+    for (float& x : m) x = x / static_cast<float>(n_rows) + 1e-6f;
+    return m;
 }
 
 std::vector<std::byte> ggml_quantize(std::uint32_t type, std::span<const float> values, std::size_t row_length) {
     const TypeInfo& info = *find_type(type);
     const std::size_t n_rows = values.size() / row_length;
     std::vector<std::byte> out(n_rows * (row_length / info.block_size) * info.type_size);
+    const std::vector<float> imatrix = column_mean_squares(values, row_length);
     const std::size_t written = ggml_quantize_chunk(static_cast<int>(type), values.data(), out.data(), 0,
                                                     static_cast<std::int64_t>(n_rows),
-                                                    static_cast<std::int64_t>(row_length), nullptr);
+                                                    static_cast<std::int64_t>(row_length),
+                                                    ggml_quantize_requires_imatrix(static_cast<int>(type)) ? imatrix.data() : nullptr);
     REQUIRE(written == out.size());
     return out;
 }
@@ -83,7 +108,7 @@ TEST_CASE("every type ggml dequantizes is supported here, and removed or unknown
     }
     for (TypeId id : kQuantTypes) CHECK(dequant::is_supported(static_cast<std::uint32_t>(id)));
     CHECK_FALSE(dequant::is_supported(static_cast<std::uint32_t>(TypeId::Q4_2)));
-    CHECK_FALSE(dequant::is_supported(static_cast<std::uint32_t>(TypeId::IQ2_XXS)));
+    CHECK_FALSE(dequant::is_supported(static_cast<std::uint32_t>(TypeId::Q4_0_4_4)));
     CHECK_FALSE(dequant::is_supported(1000));
 }
 
@@ -104,7 +129,8 @@ TEST_CASE("random block bytes, with subnormal, infinite and NaN scales, decode t
     for (TypeId id : kQuantTypes) {
         const auto type = static_cast<std::uint32_t>(id);
         for (std::uint64_t seed : {1u, 2u, 3u}) {
-            const auto blocks = test::random_blocks(type, 2048 / find_type(type)->block_size * 32 + 7, seed);
+            auto blocks = test::random_blocks(type, 2048 / find_type(type)->block_size * 32 + 7, seed);
+            if (id == TypeId::IQ1_M) test::set_iq1m_special_scales(blocks);
             check_against_ggml(type, blocks, "random bytes, seed " + std::to_string(seed));
         }
     }

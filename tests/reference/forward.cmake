@@ -5,3 +5,10 @@ if(TARGET gguf_forward AND TARGET gguf_samples)
     LIBS gguf gguf_forward gguf_samples gguf_dequant nlohmann_json::nlohmann_json
     NEEDS_NODE)
 endif()
+if(TARGET gguf_forward AND TARGET gguf_samples)
+  # The forward pass on IQ1/IQ2/IQ3 and TQ files (quantized by ggml with an importance matrix).
+  gguf_doctor_reference_test(reference_forward_iquants
+    SOURCES forward_iquant_test.cpp
+    LIBS gguf gguf_forward gguf_samples gguf_dequant nlohmann_json::nlohmann_json
+    NEEDS_NODE)
+endif()

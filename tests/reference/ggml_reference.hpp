@@ -161,5 +161,7 @@ inline constexpr int32_t all_f32 = 0, mostly_f16 = 1, mostly_q4_0 = 2, mostly_q4
                          mostly_q5_0 = 8, mostly_q5_1 = 9, mostly_q2_k = 10, mostly_q3_k_s = 11, mostly_q3_k_m = 12,
                          mostly_q3_k_l = 13, mostly_q4_k_s = 14, mostly_q4_k_m = 15, mostly_q5_k_s = 16,
                          mostly_q5_k_m = 17, mostly_q6_k = 18, mostly_iq4_nl = 25, mostly_iq4_xs = 30,
-                         mostly_bf16 = 32, mostly_mxfp4_moe = 38;
+                         mostly_bf16 = 32, mostly_mxfp4_moe = 38, mostly_iq2_xxs = 19, mostly_iq2_xs = 20,
+                         mostly_iq3_xxs = 23, mostly_iq1_s = 24, mostly_iq3_s = 26, mostly_iq2_s = 28,
+                         mostly_iq1_m = 31, mostly_tq1_0 = 36, mostly_tq2_0 = 37;
 }

@@ -59,6 +59,10 @@ TEST_CASE("files quantized by llama.cpp raise no warning and no error") {
         {"Q3_K_M", reference_ftype::mostly_q3_k_m}, {"Q4_K_M", reference_ftype::mostly_q4_k_m},
         {"Q5_K_M", reference_ftype::mostly_q5_k_m}, {"Q6_K", reference_ftype::mostly_q6_k},
         {"IQ4_NL", reference_ftype::mostly_iq4_nl},
+        // the code-book and ternary mixes llama.cpp writes without an importance matrix (its IQ3_XXS mix
+        // puts attn_k in IQ2_S, which needs one)
+        {"IQ3_S", reference_ftype::mostly_iq3_s}, {"TQ1_0", reference_ftype::mostly_tq1_0},
+        {"TQ2_0", reference_ftype::mostly_tq2_0},
     };
     for (const char* preset : {"tiny-llama", "tiny-qwen2"}) {
         auto config = samples::preset(preset);

@@ -203,7 +203,7 @@ TEST_CASE("configurations llama.cpp would reject are refused with a message") {
     c.types.per_tensor["blk.9.attn_q.weight"] = 1;
     CHECK_FALSE(validate(c).ok());
     c = tiny("tiny-llama");
-    c.types.attn_q = static_cast<std::uint32_t>(TypeId::IQ2_XXS);
+    c.types.attn_q = static_cast<std::uint32_t>(TypeId::Q8_K);
     const auto r = validate(c);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("blk.0.attn_q.weight") != std::string::npos);

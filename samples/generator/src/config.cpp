@@ -30,6 +30,17 @@ constexpr Mix kMixes[] = {
     {"q6_k", 18, TypeId::Q6_K, TypeId::Q6_K, TypeId::Q6_K},
     {"q4_k_m", 15, TypeId::Q4_K, TypeId::Q6_K, TypeId::Q6_K},
     {"q5_k_m", 17, TypeId::Q5_K, TypeId::Q6_K, TypeId::Q6_K},
+    // The code-book and ternary types, every matrix in the type (llama.cpp's own mixes of these put a
+    // few layers in other types) and output.weight as llama.cpp chooses it.
+    {"iq1_s", 24, TypeId::IQ1_S, TypeId::Q5_K, TypeId::IQ1_S},
+    {"iq1_m", 31, TypeId::IQ1_M, TypeId::Q5_K, TypeId::IQ1_M},
+    {"iq2_xxs", 19, TypeId::IQ2_XXS, TypeId::Q5_K, TypeId::IQ2_XXS},
+    {"iq2_xs", 20, TypeId::IQ2_XS, TypeId::Q5_K, TypeId::IQ2_XS},
+    {"iq2_s", 28, TypeId::IQ2_S, TypeId::Q5_K, TypeId::IQ2_S},
+    {"iq3_xxs", 23, TypeId::IQ3_XXS, TypeId::Q5_K, TypeId::IQ3_XXS},
+    {"iq3_s", 26, TypeId::IQ3_S, TypeId::Q6_K, TypeId::IQ3_S},
+    {"tq1_0", 36, TypeId::TQ1_0, TypeId::Q6_K, TypeId::TQ1_0},
+    {"tq2_0", 37, TypeId::TQ2_0, TypeId::Q6_K, TypeId::TQ2_0},
 };
 
 bool use_more_bits(int layer, int n_layer) {
@@ -45,7 +56,13 @@ std::uint32_t fallback(std::uint32_t type, std::uint64_t row_length) {
     if (type == id(TypeId::Q4_K)) to = id(TypeId::Q5_0);
     else if (type == id(TypeId::Q5_K)) to = id(TypeId::Q5_1);
     else if (type == id(TypeId::Q6_K)) to = id(TypeId::Q8_0);
-    else if (type == id(TypeId::Q2_K) || type == id(TypeId::Q3_K)) to = id(TypeId::Q4_0);
+    else if (type == id(TypeId::Q2_K) || type == id(TypeId::Q3_K) || type == id(TypeId::TQ1_0) ||
+             type == id(TypeId::TQ2_0))
+        to = id(TypeId::Q4_0);
+    else if (type == id(TypeId::IQ1_S) || type == id(TypeId::IQ1_M) || type == id(TypeId::IQ2_XXS) ||
+             type == id(TypeId::IQ2_XS) || type == id(TypeId::IQ2_S) || type == id(TypeId::IQ3_XXS) ||
+             type == id(TypeId::IQ3_S) || type == id(TypeId::IQ4_XS))
+        to = id(TypeId::IQ4_NL);
     if (row_length % find_type(to)->block_size != 0) to = id(TypeId::F16);
     return to;
 }

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
         ("preset,p", po::value<std::string>()->default_value("tiny-llama")->value_name("NAME"),
          "starting configuration")
         ("type,t", po::value<std::string>()->value_name("MIX"),
-         "type mix: f32, f16, bf16, q8_0, q4_0, q6_k, q4_k_m, q5_k_m")
+         "type mix: f32, f16, bf16, q8_0, q4_0, q6_k, q4_k_m, q5_k_m, iq1_s, iq1_m, iq2_xxs, iq2_xs, iq2_s, "
+         "iq3_xxs, iq3_s, tq1_0, tq2_0")
         ("tensor-type", po::value<std::vector<std::string>>()->composing()->value_name("NAME=TYPE"),
          "one weight's type, e.g. blk.0.ffn_down.weight=q8_0 (repeatable)")
         ("arch", po::value<std::string>()->value_name("ARCH"), "llama, qwen2 or qwen3")

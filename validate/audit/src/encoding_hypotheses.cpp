@@ -6,6 +6,7 @@
 
 #include "gguf/dequant.hpp"
 #include "gguf/types.hpp"
+#include "iquant_variants.hpp"
 #include "kquant_variants.hpp"
 #include "tensor_context.hpp"
 
@@ -127,6 +128,21 @@ void test_wrong_type(const Subject& s, Findings& out) {
     }
 }
 
+void test_iquant(const Subject& s, Findings& out) {
+    const auto mistakes = iquant_mistakes(s.info.type);
+    if (mistakes.empty() || !s.same_count()) return;
+    out.tested.push_back("iquant_unpacking");
+    std::vector<float> decoded(s.n());
+    for (const auto& m : mistakes) {
+        decode_iquant(s.info.type, m.mistake, s.view.bytes, s.view.order, decoded);
+        const Fit f = fit(s, decoded);
+        if (!explains(s, f)) continue;
+        out.add({"iquant_unpacking", fmt::format("{} unpacking: {}", type_name(s.info.type), m.description),
+                 {evidence("mistake", std::string(m.name))}},
+                f);
+    }
+}
+
 void test_kquant(const Subject& s, Findings& out) {
     const auto mistakes = kquant_mistakes(s.info.type);
     if (mistakes.empty() || !s.same_count()) return;
@@ -152,6 +168,7 @@ void test_encoding(const Subject& s, Findings& out) {
     test_byte_swapped(s, out);
     test_wrong_type(s, out);
     test_kquant(s, out);
+    test_iquant(s, out);
 }
 
 }  // namespace gguf::audit::detail

@@ -16,16 +16,27 @@ namespace {
 struct Layout {
     TypeId type;
     std::uint32_t block_bytes;
-    std::uint32_t d_offset;     // the f16 block (or super-block) scale
+    std::uint32_t d_offset;     // the f16 block (or super-block) scale; IQ1_M: its four scale words
     int dmin_offset;            // the f16 min scale, -1 when the type has none
 };
 
-// Byte offsets from ggml-common.h's block structs.
+// Byte offsets from ggml-common.h's block structs (dequant's gguf/blocks/*.hpp draw them).
 constexpr Layout kLayouts[] = {
     {TypeId::Q4_0, 18, 0, -1}, {TypeId::Q4_1, 20, 0, 2},  {TypeId::Q5_0, 22, 0, -1}, {TypeId::Q5_1, 24, 0, 2},
     {TypeId::Q8_0, 34, 0, -1}, {TypeId::Q2_K, 84, 80, 82}, {TypeId::Q3_K, 110, 108, -1}, {TypeId::Q4_K, 144, 0, 2},
     {TypeId::Q5_K, 176, 0, 2}, {TypeId::Q6_K, 210, 208, -1},
+    {TypeId::IQ2_XXS, 66, 0, -1}, {TypeId::IQ2_XS, 74, 0, -1}, {TypeId::IQ2_S, 82, 0, -1}, {TypeId::IQ3_XXS, 98, 0, -1},
+    {TypeId::IQ3_S, 110, 0, -1}, {TypeId::IQ1_S, 50, 0, -1}, {TypeId::IQ1_M, 56, 48, -1}, {TypeId::TQ1_0, 54, 52, -1},
+    {TypeId::TQ2_0, 66, 64, -1},
 };
+
+// IQ1_M's f16 scale: the top nibbles of the four little-endian uint16 at `p` (the type has no
+// big-endian layout, so there is no other order to read).
+std::uint16_t iq1m_scale(const std::byte* p) {
+    std::uint16_t w[4];
+    std::memcpy(w, p, 8);
+    return static_cast<std::uint16_t>((w[0] >> 12) | ((w[1] >> 8) & 0x00F0u) | ((w[2] >> 4) & 0x0F00u) | (w[3] & 0xF000u));
+}
 
 const Layout* layout_of(std::uint32_t type) {
     for (const auto& l : kLayouts)
@@ -171,7 +182,8 @@ BlockScan scan_blocks(const TensorView& view, std::uint64_t max_fill_blocks) {
     };
     for (std::uint64_t i = 0; i < n_blocks; ++i) {
         const std::byte* b = view.bytes.data() + i * layout->block_bytes;
-        const float d = half_to_float(read_u16(b + layout->d_offset, view.order));
+        const float d = half_to_float(layout->type == TypeId::IQ1_M ? iq1m_scale(b + layout->d_offset)
+                                                                    : read_u16(b + layout->d_offset, view.order));
         note_scale(d, i);
         if (layout->dmin_offset >= 0) note_scale(half_to_float(read_u16(b + layout->dmin_offset, view.order)), i);
         if (scan.has_fill && i % fill_stride == 0) {
