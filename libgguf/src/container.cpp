@@ -3,26 +3,12 @@
 #include <limits>
 #include <unordered_map>
 
+#include "container_impl.hpp"
 #include "shard_parser.hpp"
 #include "split_files.hpp"
 #include "tensor_layout.hpp"
 
 namespace gguf {
-
-struct Container::Impl {
-    std::vector<std::shared_ptr<const MappedFile>> mappings;
-    std::vector<Shard> shards;
-    std::vector<MetadataEntry> metadata;
-    std::vector<TensorInfo> tensors;
-    std::vector<StructuralIssue> issues;
-    std::unordered_map<std::string_view, std::size_t> key_index;     // first occurrence
-    std::unordered_map<std::string_view, std::size_t> tensor_index;  // first occurrence
-
-    void build_indexes() {
-        for (std::size_t i = 0; i < metadata.size(); ++i) key_index.emplace(metadata[i].key, i);
-        for (std::size_t i = 0; i < tensors.size(); ++i) tensor_index.emplace(tensors[i].name, i);
-    }
-};
 
 std::string_view severity_name(Severity s) {
     switch (s) {

@@ -1,5 +1,6 @@
 // gguf-doctor check FILE: every rule (structure, architecture, vocabulary, tokenizer, values) and, for
 // modelled architectures, the forward pass's logit sanity; text for people, JSON/JUnit/SARIF for CI.
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <cstdlib>
@@ -16,6 +17,8 @@
 #include "gguf/rules/codes.hpp"
 #include "gguf/stats.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
+#include "gguf/verdict/counterfactual.hpp"
+#include "gguf/verdict/weight_evidence.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
 
@@ -152,9 +155,42 @@ bool has_error_in(const std::vector<model::Finding>& findings, std::string_view 
 
 // The forward pass's logit sanity, when the architecture is modelled and the file is sound enough to
 // evaluate. Its findings join the report; the step says what happened.
+// Counterfactual passes: the model again with each known converter mistake undone, on the first
+// tokens of the perplexity text. Which ones run depends on their cost and on the main pass's verdict.
+report::CheckStep run_counterfactuals(const Container& model, const model::ModelSpec& spec, const tokenizer::Tokenizer* tok,
+                                      const Options& o, bool looks_weak, const std::string& text_label,
+                                      std::vector<model::Finding>& findings) {
+    report::CheckStep step{"counterfactual passes", "skipped", ""};
+    std::vector<std::int32_t> tokens = tok->encode(o.text.empty() ? forward::builtin_text() : o.text, true, false);
+    std::uint64_t limit = std::min<std::uint64_t>(verdict::counterfactual_tokens, o.text_tokens);
+    if (spec.n_ctx_train > 0) limit = std::min(limit, spec.n_ctx_train);
+    if (tokens.size() > limit) tokens.resize(limit);
+    if (tokens.size() < 2) {
+        step.detail = "the text has fewer than 2 tokens";
+        return step;
+    }
+    auto selection = verdict::select_hypotheses(verdict::hypotheses(model, spec), model.n_parameters(), tokens.size(), looks_weak);
+    step.detail = selection.reason;
+    if (selection.hypotheses.empty()) return step;
+    const verdict::ForwardFactory factory = [&](const Container& m) { return make_backend(m, o.backend); };
+    auto result = verdict::run_counterfactuals(model, selection.hypotheses, factory, tokens);
+    if (!result) {
+        step.status = "failed";
+        step.detail = result.error().message;
+        return step;
+    }
+    auto verdicts = verdict::counterfactual_findings(*result, text_label);
+    rules::apply_settings(verdicts, o.settings);
+    findings.insert(findings.end(), verdicts.begin(), verdicts.end());
+    step.status = "ran";
+    step.detail = fmt::format("{} passes on {} tokens: {}", result->trials.size(), result->tokens, selection.reason);
+    return step;
+}
+
 // With `measured` (--html), also keeps the measures and traces one pass over the first prompt.
 report::CheckStep run_forward(const Container& model, const rules::CheckResult& result, const Options& o,
-                              std::vector<model::Finding>& findings, report::CheckMeasurements* measured) {
+                              std::vector<model::Finding>& findings, std::vector<report::CheckStep>& steps,
+                              report::CheckMeasurements* measured) {
     report::CheckStep step{"forward pass", "skipped", ""};
     if (!o.forward) {
         step.detail = "--no-forward";
@@ -199,6 +235,8 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     }
     if (measured) measured->sanity = sanity->measures;
     std::vector<model::Finding> forward_findings = std::move(sanity->findings);
+    const bool looks_weak = std::any_of(forward_findings.begin(), forward_findings.end(),
+                                        [](const model::Finding& f) { return f.severity != Severity::info; });
     rules::apply_settings(forward_findings, o.settings);
     findings.insert(findings.end(), forward_findings.begin(), forward_findings.end());
     step.status = "ran";
@@ -206,6 +244,8 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
     if (sanity->measures.perplexity_measured)
         step.detail += fmt::format(", perplexity {:.4g} on {} tokens of {}", sanity->measures.perplexity,
                                    sanity->measures.text_tokens, sanity->measures.text_label);
+    pass.value().reset();  // frees the pass: the counterfactual ones make their own (one model on the GPU at a time)
+    if (tok) steps.push_back(run_counterfactuals(model, *result.spec, tok, o, looks_weak, sanity->measures.text_label, findings));
     return step;
 }
 
@@ -312,7 +352,17 @@ int run_check(const std::vector<std::string>& args) {
         measured.tensors = histogram_stats(model, o.backend.threads);
         measured.norm_outlier_ratio = o.settings.thresholds.norm_outlier_ratio;
     }
-    r.steps.push_back(run_forward(model, result, o, r.findings, html ? &measured : nullptr));
+    if (o.values && result.modelled && !has_error_in(r.findings, "SA")) {
+        // Verdicts trained weights carry without a forward pass (they also run with --no-forward).
+        auto verdicts = verdict::identical_blocks(model, *result.spec);
+        for (auto& f : verdict::rope_order_findings(model, *result.spec)) verdicts.push_back(std::move(f));
+        rules::apply_settings(verdicts, o.settings);
+        r.steps.push_back({"weight verdicts", "ran", verdicts.empty() ? "blocks distinct, Q/K rows in the file's RoPE order" : ""});
+        r.findings.insert(r.findings.end(), verdicts.begin(), verdicts.end());
+    }
+    std::vector<report::CheckStep> later_steps;
+    r.steps.push_back(run_forward(model, result, o, r.findings, later_steps, html ? &measured : nullptr));
+    r.steps.insert(r.steps.end(), later_steps.begin(), later_steps.end());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     if (!emit(r, o, measured)) return exit_usage;  // a report file that cannot be written

@@ -144,6 +144,7 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     friend Result<Container> open(const std::filesystem::path&, const OpenOptions&);
+    friend class OverlayBuilder;  // overlay.hpp
 };
 
 // Opens and parses a GGUF file (and its sibling shards). Fails only when the header cannot be parsed;

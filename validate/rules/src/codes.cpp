@@ -78,6 +78,8 @@ constexpr CodeInfo kCodes[] = {
     {code::zero_centred_norm, warning, "norm gains centred on zero"},
     {code::implausible_values, warning, "values unlike trained weights"},
     {code::block_scale_outliers, warning, "block scales far outside the tensor's range"},
+    {code::identical_blocks, error, "a block stored with another block's weights"},
+    {code::rope_row_order, error, "Q/K rows in the other RoPE order"},
 };
 
 }  // namespace
