@@ -14,17 +14,40 @@
 #include "blocks.hpp"
 #include "gguf/float_formats.hpp"
 #include "kernels.hpp"
+#include "simd.hpp"
+
+#if GGUF_DEQUANT_X86
+#include <cpuid.h>
+#endif
 
 namespace gguf::dequant {
+namespace {
+
+#if GGUF_DEQUANT_X86
+// F16C is CPUID leaf 1, ECX bit 29. Asked through cpuid.h because clang (14 at least) knows no "f16c"
+// for __builtin_cpu_supports; AVX2 is asked through the builtin, which also checks that the OS saves
+// the AVX registers.
+bool cpu_has_avx2_f16c() {
+    __builtin_cpu_init();
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    return __builtin_cpu_supports("avx2") && (ecx & bit_F16C) != 0;
+}
+#endif
+
+}  // namespace
 
 bool simd_enabled() {
+#if GGUF_DEQUANT_X86
     static const bool enabled = [] {
         const char* env = std::getenv("GGUF_DOCTOR_SIMD");
         if (env && std::string_view(env) == "0") return false;
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+        return cpu_has_avx2_f16c();
     }();
     return enabled;
+#else
+    return false;  // the AVX2 decoders exist only in x86 builds
+#endif
 }
 
 namespace detail {

@@ -27,6 +27,7 @@ void decode_number(const std::byte* in, std::size_t n, float* out) {
     for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(load_le<T>(in + sizeof(T) * i));
 }
 
+#if GGUF_DEQUANT_X86
 // ---- AVX2 ----
 
 GGUF_AVX2 void decode_f16_avx2(const std::byte* in, std::size_t n, float* out) {
@@ -47,10 +48,12 @@ GGUF_AVX2 void decode_bf16_avx2(const std::byte* in, std::size_t n, float* out) 
     decode_bf16(in + 2 * i, n - i, out + i);
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 constexpr TypeKernels kFloatKernels[] = {
     {TypeId::F32, decode_f32},
-    {TypeId::F16, decode_f16, decode_f16_avx2},
-    {TypeId::BF16, decode_bf16, decode_bf16_avx2},
+    {TypeId::F16, decode_f16, GGUF_AVX2_DECODER(decode_f16_avx2)},
+    {TypeId::BF16, decode_bf16, GGUF_AVX2_DECODER(decode_bf16_avx2)},
     {TypeId::F64, decode_number<double>},
     {TypeId::I8, decode_number<std::int8_t>},
     {TypeId::I16, decode_number<std::int16_t>},

@@ -12,6 +12,7 @@
 namespace gguf::dequant::detail {
 namespace {
 
+#if GGUF_DEQUANT_X86
 // ---- AVX2: the same operations, eight values at a time, reading the blocks in place ----
 
 GGUF_AVX2 inline __m128i low_lane(__m256i v) { return _mm256_castsi256_si128(v); }
@@ -160,19 +161,21 @@ GGUF_AVX2 void decode_q6_k_avx2(const std::byte* in, std::size_t n_blocks, float
     }
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 constexpr ScaleField f16_scale(std::string_view name, std::size_t offset) {
     return {name, static_cast<std::uint16_t>(offset), ScaleFormat::f16};
 }
 
 constexpr TypeKernels kKQuantKernels[] = {
-    {TypeId::Q2_K, decode_scalar<BlockQ2K>, decode_q2_k_avx2,
+    {TypeId::Q2_K, decode_scalar<BlockQ2K>, GGUF_AVX2_DECODER(decode_q2_k_avx2),
      {f16_scale("d", offsetof(BlockQ2K, d)), f16_scale("dmin", offsetof(BlockQ2K, dmin))}, 2},
-    {TypeId::Q3_K, decode_scalar<BlockQ3K>, decode_q3_k_avx2, {f16_scale("d", offsetof(BlockQ3K, d))}, 1},
-    {TypeId::Q4_K, decode_scalar<BlockQ4K>, decode_q4_k_avx2,
+    {TypeId::Q3_K, decode_scalar<BlockQ3K>, GGUF_AVX2_DECODER(decode_q3_k_avx2), {f16_scale("d", offsetof(BlockQ3K, d))}, 1},
+    {TypeId::Q4_K, decode_scalar<BlockQ4K>, GGUF_AVX2_DECODER(decode_q4_k_avx2),
      {f16_scale("d", offsetof(BlockQ4K, d)), f16_scale("dmin", offsetof(BlockQ4K, dmin))}, 2},
-    {TypeId::Q5_K, decode_scalar<BlockQ5K>, decode_q5_k_avx2,
+    {TypeId::Q5_K, decode_scalar<BlockQ5K>, GGUF_AVX2_DECODER(decode_q5_k_avx2),
      {f16_scale("d", offsetof(BlockQ5K, d)), f16_scale("dmin", offsetof(BlockQ5K, dmin))}, 2},
-    {TypeId::Q6_K, decode_scalar<BlockQ6K>, decode_q6_k_avx2, {f16_scale("d", offsetof(BlockQ6K, d))}, 1},
+    {TypeId::Q6_K, decode_scalar<BlockQ6K>, GGUF_AVX2_DECODER(decode_q6_k_avx2), {f16_scale("d", offsetof(BlockQ6K, d))}, 1},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 namespace gguf::dequant::detail {
 namespace {
 
+#if GGUF_DEQUANT_X86
 // ---- AVX2: the same operations, eight values at a time ----
 
 // 16 int8 -> 16 floats times d.
@@ -101,14 +102,16 @@ GGUF_AVX2 void decode_q8_0_avx2(const std::byte* in, std::size_t n_blocks, float
     }
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 constexpr ScaleField kD{"d", 0, ScaleFormat::f16};
 
 constexpr TypeKernels kLegacyKernels[] = {
-    {TypeId::Q4_0, decode_scalar<BlockQ4_0>, decode_q4_0_avx2, {kD}, 1},
-    {TypeId::Q4_1, decode_scalar<BlockQ4_1>, decode_q4_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ4_1, m), ScaleFormat::f16}}, 2},
-    {TypeId::Q5_0, decode_scalar<BlockQ5_0>, decode_q5_0_avx2, {kD}, 1},
-    {TypeId::Q5_1, decode_scalar<BlockQ5_1>, decode_q5_1_avx2, {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
-    {TypeId::Q8_0, decode_scalar<BlockQ8_0>, decode_q8_0_avx2, {kD}, 1},
+    {TypeId::Q4_0, decode_scalar<BlockQ4_0>, GGUF_AVX2_DECODER(decode_q4_0_avx2), {kD}, 1},
+    {TypeId::Q4_1, decode_scalar<BlockQ4_1>, GGUF_AVX2_DECODER(decode_q4_1_avx2), {kD, ScaleField{"m", offsetof(BlockQ4_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q5_0, decode_scalar<BlockQ5_0>, GGUF_AVX2_DECODER(decode_q5_0_avx2), {kD}, 1},
+    {TypeId::Q5_1, decode_scalar<BlockQ5_1>, GGUF_AVX2_DECODER(decode_q5_1_avx2), {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
+    {TypeId::Q8_0, decode_scalar<BlockQ8_0>, GGUF_AVX2_DECODER(decode_q8_0_avx2), {kD}, 1},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 namespace gguf::dequant::detail {
 namespace {
 
+#if GGUF_DEQUANT_X86
 // ---- AVX2: a byte shuffle looks the codes up, then the same multiply ----
 
 GGUF_AVX2 inline __m128i table(const std::int8_t (&values)[16]) {
@@ -61,10 +62,12 @@ GGUF_AVX2 void decode_mxfp4_avx2(const std::byte* in, std::size_t n_blocks, floa
     }
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 constexpr TypeKernels kNonlinearKernels[] = {
-    {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, decode_iq4_nl_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
-    {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, decode_iq4_xs_avx2, {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
-    {TypeId::MXFP4, decode_scalar<BlockMXFP4>, decode_mxfp4_avx2, {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
+    {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, GGUF_AVX2_DECODER(decode_iq4_nl_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
+    {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, GGUF_AVX2_DECODER(decode_iq4_xs_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
+    {TypeId::MXFP4, decode_scalar<BlockMXFP4>, GGUF_AVX2_DECODER(decode_mxfp4_avx2), {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
 };
 
 }  // namespace

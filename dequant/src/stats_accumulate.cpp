@@ -55,6 +55,7 @@ void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint32_
     }
 }
 
+#if GGUF_DEQUANT_X86
 // Moments and extremes of 8 values into the vector accumulators.
 struct Lanes {
     __m256 low, high;
@@ -121,9 +122,15 @@ GGUF_AVX2_FMA std::size_t accumulate_finite_avx2(const float* x, std::size_t n, 
     return i;
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 void accumulate(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram, bool use_simd) {
     std::size_t done = 0;
+#if GGUF_DEQUANT_X86
     if (use_simd && simd_enabled()) done = accumulate_finite_avx2(x, n, run, histogram);
+#else
+    (void)use_simd;
+#endif
     accumulate_scalar(x + done, n - done, run, histogram);
 }
 
@@ -138,6 +145,7 @@ float scale_of(const std::byte* field) {
     else return e8m0_to_fp32(static_cast<std::uint8_t>(field[0]));
 }
 
+#if GGUF_DEQUANT_X86
 // The f16 at `field + k * stride` for k < n, converted by F16C eight at a time.
 GGUF_AVX2 void gather_halves_f16c(const std::byte* field, std::size_t n, std::size_t stride, float* out) {
     alignas(16) std::uint16_t h[8];
@@ -148,6 +156,8 @@ GGUF_AVX2 void gather_halves_f16c(const std::byte* field, std::size_t n, std::si
     }
     for (; k < n; ++k) out[k] = half_at(field + k * stride);
 }
+
+#endif  // GGUF_DEQUANT_X86
 
 // The finite scales of one batch (non-finite ones only counted), summed like the values.
 struct ScaleBatch {
@@ -196,8 +206,10 @@ void add_scales(ScaleAccumulator& a, const std::byte* blocks, std::size_t n_bloc
     for (std::size_t first = 0; first < n_blocks; first += kBatch) {
         const std::size_t n = std::min(kBatch, n_blocks - first);
         const std::byte* field = blocks + first * block_bytes + a.field.offset;
+#if GGUF_DEQUANT_X86
         if (format == ScaleFormat::f16 && simd_enabled()) gather_halves_f16c(field, n, block_bytes, v);
         else
+#endif
             for (std::size_t b = 0; b < n; ++b) v[b] = scale_of<format>(field + b * block_bytes);
         const ScaleBatch batch = sum_batch<format>(v, n);
         a.nan += batch.nan;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "simd.hpp"
 
 namespace gguf::dequant::detail {
 
@@ -55,7 +56,9 @@ struct RunSums {
 // group of 8 values holding a NaN or Inf and returns how many values it took (the caller passes the
 // rest to the scalar one).
 void accumulate_scalar(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram);
+#if GGUF_DEQUANT_X86
 std::size_t accumulate_finite_avx2(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram);
+#endif
 
 // Both, as simd_enabled() decides (or the scalar one alone).
 void accumulate(const float* x, std::size_t n, RunSums& run, std::uint32_t* histogram, bool use_simd);

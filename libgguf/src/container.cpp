@@ -3,6 +3,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "container_assembly.hpp"
 #include "container_impl.hpp"
 #include "shard_parser.hpp"
 #include "split_files.hpp"
@@ -108,6 +109,10 @@ Result<Container> open(const std::filesystem::path& path, const OpenOptions& opt
         parsed.push_back(std::move(*first));
     }
 
+    return assemble_container(std::move(parsed), options);
+}
+
+Result<Container> assemble_container(std::vector<ParsedShard> parsed, const OpenOptions& options) {
     Container c;
     Container::Impl& impl = *c.impl_;
     for (std::size_t k = 0; k < parsed.size(); ++k) {
@@ -120,7 +125,7 @@ Result<Container> open(const std::filesystem::path& path, const OpenOptions& opt
                             std::make_move_iterator(p.tensors.end()));
         if (k == 0) impl.metadata = std::move(p.metadata);
         impl.shards.push_back(std::move(p.shard));
-        impl.mappings.push_back(std::move(p.mapping));
+        impl.storage.push_back(std::move(p.storage));
     }
     if (impl.shards.size() > 1) check_split_tensor_names(impl.tensors, impl.issues);
     if (options.reject_duplicates) {

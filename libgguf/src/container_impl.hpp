@@ -8,12 +8,11 @@
 #include <vector>
 
 #include "gguf/container.hpp"
-#include "mapped_file.hpp"
 
 namespace gguf {
 
 struct Container::Impl {
-    std::vector<std::shared_ptr<const MappedFile>> mappings;
+    std::vector<std::shared_ptr<const void>> storage;  // what keeps each shard's bytes valid (a mapping, a buffer)
     // Bytes an overlay owns (overlay.cpp): the data of its replaced tensors.
     std::vector<std::shared_ptr<const std::vector<std::byte>>> owned;
     std::vector<Shard> shards;

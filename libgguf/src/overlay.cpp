@@ -12,7 +12,7 @@ public:
         const Container::Impl& from = *base.impl_;
         Container c;
         Container::Impl& to = *c.impl_;
-        to.mappings = from.mappings;
+        to.storage = from.storage;
         to.owned = from.owned;
         to.shards = from.shards;
         to.metadata = from.metadata;

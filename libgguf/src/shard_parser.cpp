@@ -143,17 +143,22 @@ constexpr std::uint64_t kMaxReserve = 4096;
 }  // namespace
 
 Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOptions& options) {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    const std::span<const std::byte> bytes = (*mapped)->bytes();
+    return parse_shard_bytes(bytes, std::move(*mapped), path, options);
+}
+
+Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> storage,
+                                      const std::filesystem::path& path, const OpenOptions& options) {
     if (options.max_array_depth > kMaxSupportedArrayDepth)
         return Error{ErrorCode::invalid_argument, 0,
                      "max_array_depth " + std::to_string(options.max_array_depth) + " is above the supported " +
                          std::to_string(kMaxSupportedArrayDepth),
                      path.string()};
-    auto mapped = MappedFile::open(path);
-    if (!mapped) return mapped.error();
     ParsedShard out;
-    out.mapping = *mapped;
-    const std::span<const std::byte> bytes = out.mapping->bytes();
-    const std::shared_ptr<const void> keep_alive = out.mapping;
+    out.storage = std::move(storage);
+    const std::shared_ptr<const void>& keep_alive = out.storage;
     ByteCursor cur(bytes, ByteOrder::little, path.string());
 
     Header h;

@@ -13,12 +13,17 @@ namespace gguf {
 
 struct ParsedShard {
     Shard shard;
-    std::shared_ptr<const MappedFile> mapping;
+    std::shared_ptr<const void> storage;  // keeps shard.bytes valid: the file's mapping or an owned copy
     std::vector<MetadataEntry> metadata;
     std::vector<TensorInfo> tensors;  // shard index 0; the caller renumbers
     std::vector<StructuralIssue> issues;
 };
 
+// Maps the file and parses it.
 Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOptions& options);
+
+// Parses bytes that `storage` keeps valid; `name` stands for the file in errors and Shard::path.
+Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> storage,
+                                      const std::filesystem::path& name, const OpenOptions& options);
 
 }  // namespace gguf

@@ -557,10 +557,10 @@ TEST_CASE("the other residual and activation forms: ffn_residual without its res
         {[](float g, float u) { return g * u; }, "no activation"},
     };
     for (const auto& [form, message] : forms) {
-        a = audit_replaced(dir, model, 0, "ffn_act", [&](const forward::Trace& t) {
+        a = audit_replaced(dir, model, 0, "ffn_act", [&activation = form](const forward::Trace& t) {
             const auto gate = values_of(t, 0, "gate"), up = values_of(t, 0, "up");
             std::vector<float> out(gate.size());
-            for (std::size_t i = 0; i < out.size(); ++i) out[i] = form(gate[i], up[i]);
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = activation(gate[i], up[i]);
             return out;
         });
         INFO(describe(a));

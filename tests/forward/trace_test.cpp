@@ -229,3 +229,40 @@ TEST_CASE("reading a trace rejects what is not one, naming the record and field"
     CHECK_FALSE(forward::read_trace(path).ok());
     CHECK(forward::read_trace(dir / "absent.json").error().code == ErrorCode::io_error);
 }
+
+// Found while fuzzing the reader (fuzz/fuzz_trace): numbers out of the range of the field's C++ type
+// were converted anyway, which C++ leaves undefined (UBSan: "1e+300 is outside the range of
+// representable values of type 'int'").
+TEST_CASE("parsing a trace refuses numbers its fields cannot hold, from memory as from a file") {
+    const auto parse = [](const nlohmann::json& doc) { return forward::parse_trace(doc.dump(), "/in/memory/trace.json"); };
+    const nlohmann::json record = {{"layer", 0}, {"op", "q"}, {"shape", {1}}, {"min", 0}, {"max", 1}, {"mean", 0}, {"rms", 0}};
+    nlohmann::json doc = {{"format", "gguf-doctor-trace"}, {"version", 1}, {"tokens", {1, 2, -3}},
+                          {"first_position", 5}, {"records", {record}}};
+    auto ok = parse(doc);
+    REQUIRE(ok.ok());
+    CHECK(ok->header.tokens == std::vector<std::int32_t>{1, 2, -3});
+    CHECK(ok->header.first_position == 5);
+
+    for (const nlohmann::json& tokens : {nlohmann::json{1e300}, nlohmann::json{1.5}, nlohmann::json{std::int64_t{1} << 40},
+                                         nlohmann::json("12"), nlohmann::json{std::uint64_t{0xFFFFFFFFFFFFFFFF}}}) {
+        auto bad = doc;
+        bad["tokens"] = tokens;
+        CAPTURE(tokens.dump());
+        auto r = parse(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("\"tokens\"") != std::string::npos);
+        CHECK(r.error().describe().find("/in/memory/trace.json") != std::string::npos);
+    }
+    for (const nlohmann::json& position : {nlohmann::json(1e300), nlohmann::json(-1), nlohmann::json(2.5)}) {
+        auto bad = doc;
+        bad["first_position"] = position;
+        CAPTURE(position.dump());
+        auto r = parse(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("\"first_position\"") != std::string::npos);
+    }
+    auto far_layer = record;
+    far_layer["layer"] = std::int64_t{1} << 40;
+    doc["records"] = {far_layer};
+    CHECK(parse(doc).error().message == "record 0: \"layer\" is not a 32-bit integer");
+}

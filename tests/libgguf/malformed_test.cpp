@@ -161,8 +161,10 @@ TEST_CASE("rejects an array count near 2^64 before walking it") {
     for (auto [element, count] : {std::pair{vt::u64, std::uint64_t{1} << 61}, std::pair{vt::u8, u64_max},
                                   std::pair{vt::string, u64_max / 8 + 1}, std::pair{vt::array, u64_max},
                                   std::pair{vt::f32, std::uint64_t{1000}}}) {
-        CAPTURE(element);
-        CAPTURE(count);
+        const auto element_type = element;  // a lambda cannot capture a structured binding before clang 16
+        const auto element_count = count;
+        CAPTURE(element_type);
+        CAPTURE(element_count);
         RawGguf g;
         g.counts(0, 1).key("big", vt::array);
         const std::size_t count_at = g.size() + 4;

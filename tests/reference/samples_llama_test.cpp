@@ -165,7 +165,8 @@ TEST_CASE("real vocabularies copied with vocab_from tokenize exactly as llama.cp
     test::TempDir dir;
     const fs::path vocab = fs::path(GGUF_DOCTOR_REFERENCE_DIR) / "vocab";
     for (auto [preset, file] : {std::pair{"tiny-llama", "ggml-vocab-llama-spm.gguf"}, std::pair{"tiny-qwen2", "ggml-vocab-qwen2.gguf"}}) {
-        CAPTURE(file);
+        const char* vocab_file = file;  // a lambda cannot capture a structured binding before clang 16
+        CAPTURE(vocab_file);
         samples::ModelConfig c = samples::preset(preset).value();
         c.vocab_from = vocab / file;
         c.n_vocab = 0;

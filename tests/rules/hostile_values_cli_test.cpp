@@ -59,7 +59,8 @@ TEST_CASE("corrupt scalar metadata never crashes or hangs check and logits") {
                                                "logits '" + path.string() + "' --tokens 1,2,3,4,5,6,7,8,9,10"}) {
                 // timeout's 124 (a hang) and a signal's -1 (a crash) both fall outside 0-3.
                 const CommandResult r = run_command("timeout 60 " + binary + " " + command + " >/dev/null 2>&1");
-                CAPTURE(key);
+                const std::string& key_name = key;  // a lambda cannot capture a structured binding before clang 16
+                CAPTURE(key_name);
                 CAPTURE(value_type_name(value.type()));
                 CAPTURE(command);
                 CHECK((r.status >= 0 && r.status <= 3));

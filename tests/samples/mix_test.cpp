@@ -81,8 +81,10 @@ TEST_CASE("quantized mixes are written with gguf_dequant's quantizers and decode
         {"tiny-qwen2", "q8_0"}, {"tiny-qwen2", "q4_k_m"}, {"tiny-llama", "q4_0"}, {"tiny-llama", "q6_k"}, {"tiny-qwen3", "q5_k_m"}};
     for (const auto& [model, mix] : cases) {
         {
-            CAPTURE(model);
-            CAPTURE(mix);
+            const auto& model_name = model;  // a lambda cannot capture a structured binding before clang 16
+            const auto& mix_name = mix;
+            CAPTURE(model_name);
+            CAPTURE(mix_name);
             ModelConfig exact = preset(model).value();
             ModelConfig c = exact;
             REQUIRE(apply_mix(c, mix).ok());

@@ -107,6 +107,8 @@ struct OpenOptions {
     bool reject_duplicates = false;
 };
 
+struct ParsedShard;  // libgguf's internals
+
 class Container {
 public:
     Container();
@@ -143,12 +145,18 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
-    friend Result<Container> open(const std::filesystem::path&, const OpenOptions&);
+    friend Result<Container> assemble_container(std::vector<ParsedShard>, const OpenOptions&);
     friend class OverlayBuilder;  // overlay.hpp
 };
 
 // Opens and parses a GGUF file (and its sibling shards). Fails only when the header cannot be parsed;
 // problems with tensor placement are reported through Container::issues().
 Result<Container> open(const std::filesystem::path& path, const OpenOptions& options = {});
+
+// Parses a GGUF image held in memory (a file read by other means, a network buffer, a fuzzer's
+// input) with the same checks as open(). The bytes are copied once, so the caller's buffer need not
+// outlive the Container; `name` stands for the file in errors and Shard::path. One shard only: split
+// siblings are not looked for (OpenOptions::load_split is ignored).
+Result<Container> open_memory(std::span<const std::byte> bytes, std::string name, const OpenOptions& options = {});
 
 }  // namespace gguf

@@ -98,7 +98,10 @@ Result<NpyArray> read_npy(const std::filesystem::path& path) {
     if (!in) return Error{ErrorCode::io_error, 0, "cannot open the file", path.string()};
     std::stringstream buffer;
     buffer << in.rdbuf();
-    const std::string bytes = buffer.str();
+    return parse_npy(buffer.str(), path);
+}
+
+Result<NpyArray> parse_npy(std::string_view bytes, const std::filesystem::path& path) {
     if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
         return npy_error(path, 0, "not a .npy file (no \\x93NUMPY magic)");
     const auto major = static_cast<unsigned char>(bytes[6]);

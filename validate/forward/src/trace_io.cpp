@@ -32,6 +32,11 @@ json float_json(float x) {
     return std::stod(fmt::format("{}", x));
 }
 
+bool fits_int32(const json& j) {
+    if (j.is_number_unsigned()) return j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT32_MAX);
+    return j.is_number_integer() && j.get<std::int64_t>() >= INT32_MIN && j.get<std::int64_t>() <= INT32_MAX;
+}
+
 std::optional<double> number_from(const json& j) {
     if (j.is_number()) return j.get<double>();
     if (j.is_string()) {
@@ -105,7 +110,11 @@ Result<TraceFile> read_trace(const std::filesystem::path& json_path) {
     if (!in) return Error{ErrorCode::io_error, 0, "cannot open the trace file", json_path.string()};
     std::stringstream buffer;
     buffer << in.rdbuf();
-    const json doc = json::parse(buffer.str(), nullptr, false);
+    return parse_trace(buffer.str(), json_path);
+}
+
+Result<TraceFile> parse_trace(std::string_view json_text, const std::filesystem::path& json_path) {
+    const json doc = json::parse(json_text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return trace_error(json_path, "not a JSON object");
     if (doc.value("format", "") != trace_format_name)
         return trace_error(json_path, fmt::format("\"format\" is not \"{}\"", trace_format_name));
@@ -117,10 +126,22 @@ Result<TraceFile> read_trace(const std::filesystem::path& json_path) {
     try {
         out.header.model = doc.value("model", "");
         out.header.backend = doc.value("backend", "");
-        out.header.first_position = doc.value("first_position", std::uint64_t{0});
-        if (doc.contains("tokens")) out.header.tokens = doc["tokens"].get<std::vector<std::int32_t>>();
     } catch (const json::exception& e) {
         return trace_error(json_path, std::string("bad header field: ") + e.what());
+    }
+    // Numbers are checked before they are converted: nlohmann's get<int>() of 1e300 or of a negative
+    // number is a conversion C++ leaves undefined.
+    if (doc.contains("first_position")) {
+        if (!doc["first_position"].is_number_unsigned())
+            return trace_error(json_path, "\"first_position\" is not a non-negative integer");
+        out.header.first_position = doc["first_position"].get<std::uint64_t>();
+    }
+    if (doc.contains("tokens")) {
+        if (!doc["tokens"].is_array()) return trace_error(json_path, "\"tokens\" is not an array");
+        for (const json& t : doc["tokens"]) {
+            if (!fits_int32(t)) return trace_error(json_path, "\"tokens\" has an entry that is not a 32-bit integer");
+            out.header.tokens.push_back(static_cast<std::int32_t>(t.get<std::int64_t>()));
+        }
     }
     const auto base = json_path.parent_path();
     std::size_t index = 0;
@@ -130,7 +151,7 @@ Result<TraceFile> read_trace(const std::filesystem::path& json_path) {
         };
         if (!j.is_object()) return bad("", "is not an object");
         TraceRecord r;
-        if (!j.contains("layer") || !j["layer"].is_number_integer()) return bad("layer", "is not an integer");
+        if (!j.contains("layer") || !fits_int32(j["layer"])) return bad("layer", "is not a 32-bit integer");
         r.layer = j["layer"].get<std::int32_t>();
         if (!j.contains("op") || !j["op"].is_string()) return bad("op", "is not a string");
         r.op = j["op"].get<std::string>();

@@ -22,7 +22,10 @@ bool xxh3_avx2_supported() { return dequant::simd_enabled(); }
 }  // namespace detail
 
 Hash128 xxh3_128(const void* data, std::size_t size) {
-    return detail::xxh3_avx2_supported() ? detail::xxh3_128_avx2(data, size) : detail::xxh3_128_library(data, size);
+#if defined(__x86_64__) || defined(__i386__)
+    if (detail::xxh3_avx2_supported()) return detail::xxh3_128_avx2(data, size);
+#endif
+    return detail::xxh3_128_library(data, size);
 }
 
 Hash128 content_hash(std::span<const std::byte> bytes) {

@@ -25,8 +25,10 @@ Hash128 xxh3_128(const void* data, std::size_t size);
 namespace detail {
 // The two implementations xxh3_128 chooses from (tests compare them).
 Hash128 xxh3_128_library(const void* data, std::size_t size);
-bool xxh3_avx2_supported();  // dequant::simd_enabled(): the project's one AVX2 switch
+bool xxh3_avx2_supported();  // dequant::simd_enabled(): the project's one AVX2 switch (false off x86)
+#if defined(__x86_64__) || defined(__i386__)
 Hash128 xxh3_128_avx2(const void* data, std::size_t size);  // only where xxh3_avx2_supported()
+#endif
 }  // namespace detail
 
 }  // namespace gguf::rules

@@ -55,7 +55,7 @@ std::optional<std::string> read_thresholds(const json& j, Thresholds& t) {
             t.duplicate_min_elements = value.get<std::uint64_t>();
             continue;
         }
-        const auto it = std::find_if(std::begin(kNumbers), std::end(kNumbers), [&](const NumberKey& k) { return k.name == key; });
+        const auto it = std::find_if(std::begin(kNumbers), std::end(kNumbers), [&name = key](const NumberKey& k) { return k.name == name; });
         if (it == std::end(kNumbers)) return "unknown threshold 'thresholds." + key + "'";
         if (!value.is_number()) return "'thresholds." + key + "' must be a number";
         const double v = value.get<double>();

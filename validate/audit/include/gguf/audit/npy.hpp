@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gguf/error.hpp"
@@ -22,6 +23,9 @@ struct NpyArray {
 // Fails (invalid_argument, naming the file) for a malformed header, a dtype other than float16/32/64,
 // or data shorter than the shape says; io_error when the file cannot be read.
 Result<NpyArray> read_npy(const std::filesystem::path& path);
+
+// The same from the file's bytes held in memory; `name` stands for the file in errors.
+Result<NpyArray> parse_npy(std::string_view bytes, const std::filesystem::path& name);
 
 // (Writing float32 .npy files: gguf/forward/trace_io.hpp's write_npy.)
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gguf/error.hpp"
@@ -42,6 +43,10 @@ Result<void> write_trace(const std::filesystem::path& json_path, const TraceHead
 // Reads and validates a trace JSON (format name and version, required fields and types). Errors name
 // the record index and field.
 Result<TraceFile> read_trace(const std::filesystem::path& json_path);
+
+// The same from the JSON text held in memory; `json_path` names it in errors and is where relative
+// .npy names are resolved from.
+Result<TraceFile> parse_trace(std::string_view json_text, const std::filesystem::path& json_path);
 
 // Writes a little-endian float32 .npy (C order) atomically; `shape` outermost first.
 Result<void> write_npy(const std::filesystem::path& path, std::span<const std::uint64_t> shape, std::span<const float> values);
