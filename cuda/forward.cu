@@ -21,6 +21,8 @@
 #include "gguf/cuda/device.hpp"
 #include "gguf/cuda/forward.hpp"
 #include "gguf/forward/ops.hpp"
+#include "gguf/float_formats.hpp"
+#include "gguf/forward/ops_extra.hpp"
 #include "gguf/forward/program.hpp"
 #include "host_copy.hpp"
 #include "kernels/kernels.hpp"
@@ -127,6 +129,7 @@ public:
         grow_kv(plan.initial_positions);
         ropes_.resize(program_.ropes.size());
         grow_rope(plan.initial_positions);
+        upload_gelu_table();
         weights_ = std::make_unique<DeviceWeights>(std::move(layout), plan.streamed, plan.decoded_budget, budget_, stream_.get());
     }
 
@@ -275,9 +278,15 @@ private:
                            [&](const forward::Attention& o) {
                                const auto l = static_cast<std::size_t>(layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
-                                                 attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s);
+                                                 attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
+                                                 o.window);
                            },
+                           [&](const forward::Scale& o) { scale_forward(at(o.x), o.factor, n * o.width, s); },
                            [&](const forward::SwiGlu& o) { swiglu_forward(at(o.out), at(o.gate), at(o.up), n * o.width, s); },
+                           [&](const forward::GeGlu& o) {
+                               geglu_forward(at(o.out), at(o.gate), at(o.up), gelu_table_.data(), n * o.width, s);
+                           },
+                           [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
                        },
                        op);
@@ -384,6 +393,23 @@ private:
         rope_positions_ = target;
     }
 
+    // The GELU table GeGlu reads when the program has a GeGlu op: ggml's table (the formula at every
+    // half-precision input, rounded to half precision), from the CPU's own formula.
+    void upload_gelu_table() {
+        const auto uses_geglu = [](const std::vector<forward::Op>& ops) {
+            return std::any_of(ops.begin(), ops.end(), [](const forward::Op& op) { return std::holds_alternative<forward::GeGlu>(op); });
+        };
+        if (!std::any_of(program_.layers.begin(), program_.layers.end(),
+                         [&](const forward::LayerProgram& l) { return uses_geglu(l.ops); }))
+            return;
+        std::vector<float> table(kGeluTableSize);
+        for (std::uint64_t h = 0; h < kGeluTableSize; ++h)
+            table[h] = fp16_to_fp32(fp32_to_fp16(forward::ops::gelu_tanh(fp16_to_fp32(static_cast<std::uint16_t>(h)))));
+        gelu_table_ = budget_.allocate<float>(kGeluTableSize, "the GELU table");
+        gelu_table_.upload(table, stream_.get());
+        stream_.synchronize();
+    }
+
     // Query rows attention processes per step, growing its workspace as the cache grows. Called before
     // any layer's weights are acquired: growing may free decoded weight copies.
     std::uint64_t prepare_attention(std::uint64_t n, std::uint64_t n_kv) {
@@ -426,6 +452,7 @@ private:
     std::vector<DeviceBuffer<float>> k_cache_, v_cache_;
     std::uint64_t kv_positions_ = 0;
     std::vector<RopeTable> ropes_;
+    DeviceBuffer<float> gelu_table_;
     std::uint64_t rope_positions_ = 0;
     std::vector<float> host_;  // a trace record on its way to the host
     PinnedBuffer logits_staging_;

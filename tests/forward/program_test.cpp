@@ -129,3 +129,40 @@ TEST_CASE("every architecture with a builder is one the spec reader models") {
         CHECK(std::find(modelled.begin(), modelled.end(), arch) != modelled.end());
     }
 }
+
+TEST_CASE("gemma3's program: scaled embedding, post-norms, GELU, sliding layers with their own RoPE table") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gemma3", "f32"));
+    const forward::Program& p = d.arch.program;
+    CHECK(record_names(p.input) == std::vector<std::string>{"embedding", "embedding_scaled"});
+    const std::vector<std::string> layer{"attn_norm", "q_proj", "k_proj", "q", "k", "v", "attn", "attn_out",
+                                         "attn_post_norm", "attn_residual", "ffn_norm", "gate", "up", "ffn_act",
+                                         "down", "ffn_post_norm", "ffn_residual"};
+    for (const auto& l : p.layers) CHECK(record_names(l.ops) == layer);
+    CHECK(record_names(p.output) == std::vector<std::string>{"output_norm", "logits"});
+
+    const auto* scale = std::get_if<forward::Scale>(&p.input[2]);
+    REQUIRE(scale != nullptr);
+    CHECK(scale->factor == doctest::Approx(16.0));  // sqrt(n_embd = 256)
+
+    // The preset (samples/generator/src/presets.cpp): window 4, block 0 slides, block 1 is global.
+    REQUIRE(p.ropes.size() == 2);
+    CHECK(p.ropes[0].freq_base == doctest::Approx(d.spec.rope.freq_base));
+    CHECK(p.ropes[1].freq_base == doctest::Approx(d.spec.rope_freq_base_swa));
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        for (const auto& op : p.layers[il].ops) {
+            if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                CHECK(a->window == (d.spec.is_sliding(il) ? d.spec.sliding_window : 0));
+                CHECK(a->scale == 1.0f);
+            }
+            if (const auto* r = std::get_if<forward::Rope>(&op)) CHECK(r->table == (d.spec.is_sliding(il) ? 1 : 0));
+        }
+    }
+    CHECK(d.spec.is_sliding(0));
+    CHECK_FALSE(d.spec.is_sliding(1));
+    CHECK(d.spec.sliding_window == 4);
+    const std::vector<std::string> norms{"blk.0.attn_norm.weight", "blk.0.attn_q_norm.weight", "blk.0.attn_k_norm.weight",
+                                         "blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight"};
+    CHECK(vector_names(d.arch.weights.layers[0]) == norms);
+}

@@ -12,6 +12,7 @@
 
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
+#include "gguf/forward/ops_extra.hpp"
 #include "gguf/forward/program.hpp"
 #include "matmul.hpp"
 #include "weight_matrix.hpp"
@@ -141,7 +142,14 @@ private:
                                          arch_.program.ropes[o.table]);
                            },
                            [&](const Attention& o) { attend(o, static_cast<std::size_t>(layer), a); },
+                           [&](const Scale& o) {
+                               for (float& x : a(o.x, o.width)) x *= o.factor;
+                           },
                            [&](const SwiGlu& o) { ops::swiglu(a(o.gate, o.width), a(o.up, o.width), a(o.out, o.width)); },
+                           [&](const GeGlu& o) {
+                               ops::geglu(a(o.gate, o.width), a(o.up, o.width), a(o.out, o.width), ops::GeluEvaluation::ggml_cpu_table);
+                           },
+                           [&](const SoftCap& o) { ops::softcap(a(o.x, o.width), o.cap); },
                            [&](const Record& o) {
                                if (step.trace) step.trace->record(layer, o.name, {T, o.width}, a(o.slot, o.width));
                            },
@@ -156,8 +164,12 @@ private:
         KvCache& cache = cache_[layer];
         cache.k.insert(cache.k.end(), k.begin(), k.end());
         cache.v.insert(cache.v.end(), v.begin(), v.end());
-        ops::causal_attention(a(o.q, s.n_head * s.head_dim), cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale,
-                              a(o.out, s.n_head * s.head_dim_v), threads_);
+        const auto q = a(o.q, s.n_head * s.head_dim);
+        const auto out = a(o.out, s.n_head * s.head_dim_v);
+        if (o.window == 0)
+            ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
+        else
+            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, {.sliding_window = o.window}, out);
     }
 
     // out = x W^T (+ bias when the file has one).

@@ -23,7 +23,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"qwen3", RopeStyle::neox, false, true, true},
     {"qwen35", RopeStyle::neox, false, true, false},
     {"qwen35moe", RopeStyle::neox, false, true, false},
-    {"gemma3", RopeStyle::neox, false, true, false},
+    {"gemma3", RopeStyle::neox, false, true, true},
     {"qwen3moe", RopeStyle::neox, false, true, false},
     {"qwen2moe", RopeStyle::neox, true, false, false},
 };

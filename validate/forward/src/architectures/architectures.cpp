@@ -19,6 +19,7 @@ constexpr Entry kBuilders[] = {
     {"llama", architectures::build_llama},
     {"qwen2", architectures::build_qwen2},
     {"qwen3", architectures::build_qwen3},
+    {"gemma3", architectures::build_gemma3},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -51,7 +52,10 @@ void size_slots(Program& p, const WeightBinding& w) {
                                use(Slot::v, o.shape.n_head_kv * o.shape.head_dim_v);
                                use(o.out, o.shape.n_head * o.shape.head_dim_v);
                            },
+                           [&](const Scale& o) { use(o.x, o.width); },
                            [&](const SwiGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
+                           [&](const GeGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
+                           [&](const SoftCap& o) { use(o.x, o.width); },
                            [&](const Record& o) { use(o.slot, o.width); },
                        },
                        op);

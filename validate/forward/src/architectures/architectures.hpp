@@ -8,5 +8,6 @@ namespace gguf::forward::architectures {
 void build_llama(Build& b);
 void build_qwen2(Build& b);
 void build_qwen3(Build& b);
+void build_gemma3(Build& b);
 
 }  // namespace gguf::forward::architectures

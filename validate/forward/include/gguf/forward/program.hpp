@@ -79,17 +79,40 @@ struct Rope {
 
 // Causal attention of q over the layer's cache after appending the slots k and v to it
 // (ops::causal_attention). Keys and values are always the slots k and v, which an executor may place in
-// the cache directly.
+// the cache directly. A window hides keys `window` or more positions before the query
+// (ops::sliding_window_masks); 0: none.
 struct Attention {
     Slot out, q;
     ops::AttentionShape shape;
     float scale;
+    std::uint64_t window = 0;
+};
+
+// x *= factor over `width` values per token, in place (ggml_scale).
+struct Scale {
+    Slot x;
+    std::uint64_t width;
+    float factor;
 };
 
 // out = silu(gate) * up over `width` values per token (ops::swiglu).
 struct SwiGlu {
     Slot out, gate, up;
     std::uint64_t width;
+};
+
+// out = gelu(gate) * up over `width` values per token, GELU evaluated as ggml's CPU backend does
+// (ops::geglu with GeluEvaluation::ggml_cpu_table).
+struct GeGlu {
+    Slot out, gate, up;
+    std::uint64_t width;
+};
+
+// x = cap * tanh(x / cap) over `width` values per token, in place (ops::softcap).
+struct SoftCap {
+    Slot x;
+    std::uint64_t width;
+    float cap;
 };
 
 // A trace record of `width` values per token of the slot, named `name` (docs/trace.md).
@@ -99,7 +122,7 @@ struct Record {
     std::string name;
 };
 
-using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, SwiGlu, Record>;
+using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record>;
 
 struct LayerProgram {
     std::vector<Op> ops;
