@@ -1,15 +1,17 @@
-// The GPU forward pass of the llama family (llama, qwen2, qwen3), composed of the kernels in kernels/
-// in the order of the CPU reference (validate/forward/src/cpu_forward.cpp), which is llama.cpp's graph:
-// pre-norm blocks of RMSNorm -> attention with RoPE -> residual -> RMSNorm -> SwiGLU -> residual, then
-// the final RMSNorm and the lm_head. Trace records have the CPU's names, shapes and order.
+// The GPU forward pass: executes an architecture's program (gguf/forward/program.hpp), the one the CPU
+// reference executes, op by op with the kernels in kernels/. Trace records are ops of that program, so
+// they have the CPU's names, shapes and order. Keys and values are written straight into the layer's
+// cache rows (the program's k and v slots are those rows).
 //
 // Tokens are evaluated in chunks of at most `chunk_` (a traced call in one chunk, so each op is one
 // record). Up to kMatvecMaxTokens tokens, products read the weights in their encoding (matvec.cu);
 // larger chunks use cuBLAS on float32 weights: the kept decoded copy, or one dequantized into scratch.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <exception>
 #include <numeric>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,9 @@
 #include "gguf/cuda/device.hpp"
 #include "gguf/cuda/forward.hpp"
 #include "gguf/forward/ops.hpp"
-#include "gguf/forward/pass_params.hpp"
+#include "gguf/float_formats.hpp"
+#include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/program.hpp"
 #include "host_copy.hpp"
 #include "kernels/kernels.hpp"
 #include "memory_budget.hpp"
@@ -42,28 +46,64 @@ Error pass_error(const std::string& message) { return Error{ErrorCode::invalid_a
 
 std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
-// The sizes the memory plan and the pass share.
-struct Dims {
-    std::uint64_t n_embd, n_q, n_kv_width, n_v_width, n_att, n_ff, n_vocab, n_layer, n_pairs;
-    AttentionDims attention;
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
 
-    Dims(const model::ModelSpec& s, std::uint64_t vocab, std::uint32_t n_rot)
-        : n_embd(s.n_embd), n_q(s.n_head * s.head_dim), n_kv_width(s.n_head_kv * s.head_dim),
-          n_v_width(s.n_head_kv * s.head_dim_v), n_att(s.n_head * s.head_dim_v), n_ff(s.n_ff), n_vocab(vocab),
-          n_layer(s.n_layer), n_pairs(n_rot / 2), attention{s.n_head, s.n_head_kv, s.head_dim, s.head_dim_v} {}
+AttentionDims attention_dims(const forward::ops::AttentionShape& s) { return {s.n_head, s.n_head_kv, s.head_dim, s.head_dim_v}; }
+
+// The sizes the memory plan and the pass share, read from the program.
+struct Dims {
+    std::uint64_t n_vocab, n_layer;
+    std::array<std::uint64_t, forward::kSlotCount> width;  // per token; k and v live in the cache
+    std::vector<std::uint64_t> k_width, v_width;            // per layer; 0 without a KV cache
+    std::vector<std::uint64_t> n_pairs;                     // per RoPE table
+    std::vector<AttentionDims> attention;                   // every attention shape of the program
+    std::uint64_t max_heads = 1;
+
+    explicit Dims(const forward::Architecture& arch) : n_vocab(arch.weights.n_vocab), n_layer(arch.program.layers.size()) {
+        const forward::Program& p = arch.program;
+        width = p.slot_width;
+        width[static_cast<std::size_t>(forward::Slot::k)] = width[static_cast<std::size_t>(forward::Slot::v)] = 0;
+        for (const forward::LayerProgram& l : p.layers) {
+            k_width.push_back(l.k_width);
+            v_width.push_back(l.v_width);
+            for (const forward::Op& op : l.ops)
+                if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                    attention.push_back(attention_dims(a->shape));
+                    max_heads = std::max<std::uint64_t>(max_heads, a->shape.n_head);
+                }
+        }
+        for (const forward::ops::RopeParams& r : p.ropes) n_pairs.push_back(r.n_rot / 2);
+    }
 
     std::uint64_t activation_bytes(std::uint64_t tokens) const {
-        return sizeof(float) * tokens * (3 * n_embd + n_q + n_att + 2 * n_ff + n_vocab) + sizeof(std::int32_t) * tokens;
+        std::uint64_t per_token = 0;
+        for (const std::uint64_t w : width) per_token += w;
+        return sizeof(float) * tokens * per_token + sizeof(std::int32_t) * tokens;
     }
     std::uint64_t kv_bytes(std::uint64_t positions) const {
-        return sizeof(float) * positions * n_layer * (n_kv_width + n_v_width);
+        std::uint64_t per_position = 0;
+        for (std::size_t l = 0; l < k_width.size(); ++l) per_position += k_width[l] + v_width[l];
+        return sizeof(float) * positions * per_position;
     }
-    std::uint64_t rope_bytes(std::uint64_t positions) const { return 2 * sizeof(float) * positions * n_pairs; }
+    std::uint64_t rope_bytes(std::uint64_t positions) const {
+        std::uint64_t pairs = 0;
+        for (const std::uint64_t n : n_pairs) pairs += n;
+        return 2 * sizeof(float) * positions * pairs;
+    }
     std::uint64_t attention_rows(std::uint64_t tokens, std::uint64_t n_kv) const {
-        return std::clamp<std::uint64_t>(kScoreFloats / std::max<std::uint64_t>(1, attention.n_head * n_kv), 1, tokens);
+        return std::clamp<std::uint64_t>(kScoreFloats / std::max<std::uint64_t>(1, max_heads * n_kv), 1, tokens);
+    }
+    // Workspace floats for `rows` query tokens at a time, enough for every attention shape.
+    std::uint64_t attention_floats(std::uint64_t rows, std::uint64_t n_kv) const {
+        std::uint64_t floats = 0;
+        for (const AttentionDims& d : attention) floats = std::max(floats, attention_workspace_floats(d, rows, n_kv));
+        return floats;
     }
     std::uint64_t attention_bytes(std::uint64_t tokens, std::uint64_t n_kv) const {
-        return sizeof(float) * attention_workspace_floats(attention, attention_rows(tokens, n_kv), n_kv);
+        return sizeof(float) * attention_floats(attention_rows(tokens, n_kv), n_kv);
     }
 };
 
@@ -77,9 +117,9 @@ struct Plan {
 
 class CudaPass final : public CudaForward {
 public:
-    CudaPass(model::ModelSpec spec, forward::PassParams params, WeightLayout layout, const CudaOptions& options,
-             const Plan& plan, std::uint64_t budget_bytes)
-        : spec_(std::move(spec)), p_(std::move(params)), dims_(spec_, layout.n_vocab, p_.rope.n_rot),
+    CudaPass(model::ModelSpec spec, forward::Program program, WeightLayout layout, const Dims& dims,
+             const CudaOptions& options, const Plan& plan, std::uint64_t budget_bytes)
+        : spec_(std::move(spec)), program_(std::move(program)), dims_(dims),
           device_(options.device), backend_("cuda:" + std::to_string(options.device) + (options.precision == Precision::tf32 ? "/tf32" : "")), budget_(budget_bytes),
           blas_(stream_.get(), options.precision), chunk_(plan.chunk), weight_bytes_(layout.globals.bytes + layout.layer_bytes()) {
         // Fixed buffers first, so the decoded copies can only take what is left.
@@ -87,7 +127,9 @@ public:
         allocate_activations(chunk_);
         scratch_ = budget_.allocate<float>(plan.scratch_floats, "dequantization scratch");
         grow_kv(plan.initial_positions);
+        ropes_.resize(program_.ropes.size());
         grow_rope(plan.initial_positions);
+        upload_gelu_table();
         weights_ = std::make_unique<DeviceWeights>(std::move(layout), plan.streamed, plan.decoded_budget, budget_, stream_.get());
     }
 
@@ -140,8 +182,17 @@ public:
     }
 
 private:
-    struct Activations {
-        DeviceBuffer<float> x, xn, q, att, proj, gate, up, logits;
+    // cos and sin of every position's angles for one of the program's RoPE tables.
+    struct RopeTable {
+        DeviceBuffer<float> cos, sin;
+        std::vector<float> host_cos, host_sin;
+    };
+
+    // What the ops of one chunk share.
+    struct Chunk {
+        std::uint64_t n, first;  // tokens, position of the first
+        std::uint64_t attention_rows;
+        forward::Trace* trace;
     };
 
     // ---- the pass ----
@@ -154,13 +205,14 @@ private:
         pass_start_.record(s);
         GGUF_CUDA_CHECK(cudaMemcpyAsync(ids_.data(), ids.data(), n * sizeof(std::int32_t), cudaMemcpyHostToDevice, s));
 
-        const MatrixRef embd = weights_->token_embd();
-        get_rows(embd.type, embd.blocks, dims_.n_embd, ids_.data(), n, a_.x.data(), s);     record(trace, -1, "embedding", a_.x, n, dims_.n_embd);
-        for (std::uint64_t il = 0; il < dims_.n_layer; ++il) layer(il, n, first, trace);
-        rmsnorm_forward(a_.xn.data(), a_.x.data(), weights_->output_norm(), n, dims_.n_embd, p_.rms_eps, s);
-                                                                                            record(trace, -1, "output_norm", a_.xn, n, dims_.n_embd);
-        linear(a_.xn.data(), n, weights_->lm_head(), weights_->output_bias(), a_.logits.data());
-                                                                                            record(trace, -1, "logits", a_.logits, n, dims_.n_vocab);
+        const Chunk c{n, first, prepare_attention(n, first + n), trace};
+        run(program_.input, -1, weights_->globals(), c);
+        for (std::uint64_t il = 0; il < dims_.n_layer; ++il) {
+            const ScopeRefs w = weights_->acquire(il);
+            run(program_.layers[il].ops, static_cast<std::int32_t>(il), w, c);
+            weights_->release(il);
+        }
+        run(program_.output, -1, weights_->globals(), c);
         pass_end_.record(s);
         download_logits(n, host_logits);  // waits for the stream, so pass_end_ has completed
         last_pass_ms_ += pass_end_.ms_since(pass_start_);
@@ -178,7 +230,7 @@ private:
         while (download_done_.size() < pieces) download_done_.push_back(std::make_unique<Event>());
         for (std::uint64_t p = 0; p < pieces; ++p) {
             const std::uint64_t r0 = p * rows_per_piece, rows = std::min(rows_per_piece, n - r0);
-            GGUF_CUDA_CHECK(cudaMemcpyAsync(logits_staging_.data() + r0 * row_bytes, a_.logits.data() + r0 * dims_.n_vocab,
+            GGUF_CUDA_CHECK(cudaMemcpyAsync(logits_staging_.data() + r0 * row_bytes, slot(forward::Slot::logits) + r0 * dims_.n_vocab,
                                             rows * row_bytes, cudaMemcpyDeviceToHost, s));
             download_done_[p]->record(s);
         }
@@ -189,46 +241,55 @@ private:
         }
     }
 
-    // One transformer block; the residual stream a_.x is updated in place. k and v are written straight
-    // into the layer's cache rows [first, first + n).
-    void layer(std::uint64_t il, std::uint64_t n, std::uint64_t first, forward::Trace* trace) {
+    // The device memory of a slot: an activation buffer, or for k and v the layer's cache rows of the
+    // chunk's tokens.
+    float* slot(forward::Slot s, std::int32_t layer = -1, std::uint64_t first = 0) {
+        const auto l = static_cast<std::size_t>(layer);
+        if (s == forward::Slot::k) return k_cache_.at(l).data() + first * dims_.k_width[l];
+        if (s == forward::Slot::v) return v_cache_.at(l).data() + first * dims_.v_width[l];
+        return a_[static_cast<std::size_t>(s)].data();
+    }
+
+    // Enqueues one section of the program; `layer` is -1 for the input and output sections.
+    void run(const std::vector<forward::Op>& ops, std::int32_t layer, const ScopeRefs& w, const Chunk& c) {
         cudaStream_t s = stream_.get();
-        const LayerRefs w = weights_->acquire(il);
-        const auto L = static_cast<std::int32_t>(il);
-        float* k = k_cache_[il].data() + first * dims_.n_kv_width;
-        float* v = v_cache_[il].data() + first * dims_.n_v_width;
-        const float* cos = cos_.data() + first * dims_.n_pairs;
-        const float* sin = sin_.data() + first * dims_.n_pairs;
-
-        // Attention block.
-        rmsnorm_forward(a_.xn.data(), a_.x.data(), w.attn_norm, n, dims_.n_embd, p_.rms_eps, s);  record(trace, L, "attn_norm", a_.xn, n, dims_.n_embd);
-        linear(a_.xn.data(), n, w.wq, w.bq, a_.q.data());
-        linear(a_.xn.data(), n, w.wk, w.bk, k);
-        linear(a_.xn.data(), n, w.wv, w.bv, v);
-        if (spec_.qk_norm) {  // qwen3: RMSNorm of every head of q and k before RoPE
-            rmsnorm_forward(a_.q.data(), a_.q.data(), w.q_norm, n * spec_.n_head, spec_.head_dim, p_.rms_eps, s);
-            rmsnorm_forward(k, k, w.k_norm, n * spec_.n_head_kv, spec_.head_dim, p_.rms_eps, s);
-        }
-        record(trace, L, "q_proj", a_.q.data(), n, dims_.n_q);
-        record(trace, L, "k_proj", k, n, dims_.n_kv_width);
-        rope_forward(a_.q.data(), n, spec_.n_head, spec_.head_dim, p_.rope.n_rot, p_.rope.neox, cos, sin, s);   record(trace, L, "q", a_.q.data(), n, dims_.n_q);
-        rope_forward(k, n, spec_.n_head_kv, spec_.head_dim, p_.rope.n_rot, p_.rope.neox, cos, sin, s);          record(trace, L, "k", k, n, dims_.n_kv_width);
-                                                                                                                  record(trace, L, "v", v, n, dims_.n_v_width);
-        const std::uint64_t n_kv = first + n;
-        const std::uint64_t rows = attention_workspace_rows(n, n_kv);
-        attention_forward(blas_, a_.q.data(), k_cache_[il].data(), v_cache_[il].data(), n, n_kv, first, dims_.attention,
-                          p_.kq_scale, a_.att.data(), attention_.data(), rows, s);                              record(trace, L, "attn", a_.att, n, dims_.n_att);
-        linear(a_.att.data(), n, w.wo, w.bo, a_.proj.data());                                                   record(trace, L, "attn_out", a_.proj, n, dims_.n_embd);
-        add_forward(a_.x.data(), a_.x.data(), a_.proj.data(), n * dims_.n_embd, s);                             record(trace, L, "attn_residual", a_.x, n, dims_.n_embd);
-
-        // Feed-forward block.
-        rmsnorm_forward(a_.xn.data(), a_.x.data(), w.ffn_norm, n, dims_.n_embd, p_.rms_eps, s);                 record(trace, L, "ffn_norm", a_.xn, n, dims_.n_embd);
-        linear(a_.xn.data(), n, w.gate, w.b_gate, a_.gate.data());                                             record(trace, L, "gate", a_.gate, n, dims_.n_ff);
-        linear(a_.xn.data(), n, w.up, w.b_up, a_.up.data());                                                   record(trace, L, "up", a_.up, n, dims_.n_ff);
-        swiglu_forward(a_.gate.data(), a_.gate.data(), a_.up.data(), n * dims_.n_ff, s);                        record(trace, L, "ffn_act", a_.gate, n, dims_.n_ff);
-        linear(a_.gate.data(), n, w.down, w.b_down, a_.proj.data());                                           record(trace, L, "down", a_.proj, n, dims_.n_embd);
-        add_forward(a_.x.data(), a_.x.data(), a_.proj.data(), n * dims_.n_embd, s);                             record(trace, L, "ffn_residual", a_.x, n, dims_.n_embd);
-        weights_->release(il);
+        const std::uint64_t n = c.n;
+        const auto at = [&](forward::Slot slot_name) { return slot(slot_name, layer, c.first); };
+        for (const forward::Op& op : ops)
+            std::visit(Overloaded{
+                           [&](const forward::Embed& o) {
+                               const MatrixRef& m = w.matrices[static_cast<std::size_t>(o.matrix)];
+                               get_rows(m.type, m.blocks, m.n_in, ids_.data(), n, at(o.out), s);
+                           },
+                           [&](const forward::RmsNorm& o) {
+                               rmsnorm_forward(at(o.out), at(o.in), w.vector(o.weight), n * (o.width / o.group), o.group, o.eps, s);
+                           },
+                           [&](const forward::Linear& o) {
+                               linear(at(o.in), n, w.matrices[static_cast<std::size_t>(o.matrix)], w.vector(o.bias), at(o.out));
+                           },
+                           [&](const forward::Add& o) { add_forward(at(o.out), at(o.a), at(o.b), n * o.width, s); },
+                           [&](const forward::Rope& o) {
+                               const forward::ops::RopeParams& r = program_.ropes[static_cast<std::size_t>(o.table)];
+                               const RopeTable& t = ropes_[static_cast<std::size_t>(o.table)];
+                               const std::uint64_t pairs = r.n_rot / 2;
+                               rope_forward(at(o.x), n, o.n_heads, o.head_dim, r.n_rot, r.neox, t.cos.data() + c.first * pairs,
+                                            t.sin.data() + c.first * pairs, s);
+                           },
+                           [&](const forward::Attention& o) {
+                               const auto l = static_cast<std::size_t>(layer);
+                               attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
+                                                 attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
+                                                 o.window);
+                           },
+                           [&](const forward::Scale& o) { scale_forward(at(o.x), o.factor, n * o.width, s); },
+                           [&](const forward::SwiGlu& o) { swiglu_forward(at(o.out), at(o.gate), at(o.up), n * o.width, s); },
+                           [&](const forward::GeGlu& o) {
+                               geglu_forward(at(o.out), at(o.gate), at(o.up), gelu_table_.data(), n * o.width, s);
+                           },
+                           [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
+                           [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
+                       },
+                       op);
     }
 
     // out [n][n_out] = x [n][n_in] W^T (+ bias).
@@ -252,11 +313,6 @@ private:
             }
         }
         if (bias) add_bias_forward(out, bias, n, w.n_out, s);
-    }
-
-    void record(forward::Trace* trace, std::int32_t layer, std::string_view op, const DeviceBuffer<float>& data,
-                std::uint64_t n, std::uint64_t width) {
-        record(trace, layer, op, data.data(), n, width);
     }
 
     void record(forward::Trace* trace, std::int32_t layer, std::string_view op, const float* data, std::uint64_t n,
@@ -287,17 +343,10 @@ private:
 
     void allocate_activations(std::uint64_t tokens) {
         stream_.synchronize();
-        for (DeviceBuffer<float>* b : {&a_.x, &a_.xn, &a_.q, &a_.att, &a_.proj, &a_.gate, &a_.up, &a_.logits})
-            budget_.release(*b);
+        for (DeviceBuffer<float>& b : a_) budget_.release(b);
         make_room(dims_.activation_bytes(tokens));
-        a_.x = budget_.allocate<float>(tokens * dims_.n_embd, "activations");
-        a_.xn = budget_.allocate<float>(tokens * dims_.n_embd, "activations");
-        a_.q = budget_.allocate<float>(tokens * dims_.n_q, "activations");
-        a_.att = budget_.allocate<float>(tokens * dims_.n_att, "activations");
-        a_.proj = budget_.allocate<float>(tokens * dims_.n_embd, "activations");
-        a_.gate = budget_.allocate<float>(tokens * dims_.n_ff, "activations");
-        a_.up = budget_.allocate<float>(tokens * dims_.n_ff, "activations");
-        a_.logits = budget_.allocate<float>(tokens * dims_.n_vocab, "activations");
+        for (std::size_t i = 0; i < forward::kSlotCount; ++i)
+            if (dims_.width[i] > 0) a_[i] = budget_.allocate<float>(tokens * dims_.width[i], "activations");
     }
 
     // The KV cache holds `positions` rows per layer; growing keeps the rows evaluated so far.
@@ -308,7 +357,8 @@ private:
         k_cache_.resize(dims_.n_layer);
         v_cache_.resize(dims_.n_layer);
         for (std::uint64_t l = 0; l < dims_.n_layer; ++l)
-            for (auto [cache, width] : {std::pair{&k_cache_[l], dims_.n_kv_width}, std::pair{&v_cache_[l], dims_.n_v_width}}) {
+            for (auto [cache, width] : {std::pair{&k_cache_[l], dims_.k_width[l]}, std::pair{&v_cache_[l], dims_.v_width[l]}}) {
+                if (width == 0) continue;
                 make_room(MemoryBudget::rounded(target * width * sizeof(float)));
                 DeviceBuffer<float> bigger = budget_.allocate<float>(target * width, "the KV cache");
                 if (kv_positions_ > 0)
@@ -325,25 +375,48 @@ private:
     void grow_rope(std::uint64_t positions) {
         if (positions <= rope_positions_) return;
         const std::uint64_t target = std::max(positions, std::max<std::uint64_t>(2 * rope_positions_, 64));
-        host_cos_.resize(target * dims_.n_pairs);
-        host_sin_.resize(target * dims_.n_pairs);
-        for (std::uint64_t pos = rope_positions_; pos < target; ++pos)
-            forward::ops::rope_angles(p_.rope, static_cast<std::int64_t>(pos),
-                                      std::span(host_cos_.data() + pos * dims_.n_pairs, dims_.n_pairs),
-                                      std::span(host_sin_.data() + pos * dims_.n_pairs, dims_.n_pairs));
-        cos_ = grown(cos_, target * dims_.n_pairs, "RoPE tables");
-        sin_ = grown(sin_, target * dims_.n_pairs, "RoPE tables");
-        cos_.upload(host_cos_, stream_.get());
-        sin_.upload(host_sin_, stream_.get());
+        for (std::size_t i = 0; i < ropes_.size(); ++i) {
+            RopeTable& t = ropes_[i];
+            const std::uint64_t pairs = dims_.n_pairs[i];
+            t.host_cos.resize(target * pairs);
+            t.host_sin.resize(target * pairs);
+            for (std::uint64_t pos = rope_positions_; pos < target; ++pos)
+                forward::ops::rope_angles(program_.ropes[i], static_cast<std::int64_t>(pos),
+                                          std::span(t.host_cos.data() + pos * pairs, pairs),
+                                          std::span(t.host_sin.data() + pos * pairs, pairs));
+            t.cos = grown(t.cos, target * pairs, "RoPE tables");
+            t.sin = grown(t.sin, target * pairs, "RoPE tables");
+            t.cos.upload(t.host_cos, stream_.get());
+            t.sin.upload(t.host_sin, stream_.get());
+        }
         stream_.synchronize();
         rope_positions_ = target;
     }
 
-    // Query rows attention processes per step, growing its workspace as the cache grows.
-    std::uint64_t attention_workspace_rows(std::uint64_t n, std::uint64_t n_kv) {
+    // The GELU table GeGlu reads when the program has a GeGlu op: ggml's table (the formula at every
+    // half-precision input, rounded to half precision), from the CPU's own formula.
+    void upload_gelu_table() {
+        const auto uses_geglu = [](const std::vector<forward::Op>& ops) {
+            return std::any_of(ops.begin(), ops.end(), [](const forward::Op& op) { return std::holds_alternative<forward::GeGlu>(op); });
+        };
+        if (!std::any_of(program_.layers.begin(), program_.layers.end(),
+                         [&](const forward::LayerProgram& l) { return uses_geglu(l.ops); }))
+            return;
+        std::vector<float> table(kGeluTableSize);
+        for (std::uint64_t h = 0; h < kGeluTableSize; ++h)
+            table[h] = fp16_to_fp32(fp32_to_fp16(forward::ops::gelu_tanh(fp16_to_fp32(static_cast<std::uint16_t>(h)))));
+        gelu_table_ = budget_.allocate<float>(kGeluTableSize, "the GELU table");
+        gelu_table_.upload(table, stream_.get());
+        stream_.synchronize();
+    }
+
+    // Query rows attention processes per step, growing its workspace as the cache grows. Called before
+    // any layer's weights are acquired: growing may free decoded weight copies.
+    std::uint64_t prepare_attention(std::uint64_t n, std::uint64_t n_kv) {
+        if (dims_.attention.empty()) return 1;
         std::uint64_t rows = dims_.attention_rows(n, n_kv);
         for (;;) {
-            const std::uint64_t floats = attention_workspace_floats(dims_.attention, rows, n_kv);
+            const std::uint64_t floats = dims_.attention_floats(rows, n_kv);
             if (floats <= attention_.size()) return rows;
             const std::uint64_t previous = attention_.size();
             stream_.synchronize();
@@ -362,7 +435,7 @@ private:
     }
 
     model::ModelSpec spec_;
-    forward::PassParams p_;
+    forward::Program program_;
     Dims dims_;
     int device_;
     std::string backend_;
@@ -374,12 +447,12 @@ private:
     std::unique_ptr<DeviceWeights> weights_;
 
     DeviceBuffer<std::int32_t> ids_;
-    Activations a_;
+    std::array<DeviceBuffer<float>, forward::kSlotCount> a_;  // k and v stay empty: they are cache rows
     DeviceBuffer<float> scratch_, attention_;
     std::vector<DeviceBuffer<float>> k_cache_, v_cache_;
     std::uint64_t kv_positions_ = 0;
-    DeviceBuffer<float> cos_, sin_;
-    std::vector<float> host_cos_, host_sin_;
+    std::vector<RopeTable> ropes_;
+    DeviceBuffer<float> gelu_table_;
     std::uint64_t rope_positions_ = 0;
     std::vector<float> host_;  // a trace record on its way to the host
     PinnedBuffer logits_staging_;
@@ -435,20 +508,20 @@ Result<std::unique_ptr<CudaForward>> make_cuda_forward(const Container& model, c
     if (!device) return device.error();
     auto spec = model::read_spec(model);
     if (!spec) return spec.error();
-    auto params = forward::pass_params(model, *spec);
-    if (!params) return params.error();
-    auto layout = describe_weights(model, *spec);
+    auto arch = forward::describe_architecture(model, *spec);
+    if (!arch) return arch.error();
+    auto layout = describe_weights(model, *arch);
     if (!layout) return layout.error();
 
     const std::uint64_t usable = device->free_bytes > kDeviceMargin ? device->free_bytes - kDeviceMargin : 0;
     const std::uint64_t budget = options.memory_limit_bytes ? std::min(options.memory_limit_bytes, usable) : usable;
-    const Dims dims(*spec, layout->n_vocab, params->rope.n_rot);
+    const Dims dims(*arch);
     auto plan = plan_memory(dims, *layout, *spec, budget);
     if (!plan) return plan.error();
     try {
         GGUF_CUDA_CHECK(cudaSetDevice(options.device));
         return std::unique_ptr<CudaForward>(
-            std::make_unique<CudaPass>(std::move(*spec), std::move(*params), std::move(*layout), options, *plan, budget));
+            std::make_unique<CudaPass>(std::move(*spec), std::move(arch->program), std::move(*layout), dims, options, *plan, budget));
     } catch (const std::exception& e) {
         return pass_error("cuda:" + std::to_string(options.device) + ": " + e.what());
     }

@@ -6,9 +6,6 @@
 #include "gguf/types.hpp"
 #include "host_copy.hpp"
 #include "kernels/kernels.hpp"
-// The CPU reference's weight loader (an internal header of validate/forward): the GPU pass reads exactly
-// the tensors it reads, with the same shape checks and error messages.
-#include "../validate/forward/src/weights.hpp"
 
 namespace gguf::cuda {
 namespace {
@@ -18,28 +15,6 @@ constexpr std::uint64_t kStagingBytes = std::uint64_t{64} << 20;
 
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
-class ImageBuilder {
-public:
-    explicit ImageBuilder(const Container& model) : model_(model) {}
-
-    void add(ImageLayout& image, const forward::WeightMatrix& w) {
-        const TensorInfo* info = model_.find_tensor(w.name());
-        auto view = info ? model_.view(*info) : Result<TensorView>(Error{ErrorCode::invalid_argument, 0, "", ""});
-        if (!view) {
-            if (!error) error = Error{ErrorCode::invalid_argument, 0, "tensor '" + w.name() + "' cannot be read", ""};
-            return;
-        }
-        MatrixSource m{w.name(), w.type(), w.n_in(), w.n_out(), *view, align_up(image.bytes, kAlign)};
-        image.bytes = m.offset + view->bytes.size();
-        image.matrices.push_back(std::move(m));
-    }
-
-    std::optional<Error> error;
-
-private:
-    const Container& model_;
-};
-
 std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
     if (v.empty()) return -1;
     const auto offset = static_cast<std::int64_t>(align_up(all.size(), 64));
@@ -47,6 +22,23 @@ std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
     all.insert(all.end(), v.begin(), v.end());
     return offset;
 }
+
+void add_matrix(ImageLayout& image, const forward::BoundMatrix& w, bool product) {
+    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, w.view, align_up(image.bytes, kAlign), product};
+    image.bytes = m.offset + w.view.bytes.size();
+    image.matrices.push_back(std::move(m));
+}
+
+// Lays out one scope: its matrices into `image`, its vectors appended to `vectors`.
+void add_scope(ImageLayout& image, std::vector<std::int64_t>& offsets, std::vector<float>& vectors,
+               const forward::WeightSet& set, const std::vector<forward::Op>& ops) {
+    std::vector<bool> product(set.matrices.size(), false);
+    for (const forward::Op& op : ops)
+        if (const auto* linear = std::get_if<forward::Linear>(&op)) product[static_cast<std::size_t>(linear->matrix)] = true;
+    for (std::size_t i = 0; i < set.matrices.size(); ++i) add_matrix(image, set.matrices[i], product[i]);
+    for (const forward::BoundVector& v : set.vectors) offsets.push_back(append(vectors, v.values));
+}
+
 
 }  // namespace
 
@@ -70,39 +62,20 @@ std::uint64_t WeightLayout::largest_matrix_values() const {
     return m;
 }
 
-Result<WeightLayout> describe_weights(const Container& model, const model::ModelSpec& spec) {
-    auto loaded = forward::load_weights(model, spec, 0);
-    if (!loaded) return loaded.error();
-    forward::ModelWeights& w = *loaded;
-
+Result<WeightLayout> describe_weights(const Container& model, const forward::Architecture& arch) {
+    const forward::WeightBinding& w = arch.weights;
+    const forward::Program& p = arch.program;
     WeightLayout layout;
     layout.order = model.byte_order();
     layout.n_vocab = w.n_vocab;
-    layout.tied_output = !w.output.has_value();
-    ImageBuilder builder(model);
-    builder.add(layout.globals, w.token_embd);
-    if (w.output) builder.add(layout.globals, *w.output);
-    layout.output_norm = append(layout.vectors, w.output_norm);
-    layout.output_bias = append(layout.vectors, w.output_bias);
+    std::vector<forward::Op> global_ops = p.input;
+    global_ops.insert(global_ops.end(), p.output.begin(), p.output.end());
+    add_scope(layout.globals, layout.global_vectors, layout.vectors, w.globals, global_ops);
+    layout.layers.resize(w.layers.size());
+    layout.layer_vectors.resize(w.layers.size());
+    for (std::size_t l = 0; l < w.layers.size(); ++l)
+        add_scope(layout.layers[l], layout.layer_vectors[l], layout.vectors, w.layers[l], p.layers[l].ops);
 
-    for (const forward::LayerWeights& l : w.layers) {
-        ImageLayout& image = layout.layers.emplace_back();
-        for (const forward::WeightMatrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) builder.add(image, *m);
-        WeightLayout::LayerVectors v;
-        v.attn_norm = append(layout.vectors, l.attn_norm);
-        v.q_norm = append(layout.vectors, l.q_norm);
-        v.k_norm = append(layout.vectors, l.k_norm);
-        v.ffn_norm = append(layout.vectors, l.ffn_norm);
-        v.bq = append(layout.vectors, l.bq);
-        v.bk = append(layout.vectors, l.bk);
-        v.bv = append(layout.vectors, l.bv);
-        v.bo = append(layout.vectors, l.bo);
-        v.b_gate = append(layout.vectors, l.b_gate);
-        v.b_up = append(layout.vectors, l.b_up);
-        v.b_down = append(layout.vectors, l.b_down);
-        layout.layer_vectors.push_back(v);
-    }
-    if (builder.error) return *builder.error;
     std::vector<const ImageLayout*> images{&layout.globals};
     for (const auto& l : layout.layers) images.push_back(&l);
     for (const ImageLayout* image : images)
@@ -144,27 +117,30 @@ DeviceWeights::DeviceWeights(WeightLayout layout, bool streamed, std::uint64_t d
         }
         // float32 copies of quantized matrices for the batched products, in the order the pass uses them.
         decoded_.resize(layout_.layers.size());
-        const auto keep = [&](const MatrixSource& m, const std::byte* image) -> DeviceBuffer<float> {
-            const std::uint64_t bytes = MemoryBudget::rounded(m.n_in * m.n_out * sizeof(float));
-            if (m.type == static_cast<std::uint32_t>(TypeId::F32) || bytes > decoded_budget || !budget_.fits(bytes))
-                return {};
-            decoded_budget -= bytes;
-            DeviceBuffer<float> d = budget_.allocate<float>(m.n_in * m.n_out, "decoded weights");
-            GGUF_CUDA_CHECK(cudaStreamSynchronize(copy_.get()));  // the image is uploaded
-            dequantize(m.type, image + m.offset, m.n_in * m.n_out, d.data(), copy_.get());
-            decoded_bytes_ += bytes;
-            return d;
-        };
         for (std::size_t l = 0; l < layout_.layers.size(); ++l)
             for (std::size_t i = 0; i < layout_.layers[l].matrices.size(); ++i) {
-                decoded_[l].push_back(keep(layout_.layers[l].matrices[i], layer_images_[l].data()));
-                if (!decoded_[l].back().empty()) decoded_order_.emplace_back(l, static_cast<int>(i));
+                decoded_[l].push_back(keep_decoded(layout_.layers[l].matrices[i], layer_images_[l].data(), decoded_budget));
+                if (!decoded_[l].back().empty()) decoded_order_.emplace_back(l, i);
             }
-        const std::size_t head = layout_.tied_output ? 0 : 1;
-        decoded_lm_head_ = keep(layout_.globals.matrices[head], globals_.data());
-        if (!decoded_lm_head_.empty()) decoded_order_.emplace_back(layout_.layers.size(), 0);
+        for (std::size_t i = 0; i < layout_.globals.matrices.size(); ++i) {
+            decoded_globals_.push_back(keep_decoded(layout_.globals.matrices[i], globals_.data(), decoded_budget));
+            if (!decoded_globals_.back().empty()) decoded_order_.emplace_back(layout_.layers.size(), i);
+        }
     }
     copy_.synchronize();
+}
+
+// A float32 copy of a quantized matrix that products read, while the budget lasts; empty otherwise.
+DeviceBuffer<float> DeviceWeights::keep_decoded(const MatrixSource& m, const std::byte* image, std::uint64_t& decoded_budget) {
+    const std::uint64_t bytes = MemoryBudget::rounded(m.n_in * m.n_out * sizeof(float));
+    if (!m.product || m.type == static_cast<std::uint32_t>(TypeId::F32) || bytes > decoded_budget || !budget_.fits(bytes))
+        return {};
+    decoded_budget -= bytes;
+    DeviceBuffer<float> d = budget_.allocate<float>(m.n_in * m.n_out, "decoded weights");
+    GGUF_CUDA_CHECK(cudaStreamSynchronize(copy_.get()));  // the image is uploaded
+    dequantize(m.type, image + m.offset, m.n_in * m.n_out, d.data(), copy_.get());
+    decoded_bytes_ += bytes;
+    return d;
 }
 
 DeviceWeights::~DeviceWeights() {
@@ -210,18 +186,17 @@ MatrixRef DeviceWeights::matrix(const MatrixSource& m, const std::byte* image) c
 
 const float* DeviceWeights::vector(std::int64_t offset) const { return offset < 0 ? nullptr : vectors_.data() + offset; }
 
-MatrixRef DeviceWeights::token_embd() const { return matrix(layout_.globals.matrices[0], globals_.data()); }
-
-MatrixRef DeviceWeights::lm_head() const {
-    MatrixRef r = matrix(layout_.globals.matrices[layout_.tied_output ? 0 : 1], globals_.data());
-    if (!decoded_lm_head_.empty()) r.decoded = decoded_lm_head_.data();
+ScopeRefs DeviceWeights::globals() const {
+    ScopeRefs r;
+    for (std::size_t i = 0; i < layout_.globals.matrices.size(); ++i) {
+        r.matrices.push_back(matrix(layout_.globals.matrices[i], globals_.data()));
+        if (i < decoded_globals_.size() && !decoded_globals_[i].empty()) r.matrices.back().decoded = decoded_globals_[i].data();
+    }
+    for (const std::int64_t offset : layout_.global_vectors) r.vectors.push_back(vector(offset));
     return r;
 }
 
-const float* DeviceWeights::output_norm() const { return vector(layout_.output_norm); }
-const float* DeviceWeights::output_bias() const { return vector(layout_.output_bias); }
-
-LayerRefs DeviceWeights::acquire(std::uint64_t layer) {
+ScopeRefs DeviceWeights::acquire(std::uint64_t layer) {
     const std::byte* image = nullptr;
     if (streamed_) {
         int slot = slot_layer_[0] == static_cast<std::int64_t>(layer) ? 0 : slot_layer_[1] == static_cast<std::int64_t>(layer) ? 1 : -1;
@@ -236,24 +211,12 @@ LayerRefs DeviceWeights::acquire(std::uint64_t layer) {
         image = layer_images_[layer].data();
     }
     const auto& m = layout_.layers[layer].matrices;
-    LayerRefs r;
-    MatrixRef* refs[] = {&r.wq, &r.wk, &r.wv, &r.wo, &r.gate, &r.up, &r.down};
+    ScopeRefs r;
     for (std::size_t i = 0; i < m.size(); ++i) {
-        *refs[i] = matrix(m[i], image);
-        if (!streamed_ && !decoded_[layer][i].empty()) refs[i]->decoded = decoded_[layer][i].data();
+        r.matrices.push_back(matrix(m[i], image));
+        if (!streamed_ && !decoded_[layer][i].empty()) r.matrices.back().decoded = decoded_[layer][i].data();
     }
-    const WeightLayout::LayerVectors& v = layout_.layer_vectors[layer];
-    r.attn_norm = vector(v.attn_norm);
-    r.q_norm = vector(v.q_norm);
-    r.k_norm = vector(v.k_norm);
-    r.ffn_norm = vector(v.ffn_norm);
-    r.bq = vector(v.bq);
-    r.bk = vector(v.bk);
-    r.bv = vector(v.bv);
-    r.bo = vector(v.bo);
-    r.b_gate = vector(v.b_gate);
-    r.b_up = vector(v.b_up);
-    r.b_down = vector(v.b_down);
+    for (const std::int64_t offset : layout_.layer_vectors[layer]) r.vectors.push_back(vector(offset));
     return r;
 }
 
@@ -271,7 +234,7 @@ bool DeviceWeights::make_room(std::uint64_t bytes) {
     while (!budget_.fits(bytes) && !decoded_order_.empty()) {
         const auto [layer, index] = decoded_order_.back();
         decoded_order_.pop_back();
-        DeviceBuffer<float>& d = layer == decoded_.size() ? decoded_lm_head_ : decoded_[layer][static_cast<std::size_t>(index)];
+        DeviceBuffer<float>& d = layer == decoded_.size() ? decoded_globals_[index] : decoded_[layer][index];
         GGUF_CUDA_CHECK(cudaStreamSynchronize(compute_));  // no queued product still reads it
         decoded_bytes_ -= MemoryBudget::rounded(d.bytes());
         budget_.release(d);

@@ -18,7 +18,7 @@
 #include "device_buffer.hpp"
 #include "gguf/container.hpp"
 #include "gguf/error.hpp"
-#include "gguf/model/spec.hpp"
+#include "gguf/forward/program.hpp"
 #include "memory_budget.hpp"
 
 namespace gguf::cuda {
@@ -32,12 +32,13 @@ struct MatrixRef {
     const float* decoded = nullptr;     // device float32 copy [n_out][n_in], or nullptr
 };
 
-struct LayerRefs {
-    MatrixRef wq, wk, wv, wo, gate, up, down;
-    // float32 vectors on the device; nullptr when the file has none.
-    const float *attn_norm = nullptr, *q_norm = nullptr, *k_norm = nullptr, *ffn_norm = nullptr;
-    const float *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
-    const float *b_gate = nullptr, *b_up = nullptr, *b_down = nullptr;
+// The weights of one scope of the program (the globals or a layer) on the device, indexed as the
+// program's ops index the scope's WeightSet.
+struct ScopeRefs {
+    std::vector<MatrixRef> matrices;
+    std::vector<const float*> vectors;  // float32 on the device
+
+    const float* vector(int index) const { return index < 0 ? nullptr : vectors[static_cast<std::size_t>(index)]; }
 };
 
 // Where one matrix's bytes come from and where they go.
@@ -47,6 +48,7 @@ struct MatrixSource {
     std::uint64_t n_in = 0, n_out = 0;
     TensorView view;
     std::uint64_t offset = 0;  // in its image, 256-byte aligned
+    bool product = false;      // a Linear op multiplies by it (worth a decoded copy for batched products)
 };
 
 struct ImageLayout {
@@ -56,16 +58,11 @@ struct ImageLayout {
 
 // The host side of the weights: what goes where, before anything is allocated.
 struct WeightLayout {
-    ImageLayout globals;                   // token_embd, then output.weight when untied
-    std::vector<ImageLayout> layers;       // wq wk wv wo gate up down, in that order
-    std::vector<float> vectors;            // every norm and bias, 64-float aligned
-    struct LayerVectors {
-        std::int64_t attn_norm = -1, q_norm = -1, k_norm = -1, ffn_norm = -1;
-        std::int64_t bq = -1, bk = -1, bv = -1, bo = -1, b_gate = -1, b_up = -1, b_down = -1;
-    };
-    std::vector<LayerVectors> layer_vectors;  // offsets into `vectors`, -1 when absent
-    std::int64_t output_norm = -1, output_bias = -1;
-    bool tied_output = false;
+    ImageLayout globals;                   // the globals' matrices, in binding order
+    std::vector<ImageLayout> layers;       // each layer's matrices, in binding order
+    std::vector<float> vectors;            // every bound vector, 64-float aligned
+    std::vector<std::int64_t> global_vectors;              // offsets into `vectors`, in binding order
+    std::vector<std::vector<std::int64_t>> layer_vectors;  // the same per layer
     std::uint64_t n_vocab = 0;
     ByteOrder order = ByteOrder::little;
 
@@ -74,9 +71,9 @@ struct WeightLayout {
     std::uint64_t largest_matrix_values() const;
 };
 
-// Reads the weights the CPU reference reads (the same tensors, shapes and checks, so both passes
-// accept and refuse the same files) and lays them out.
-Result<WeightLayout> describe_weights(const Container& model, const model::ModelSpec& spec);
+// Lays out the weights the architecture's builder bound (the tensors, shapes and checks of the CPU
+// pass, so both passes accept and refuse the same files) and refuses types without a GPU decoder.
+Result<WeightLayout> describe_weights(const Container& model, const forward::Architecture& arch);
 
 class DeviceWeights {
 public:
@@ -93,14 +90,12 @@ public:
     std::uint64_t decoded_bytes() const { return decoded_bytes_; }
     std::uint64_t slot_bytes() const { return streamed_ ? slots_[0].bytes() : 0; }
 
-    MatrixRef token_embd() const;
-    MatrixRef lm_head() const;
-    const float* output_norm() const;
-    const float* output_bias() const;  // nullptr when absent
+    // The globals' weights (always resident), valid until make_room() runs.
+    ScopeRefs globals() const;
 
     // Layer l's weights for work enqueued on the compute stream next; release(l) after that work is
     // enqueued. Streamed: uploads layer l if it is not in a slot yet and starts copying the next layer.
-    LayerRefs acquire(std::uint64_t layer);
+    ScopeRefs acquire(std::uint64_t layer);
     void release(std::uint64_t layer);
 
     // Frees decoded copies (the most recently planned first) until `bytes` more fit in the budget;
@@ -112,6 +107,7 @@ private:
     void start_upload(std::uint64_t layer, int slot);
     MatrixRef matrix(const MatrixSource& m, const std::byte* image) const;
     const float* vector(std::int64_t offset) const;
+    DeviceBuffer<float> keep_decoded(const MatrixSource& m, const std::byte* image, std::uint64_t& decoded_budget);
 
     WeightLayout layout_;
     bool streamed_;
@@ -126,8 +122,8 @@ private:
     DeviceBuffer<std::byte> globals_;
     std::vector<DeviceBuffer<std::byte>> layer_images_;             // resident
     std::vector<std::vector<DeviceBuffer<float>>> decoded_;         // resident: [layer][matrix], may be empty
-    DeviceBuffer<float> decoded_lm_head_;
-    std::vector<std::pair<std::uint64_t, int>> decoded_order_;      // (layer or n_layer for lm_head, matrix) as planned
+    std::vector<DeviceBuffer<float>> decoded_globals_;              // [matrix], may be empty
+    std::vector<std::pair<std::uint64_t, std::size_t>> decoded_order_;  // (layer, or n_layer for the globals; matrix) as planned
 
     std::array<DeviceBuffer<std::byte>, 2> slots_;                  // streamed
     std::array<std::int64_t, 2> slot_layer_{-1, -1};

@@ -54,18 +54,19 @@ __device__ T block_reduce(T value, Op op, T* shared) {
 // becomes exp(x - max) / sum with the sum in double and the division done as a multiplication by the
 // float reciprocal, as ops::softmax does.
 __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores, std::uint64_t rows, std::uint64_t n_kv,
-                                                                  std::uint64_t first_visible) {
+                                                                  std::uint64_t first_visible, std::uint64_t window) {
     __shared__ float max_shared[kThreads / 32];
     __shared__ double sum_shared[kThreads / 32];
     const std::uint64_t r = blockIdx.x % rows;
     float* row = scores + static_cast<std::uint64_t>(blockIdx.x) * n_kv;
-    const std::uint64_t visible = first_visible + r;  // keys 0 .. visible-1
+    const std::uint64_t visible = first_visible + r;  // keys lo .. visible-1
+    const std::uint64_t lo = window > 0 && visible > window ? visible - window : 0;
     float m = -INFINITY;
-    for (std::uint64_t j = threadIdx.x; j < visible; j += kThreads) m = fmaxf(m, row[j]);
+    for (std::uint64_t j = lo + threadIdx.x; j < visible; j += kThreads) m = fmaxf(m, row[j]);
     m = block_reduce(m, [](float a, float b) { return fmaxf(a, b); }, max_shared);
     double sum = 0;
     for (std::uint64_t j = threadIdx.x; j < n_kv; j += kThreads) {
-        const float e = j < visible ? expf(__fsub_rn(row[j], m)) : 0.0f;
+        const float e = j >= lo && j < visible ? expf(__fsub_rn(row[j], m)) : 0.0f;
         row[j] = e;
         sum += e;
     }
@@ -85,7 +86,7 @@ std::uint64_t attention_workspace_floats(const AttentionDims& d, std::uint64_t r
 
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& d, float scale, float* out,
-                       float* workspace, std::uint64_t rows, cudaStream_t stream) {
+                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window) {
     if (d.n_head_kv == 0 || d.n_head % d.n_head_kv != 0 || first_position + n_tokens > n_kv || rows == 0)
         fail("attention: bad head counts or positions", "attention_forward", __FILE__, __LINE__);
     const std::uint64_t group = d.n_head / d.n_head_kv;
@@ -108,7 +109,7 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
         blas.strided_batched(true, false, kv, gR, hd, scale, k, k_width, hd, qh, hd, gR * hd, 0.0f, scores, kv, gR * kv,
                              static_cast<std::int64_t>(d.n_head_kv));
         masked_softmax_kernel<<<static_cast<unsigned>(d.n_head * R), kThreads, 0, stream>>>(scores, R, n_kv,
-                                                                                            first_position + t0 + 1);
+                                                                                            first_position + t0 + 1, window);
         check_launch();
         // O_g [head_dim_v][group*R] = V_g [head_dim_v][n_kv] x P_g^T [n_kv][group*R].
         blas.strided_batched(false, false, hd_v, gR, kv, 1.0f, v, v_width, hd_v, scores, kv, gR * kv, 0.0f, oh, hd_v,

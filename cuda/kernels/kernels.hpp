@@ -67,16 +67,34 @@ std::uint64_t attention_workspace_floats(const AttentionDims& dims, std::uint64_
 // k [n_kv][n_head_kv * head_dim] and v [n_kv][n_head_kv * head_dim_v], query t at position
 // first_position + t; out [n_tokens][n_head * head_dim_v]. Scores and context are cuBLAS products;
 // the masked softmax is a kernel. Query tokens are processed `rows` at a time in `workspace`.
+// `window` > 0 also hides keys `window` or more positions before the query (ops::sliding_window_masks).
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& dims, float scale,
-                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream);
+                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0);
 
 // ---- swiglu.cu ----
 
 // out = silu(gate) * up, elementwise (ops::swiglu). `out` may alias `gate`.
 void swiglu_forward(float* out, const float* gate, const float* up, std::uint64_t n, cudaStream_t stream);
 
+// ---- geglu.cu ----
+
+// Entries of the GELU table geglu_forward reads: entry h is ops::gelu_tanh of the half-precision value
+// with bits h, rounded to half precision (ggml's CPU table).
+inline constexpr std::uint64_t kGeluTableSize = 65536;
+
+// out = gelu(gate) * up, elementwise (ops::geglu with ggml_cpu_table): 0 for gate <= -10, gate itself
+// for gate >= 10, else the table entry of gate rounded to half precision. `out` may alias `gate`.
+void geglu_forward(float* out, const float* gate, const float* up, const float* gelu_table, std::uint64_t n,
+                   cudaStream_t stream);
+
 // ---- elementwise.cu ----
+
+// x *= factor (ggml_scale).
+void scale_forward(float* x, float factor, std::uint64_t n, cudaStream_t stream);
+
+// x = tanh(x * (1 / cap)) * cap (ops::softcap).
+void softcap_forward(float* x, float cap, std::uint64_t n, cudaStream_t stream);
 
 // out = a + b (ops::add); `out` may alias either.
 void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream);

@@ -11,7 +11,9 @@
 #include "../../cuda/device_buffer.hpp"
 #include "../../cuda/kernels/kernels.hpp"
 #include "gguf/dequant.hpp"
+#include "gguf/float_formats.hpp"
 #include "gguf/forward/ops.hpp"
+#include "gguf/forward/ops_extra.hpp"
 #include "gguf/quantize.hpp"
 #include "gguf/types.hpp"
 #include "gpu.hpp"
@@ -133,6 +135,64 @@ TEST_CASE("swiglu, residual add and bias add equal their CPU twins") {
     auto dx = on_device(gate), db = on_device(bias);
     cuda::add_bias_forward(dx.data(), db.data(), rows, width, nullptr);
     CHECK(same_bits(to_host(dx), biased));
+}
+
+TEST_CASE("geglu, scale and softcap equal their CPU twins") {
+    test::require_gpu();
+    // Gates across the table's range and beyond its bounds at -10 and 10.
+    const std::size_t n = 20000;
+    auto gate = random_floats(n, 21, 6.0f), up = random_floats(n, 22);
+    gate[0] = -10.0f, gate[1] = 10.0f, gate[2] = -12.5f, gate[3] = 11.0f, gate[4] = 9.9990234f, gate[5] = 0.0f;
+    std::vector<float> expected(n);
+    ops::geglu(gate, up, expected, ops::GeluEvaluation::ggml_cpu_table);
+    std::vector<float> table(cuda::kGeluTableSize);
+    for (std::size_t h = 0; h < table.size(); ++h)
+        table[h] = fp16_to_fp32(fp32_to_fp16(ops::gelu_tanh(fp16_to_fp32(static_cast<std::uint16_t>(h)))));
+    auto dg = on_device(gate), du = on_device(up), dt = on_device(table);
+    cuda::geglu_forward(dg.data(), dg.data(), du.data(), dt.data(), n, nullptr);
+    CHECK(same_bits(to_host(dg), expected));
+
+    std::vector<float> scaled = gate;
+    for (float& x : scaled) x *= 0.0883883476f;
+    auto ds = on_device(gate);
+    cuda::scale_forward(ds.data(), 0.0883883476f, n, nullptr);
+    CHECK(same_bits(to_host(ds), scaled));
+
+    std::vector<float> capped = gate;
+    ops::softcap(capped, 30.0f);
+    auto dc = on_device(gate);
+    cuda::softcap_forward(dc.data(), 30.0f, n, nullptr);
+    CHECK(relative_difference(to_host(dc), capped) < 1e-6);  // tanh may differ in its last bit
+}
+
+TEST_CASE("sliding-window attention equals ops::causal_attention_ext, through the cache and in row pieces") {
+    test::require_gpu();
+    struct Case {
+        std::size_t n_head, n_head_kv, head_dim, n_tokens, first, window;
+    };
+    for (const Case c : {Case{4, 1, 128, 12, 0, 4}, Case{8, 2, 32, 1, 30, 7}, Case{4, 2, 64, 20, 9, 1}, Case{4, 4, 64, 6, 3, 100}}) {
+        CAPTURE(c.n_tokens);
+        CAPTURE(c.first);
+        CAPTURE(c.window);
+        const std::size_t n_kv = c.first + c.n_tokens;
+        const auto q = random_floats(c.n_tokens * c.n_head * c.head_dim, 23, 2.0f);
+        const auto k = random_floats(n_kv * c.n_head_kv * c.head_dim, 24, 2.0f);
+        const auto v = random_floats(n_kv * c.n_head_kv * c.head_dim, 25);
+        std::vector<float> expected(c.n_tokens * c.n_head * c.head_dim);
+        ops::causal_attention_ext(q, k, v, n_kv, c.first, {c.n_head, c.n_head_kv, c.head_dim, c.head_dim}, 1.0f,
+                                  {.sliding_window = c.window}, expected);
+        auto dq = on_device(q), dk = on_device(k), dv = on_device(v);
+        cuda::Blas blas(nullptr, cuda::Precision::fp32);
+        const cuda::AttentionDims dims{c.n_head, c.n_head_kv, c.head_dim, c.head_dim};
+        for (const std::size_t rows : {c.n_tokens, std::size_t{1}, std::size_t{5}}) {
+            CAPTURE(rows);
+            cuda::DeviceBuffer<float> work(cuda::attention_workspace_floats(dims, rows, n_kv));
+            cuda::DeviceBuffer<float> out(expected.size());
+            cuda::attention_forward(blas, dq.data(), dk.data(), dv.data(), c.n_tokens, n_kv, c.first, dims, 1.0f,
+                                    out.data(), work.data(), rows, nullptr, c.window);
+            CHECK(relative_difference(to_host(out), expected) < 1e-5);
+        }
+    }
 }
 
 TEST_CASE("causal GQA attention equals ops::causal_attention, through the cache and in row pieces") {

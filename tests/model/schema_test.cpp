@@ -14,6 +14,7 @@ ModelSpec tinyllama() {
     ModelSpec s;
     s.architecture = "llama";
     s.modelled = true;
+    s.known = true;
     s.n_vocab = 32000;
     s.n_embd = 2048;
     s.n_layer = 22;
@@ -29,6 +30,7 @@ ModelSpec qwen25_05b() {
     ModelSpec s;
     s.architecture = "qwen2";
     s.modelled = true;
+    s.known = true;
     s.n_vocab = 151936;
     s.n_embd = 896;
     s.n_layer = 24;
@@ -111,6 +113,7 @@ TEST_CASE("an architecture without a schema gets none") {
     ModelSpec s = tinyllama();
     s.architecture = "gemma2";
     s.modelled = false;
+    s.known = false;
     CHECK_FALSE(schema_for(s));
 }
 
@@ -133,5 +136,7 @@ TEST_CASE("tensor names parse into layer, base and suffix") {
     CHECK(is_norm(TensorRole::attn_k_norm));
     CHECK(is_bias(TensorRole::output_bias));
     CHECK(is_matrix(TensorRole::ffn_up));
-    CHECK(consumers_of(TensorRole::ffn_norm) == std::vector{TensorRole::ffn_gate, TensorRole::ffn_up});
+    // The FFN norm feeds the dense FFN, or the router and the shared expert of a mixture of experts.
+    CHECK(consumers_of(TensorRole::ffn_norm) == std::vector{TensorRole::ffn_gate, TensorRole::ffn_up, TensorRole::ffn_gate_inp,
+                                                            TensorRole::ffn_gate_shexp, TensorRole::ffn_up_shexp});
 }

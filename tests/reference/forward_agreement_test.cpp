@@ -9,7 +9,9 @@
 //     weights also the same argmax at every position and max |diff| / max |logit| <= 1e-3.
 //   - F32 weights, llama.cpp without those roundings (F32 KV cache, flash attention off): the same
 //     computation in float32 on both sides, so the logits must agree to float precision
-//     (max |diff| / max |logit| <= 1e-4; measured ~1e-6): this is the check of the semantics.
+//     (max |diff| / max |logit| <= 1e-4; measured ~1e-6, 5e-5 for tiny-gemma3, whose GELU rounds its
+//     input to half precision as ggml's does, so a last-bit difference upstream can move an activation
+//     by a half-precision step): this is the check of the semantics.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -31,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3"};
+const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3"};
 const char* const kMixes[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
 
 struct Fixture {
@@ -171,7 +173,10 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         CHECK_MESSAGE(a.mean_kl <= 1e-3, name);
         if (f.mix == "f32" || f.mix == "f16") {
             CHECK_MESSAGE(a.argmax_mismatches == 0, name);
-            CHECK_MESSAGE(a.relative_diff <= 1e-3, name);
+            // tiny-gemma3's logits are small (max |logit| about 2) and its GELU rounds to half precision,
+            // so llama.cpp's F16 K/V move them by about 1.3e-3 of the largest (its exact configuration
+            // agrees with ours to 5e-5).
+            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma3" ? 2e-3 : 1e-3), name);
         }
     }
 }

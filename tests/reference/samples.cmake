@@ -9,3 +9,7 @@ if(TARGET samples_llama_test)
     GGUF_DOCTOR_TRAINED_SAMPLE="${PROJECT_SOURCE_DIR}/samples/trained/tiny-english-f16.gguf"
     GGUF_DOCTOR_TRAINED_HELDOUT="${PROJECT_SOURCE_DIR}/samples/train/results/heldout-sample.json")
 endif()
+gguf_doctor_reference_test(samples_arch_llama_test
+  SOURCES samples_arch_llama_test.cpp
+  LIBS gguf gguf_samples nlohmann_json::nlohmann_json
+  NEEDS_NODE)

@@ -38,6 +38,21 @@ TEST_CASE("every preset and float type is clean with realistic norms") {
         }
 }
 
+TEST_CASE("the newer architectures' presets are clean: delta-net tensors, experts, Gemma's stored (1 + gain) norms") {
+    // Gemma's converter adds 1 to every norm gain, so its norms sit near 1 plus a learned offset; the
+    // delta-net's ssm_a is all negative; expert stacks are 3-D. None of it is a warning.
+    const std::pair<const char*, samples::NormStyle> cases[] = {
+        {"tiny-qwen35", samples::NormStyle::qwen},    {"tiny-qwen35moe", samples::NormStyle::qwen},
+        {"tiny-gemma3", samples::NormStyle::gemma},   {"tiny-qwen3moe", samples::NormStyle::qwen},
+        {"tiny-qwen2moe", samples::NormStyle::qwen}};
+    for (const auto& [preset, norms] : cases)
+        for (const char* mix : {"f32", "q4_k_m"}) {
+            // Three blocks: qwen35's presets then have two delta-net blocks and one attention block.
+            const Outcome o = check(sample(preset, mix, 3, norms));
+            CHECK_MESSAGE(o.codes().empty(), preset << " " << mix << "\n" << o.describe());
+        }
+}
+
 TEST_CASE("Qwen2.5's final norm (mean ~7, max ~17) is a note, not a warning") {
     const Outcome o = check(sample("tiny-qwen2", "f16", 6, samples::NormStyle::qwen));
     CHECK_MESSAGE(o.codes().empty(), o.describe());

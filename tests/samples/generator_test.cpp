@@ -131,6 +131,86 @@ TEST_CASE("hyperparameters are written under llama.cpp's keys") {
     }
 }
 
+TEST_CASE("the newer architectures' hyperparameters are written under llama.cpp's keys") {
+    test::TempDir dir;
+    const auto open_preset = [&](std::string_view name) {
+        const auto path = dir / (std::string(name) + ".gguf");
+        REQUIRE(write_model(tiny(name), path).ok());
+        auto m = gguf::open(path);
+        REQUIRE(m.ok());
+        CHECK(m->issues().empty());
+        return std::move(*m);
+    };
+    const Container q35 = open_preset("tiny-qwen35");
+    CHECK(q35.get_u64("qwen35.ssm.conv_kernel") == 4u);
+    CHECK(q35.get_u64("qwen35.ssm.state_size") == 32u);
+    CHECK(q35.get_u64("qwen35.ssm.group_count") == 2u);
+    CHECK(q35.get_u64("qwen35.ssm.time_step_rank") == 4u);
+    CHECK(q35.get_u64("qwen35.ssm.inner_size") == 128u);  // v heads x head size
+    CHECK(q35.get_u64("qwen35.full_attention_interval") == 3u);
+    CHECK(q35.get_u64("qwen35.rope.dimension_count") == 16u);
+    const Value* sections = q35.find("qwen35.rope.dimension_sections");
+    REQUIRE(sections != nullptr);
+    REQUIRE(sections->size() == 4);
+    CHECK(sections->integer_at(0) == 3);
+    CHECK(sections->integer_at(2) == 2);
+    CHECK(sections->integer_at(3) == 0);
+    // Blocks 0 and 1 are delta-net blocks, block 2 full attention with a q projection twice as wide.
+    CHECK(q35.find_tensor("blk.0.ssm_a") != nullptr);
+    CHECK(q35.find_tensor("blk.1.attn_qkv.weight") != nullptr);
+    CHECK(q35.find_tensor("blk.2.ssm_a") == nullptr);
+    CHECK(q35.find_tensor("blk.2.attn_q.weight")->ne[1] == 2 * 4 * 64);
+    CHECK(q35.find_tensor("blk.2.post_attention_norm.weight") != nullptr);
+    CHECK(q35.find_tensor("blk.2.ffn_norm.weight") == nullptr);
+
+    const Container moe = open_preset("tiny-qwen35moe");
+    CHECK(moe.get_u64("qwen35moe.expert_count") == 8u);
+    CHECK(moe.get_u64("qwen35moe.expert_used_count") == 2u);
+    CHECK(moe.get_u64("qwen35moe.expert_feed_forward_length") == 256u);
+    CHECK(moe.get_u64("qwen35moe.expert_shared_feed_forward_length") == 256u);
+    const TensorInfo* down = moe.find_tensor("blk.1.ffn_down_exps.weight");
+    REQUIRE(down != nullptr);
+    CHECK(down->n_dims == 3);
+    CHECK(down->ne[0] == 256);
+    CHECK(down->ne[1] == 256);
+    CHECK(down->ne[2] == 8);
+
+    const Container g = open_preset("tiny-gemma3");
+    CHECK(g.get_u64("gemma3.attention.sliding_window") == 4u);
+    CHECK(g.get_u64("gemma3.attention.sliding_window_pattern") == 2u);
+    CHECK(g.get_f64("gemma3.rope.freq_base_swa") == doctest::Approx(10000.0));
+    CHECK(g.get_u64("gemma3.attention.key_length") == 128u);
+    CHECK(g.find_tensor("blk.1.post_ffw_norm.weight") != nullptr);
+    // Gemma's stored norms sit near 1 plus a learned offset: positive, mean above 1.
+    const auto norm = f32_values(g, "blk.0.attn_norm.weight");
+    CHECK(mean(norm) > 1.2);
+    CHECK(*std::min_element(norm.begin(), norm.end()) > 0.0f);
+
+    const Container q2 = open_preset("tiny-qwen2moe");
+    CHECK(q2.find_tensor("blk.0.ffn_gate_inp_shexp.weight")->n_dims == 1);
+    CHECK(q2.find_tensor("blk.0.attn_q.bias") != nullptr);
+    CHECK(q2.find_tensor("output.weight") != nullptr);  // llama.cpp requires qwen2moe's own lm_head
+    // The delta-net decay rates are all negative, like -exp(A_log).
+    const auto a = f32_values(q35, "blk.0.ssm_a");
+    CHECK(*std::max_element(a.begin(), a.end()) < 0.0f);
+}
+
+TEST_CASE("mixes keep conv taps and routers in F32 and quantize the expert stacks") {
+    ModelConfig c = tiny("tiny-qwen35moe");
+    REQUIRE(apply_mix(c, "q4_k_m").ok());
+    auto plan = plan_tensors(c);
+    REQUIRE(plan.ok());
+    std::map<std::string, std::uint32_t> types;
+    for (const auto& t : *plan) types[t.name] = t.type;
+    CHECK(types.at("blk.0.ssm_conv1d.weight") == static_cast<std::uint32_t>(TypeId::F32));
+    CHECK(types.at("blk.0.ffn_gate_inp.weight") == static_cast<std::uint32_t>(TypeId::F32));
+    CHECK(types.at("blk.0.ffn_gate_exps.weight") == static_cast<std::uint32_t>(TypeId::Q4_K));
+    CHECK(types.at("blk.0.attn_qkv.weight") == static_cast<std::uint32_t>(TypeId::Q4_K));
+    // ffn_down_exps gets llama.cpp's extra bits where ffn_down would (of 3 blocks: the last one).
+    CHECK(types.at("blk.0.ffn_down_exps.weight") == static_cast<std::uint32_t>(TypeId::Q4_K));
+    CHECK(types.at("blk.2.ffn_down_exps.weight") == static_cast<std::uint32_t>(TypeId::Q6_K));
+}
+
 TEST_CASE("the streamed file is byte for byte the in-memory model that gguf::Writer serializes") {
     test::TempDir dir;
     for (auto name : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
@@ -207,6 +287,21 @@ TEST_CASE("configurations llama.cpp would reject are refused with a message") {
     const auto r = validate(c);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("blk.0.attn_q.weight") != std::string::npos);
+    c = tiny("tiny-qwen35");
+    c.ssm_dt_rank = 3;  // v heads must repeat the 2 q/k heads whole
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-qwen35");
+    c.rope_sections = {0, 0, 0, 0};
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-qwen3moe");
+    c.n_expert_used = 9;  // more than the 8 experts
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-qwen3moe");
+    c.n_ff_shexp = 256;  // qwen3moe has no shared expert
+    CHECK_FALSE(validate(c).ok());
+    c = tiny("tiny-qwen2moe");
+    c.head_dim = 32;  // llama.cpp sizes qwen2moe's q projection by n_embd
+    CHECK_FALSE(validate(c).ok());
     c = tiny("tiny-llama");
     c.n_embd = 100;  // Q8_0 blocks of 32 do not divide it
     c.head_dim = 100 / 8;

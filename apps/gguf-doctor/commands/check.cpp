@@ -336,7 +336,7 @@ int run_check(const std::vector<std::string>& args) {
     r.model = summarize(model, result);
     r.findings = std::move(result.findings);
     r.steps.push_back({"structure", "ran", std::to_string(model.tensors().size()) + " tensors"});
-    r.steps.push_back({"architecture", "ran", result.modelled ? "schema of " + result.spec->architecture : "no schema: generic checks"});
+    r.steps.push_back({"architecture", "ran", result.schema_checked ? "schema of " + result.spec->architecture : "no schema: generic checks"});
     r.steps.push_back({"vocabulary", "ran", ""});
     r.steps.push_back({"tokenizer", "ran", ""});
     r.steps.push_back(judge_loadability(model, o, r.findings));

@@ -67,6 +67,37 @@ std::uint32_t fallback(std::uint32_t type, std::uint64_t row_length) {
     return to;
 }
 
+// What qwen35's delta-net, the experts and gemma3's sliding window need beyond the common sizes.
+Result<void> validate_architecture_extras(const ModelConfig& c) {
+    const Architecture a = c.architecture;
+    const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
+    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe;
+    const std::uint32_t n_rot = c.n_rot ? c.n_rot : c.head_dim;
+    if (n_rot % 2 != 0 || n_rot > c.head_dim) return invalid("n_rot must be even and at most head_dim");
+    if (qwen35) {
+        if (c.ssm_d_conv == 0 || c.ssm_d_state == 0 || c.ssm_n_group == 0 || c.ssm_dt_rank == 0 ||
+            c.full_attention_interval == 0)
+            return invalid("qwen35 needs positive ssm_d_conv, ssm_d_state, ssm_n_group, ssm_dt_rank and full_attention_interval");
+        if (c.ssm_dt_rank % c.ssm_n_group != 0)
+            return invalid("ssm_dt_rank (v heads) must be a multiple of ssm_n_group (q/k heads)");
+        const std::uint32_t sections = c.rope_sections[0] + c.rope_sections[1] + c.rope_sections[2] + c.rope_sections[3];
+        if (sections == 0 || sections > c.head_dim)
+            return invalid("qwen35 needs rope_sections that sum to a positive count of at most head_dim");
+    }
+    if (moe) {
+        if (c.n_expert == 0 || c.n_expert_used == 0 || c.n_expert_used > c.n_expert || c.n_ff_exp == 0)
+            return invalid("a mixture of experts needs n_expert > 0, 0 < n_expert_used <= n_expert and n_ff_exp > 0");
+        const bool shared = a == Architecture::qwen35moe || a == Architecture::qwen2moe;
+        if (shared != (c.n_ff_shexp != 0))
+            return invalid(std::string(architecture_name(a)) + (shared ? " needs" : " has no") + " a shared expert (n_ff_shexp)");
+    } else if (c.n_expert != 0 || c.n_ff_shexp != 0) {
+        return invalid(std::string(architecture_name(a)) + " has no experts: n_expert and n_ff_shexp must be 0");
+    }
+    if (a == Architecture::gemma3 && c.sliding_window != 0 && !(c.rope_base_swa > 0.0f && std::isfinite(c.rope_base_swa)))
+        return invalid("rope_base_swa must be a positive number");
+    return {};
+}
+
 }  // namespace
 
 std::string_view architecture_name(Architecture a) {
@@ -74,19 +105,26 @@ std::string_view architecture_name(Architecture a) {
         case Architecture::llama: return "llama";
         case Architecture::qwen2: return "qwen2";
         case Architecture::qwen3: return "qwen3";
+        case Architecture::qwen35: return "qwen35";
+        case Architecture::qwen35moe: return "qwen35moe";
+        case Architecture::gemma3: return "gemma3";
+        case Architecture::qwen3moe: return "qwen3moe";
+        case Architecture::qwen2moe: return "qwen2moe";
     }
     return "?";
 }
 
 Result<Architecture> parse_architecture(std::string_view name) {
-    if (name == "llama") return Architecture::llama;
-    if (name == "qwen2") return Architecture::qwen2;
-    if (name == "qwen3") return Architecture::qwen3;
-    return invalid("unknown architecture '" + std::string(name) + "' (llama, qwen2, qwen3)");
+    for (auto a : {Architecture::llama, Architecture::qwen2, Architecture::qwen3, Architecture::qwen35,
+                   Architecture::qwen35moe, Architecture::gemma3, Architecture::qwen3moe, Architecture::qwen2moe})
+        if (architecture_name(a) == name) return a;
+    return invalid("unknown architecture '" + std::string(name) +
+                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe)");
 }
 
 void WeightTypes::set_all(std::uint32_t type) {
     token_embd = output = attn_q = attn_k = attn_v = attn_output = ffn_gate = ffn_up = ffn_down = type;
+    ssm = ffn_exps = ffn_shexp = type;
     per_tensor.clear();
 }
 
@@ -110,9 +148,11 @@ Result<void> apply_mix(ModelConfig& c, std::string_view name) {
     // depend on types, so a plan with the class types gives every row length).
     const int n_layer = static_cast<int>(c.n_layer);
     for (const auto& t : detail::layout(c)) {
-        if (detail::is_vector(t.role)) continue;
+        if (detail::keeps_f32(t.role)) continue;
         std::uint32_t type = t.type;
-        if ((t.role == detail::Role::attn_v || t.role == detail::Role::ffn_down) && use_more_bits(t.layer, n_layer))
+        const bool more_bits_role =
+            t.role == detail::Role::attn_v || t.role == detail::Role::ffn_down || t.role == detail::Role::ffn_down_exps;
+        if (more_bits_role && use_more_bits(t.layer, n_layer))
             type = id(mix->more_bits);
         type = fallback(type, t.row_length());
         if (type != t.type) c.types.per_tensor[t.name] = type;
@@ -132,6 +172,9 @@ Result<void> validate(const ModelConfig& c) {
     if (c.head_dim % 2 != 0) return invalid("head_dim must be even (RoPE rotates pairs)");
     if (c.architecture == Architecture::qwen2 && std::uint64_t{c.n_head} * c.head_dim != c.n_embd)
         return invalid("qwen2 needs n_head * head_dim == n_embd (llama.cpp sizes its q projection by n_embd)");
+    if (c.architecture == Architecture::qwen2moe && std::uint64_t{c.n_head} * c.head_dim != c.n_embd)
+        return invalid("qwen2moe needs n_head * head_dim == n_embd (llama.cpp sizes its q projection by n_embd)");
+    if (auto r = validate_architecture_extras(c); !r) return r;
     if (!(c.rms_eps > 0.0f) || !std::isfinite(c.rms_eps)) return invalid("rms_eps must be a positive number");
     if (!(c.rope_base > 0.0f) || !std::isfinite(c.rope_base)) return invalid("rope_base must be a positive number");
     if (c.n_vocab_padding >= c.n_vocab) return invalid("n_vocab_padding must be smaller than n_vocab");
@@ -149,7 +192,7 @@ Result<void> validate(const ModelConfig& c) {
     // Every matrix: a type this build can encode, whose blocks divide the row length.
     const auto tensors = detail::layout(c);
     for (const auto& t : tensors) {
-        if (detail::is_vector(t.role)) continue;
+        if (detail::keeps_f32(t.role)) continue;
         const TypeInfo* info = find_type(t.type);
         if (!info) return invalid("tensor '" + t.name + "': unknown type id " + std::to_string(t.type));
         if (!detail::can_encode(t.type))
@@ -161,7 +204,7 @@ Result<void> validate(const ModelConfig& c) {
     }
     for (const auto& [name, type] : c.types.per_tensor) {
         bool found = false;
-        for (const auto& t : tensors) found = found || (t.name == name && !detail::is_vector(t.role));
+        for (const auto& t : tensors) found = found || (t.name == name && !detail::keeps_f32(t.role));
         if (!found) return invalid("per-tensor type for '" + name + "': the model has no such weight matrix");
     }
     return {};

@@ -1,5 +1,8 @@
 #include "model_metadata.hpp"
 
+#include <array>
+#include <span>
+
 namespace gguf::samples::detail {
 
 Metadata model_metadata(const ModelConfig& c) {
@@ -22,6 +25,41 @@ Metadata model_metadata(const ModelConfig& c) {
     if (c.architecture == Architecture::qwen3 || std::uint64_t{c.head_dim} * c.n_head != c.n_embd) {
         add(arch + ".attention.key_length", Value::u32(c.head_dim));
         add(arch + ".attention.value_length", Value::u32(c.head_dim));
+    }
+    const Architecture a = c.architecture;
+    const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
+    if (qwen35 || a == Architecture::gemma3 || a == Architecture::qwen3moe) {
+        if (std::uint64_t{c.head_dim} * c.n_head == c.n_embd) {  // the branch above did not write them
+            add(arch + ".attention.key_length", Value::u32(c.head_dim));
+            add(arch + ".attention.value_length", Value::u32(c.head_dim));
+        }
+    }
+    if (c.n_rot != 0 && a != Architecture::llama) add(arch + ".rope.dimension_count", Value::u32(c.n_rot));
+    if (qwen35) {
+        // The same key names and units as llama.cpp's converter writes for Qwen3.5.
+        add(arch + ".ssm.conv_kernel", Value::u32(c.ssm_d_conv));
+        add(arch + ".ssm.state_size", Value::u32(c.ssm_d_state));
+        add(arch + ".ssm.group_count", Value::u32(c.ssm_n_group));
+        add(arch + ".ssm.time_step_rank", Value::u32(c.ssm_dt_rank));
+        add(arch + ".ssm.inner_size", Value::u32(c.ssm_d_state * c.ssm_dt_rank));
+        add(arch + ".full_attention_interval", Value::u32(c.full_attention_interval));
+        const std::array<std::int32_t, 4> sections{static_cast<std::int32_t>(c.rope_sections[0]),
+                                                   static_cast<std::int32_t>(c.rope_sections[1]),
+                                                   static_cast<std::int32_t>(c.rope_sections[2]),
+                                                   static_cast<std::int32_t>(c.rope_sections[3])};
+        add(arch + ".rope.dimension_sections", Value::array(ValueType::int32, std::span<const std::int32_t>(sections)));
+    }
+    if (c.n_expert != 0) {
+        add(arch + ".expert_count", Value::u32(c.n_expert));
+        add(arch + ".expert_used_count", Value::u32(c.n_expert_used));
+        add(arch + ".expert_feed_forward_length", Value::u32(c.n_ff_exp));
+        if (c.n_ff_shexp != 0) add(arch + ".expert_shared_feed_forward_length", Value::u32(c.n_ff_shexp));
+    }
+    if (a == Architecture::gemma3 && c.sliding_window != 0) {
+        add(arch + ".attention.sliding_window", Value::u32(c.sliding_window));
+        if (c.sliding_window_pattern != 6)  // llama.cpp's default period for gemma3
+            add(arch + ".attention.sliding_window_pattern", Value::u32(c.sliding_window_pattern));
+        add(arch + ".rope.freq_base_swa", Value::f32(c.rope_base_swa));
     }
     add("general.file_type", Value::u32(c.file_type));
     if (c.architecture == Architecture::llama) {

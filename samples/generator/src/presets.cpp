@@ -90,6 +90,101 @@ ModelConfig qwen3() {
     return c;
 }
 
+// Qwen3.5-4B's shape as llama.cpp types it (32 blocks, n_embd 2560): 16 query and 4 KV heads of 256
+// with a quarter of each head rotated in sections [11, 11, 10, 0], full attention every 4th block,
+// a 248320-row vocabulary. The delta-net sizes (16 q/k heads and 32 v heads of 128, conv of 4 taps) and
+// the FFN width follow Qwen3-Next's layout, which Qwen3.5 inherits.
+ModelConfig qwen35_4b() {
+    ModelConfig c = qwen_like(Architecture::qwen35);
+    c.name = "Qwen3.5 4B shapes (gguf-doctor sample)";
+    c.n_vocab = 248320;
+    c.n_vocab_padding = 248320 - 248077;
+    c.n_embd = 2560;
+    c.n_layer = 32;
+    c.n_head = 16;
+    c.n_head_kv = 4;
+    c.head_dim = 256;
+    c.n_rot = 64;
+    c.rope_sections = {11, 11, 10, 0};
+    c.n_ff = 9216;
+    c.n_ctx = 262144;
+    c.rope_base = 10000000.0f;
+    c.ssm_d_conv = 4;
+    c.ssm_d_state = 128;
+    c.ssm_n_group = 16;
+    c.ssm_dt_rank = 32;
+    c.full_attention_interval = 4;
+    return c;
+}
+
+// Gemma 3 1B (google/gemma-3-1b-it, config.json): 4 query heads and 1 KV head of 256, sliding window
+// 512 in five of every six blocks (RoPE base 10000 there, 1000000 in the global blocks).
+ModelConfig gemma3_1b() {
+    ModelConfig c;
+    c.architecture = Architecture::gemma3;
+    c.name = "Gemma 3 1B shapes (gguf-doctor sample)";
+    c.tokenizer = TokenizerKind::spm;
+    c.norms = NormStyle::gemma;
+    c.rms_eps = 1e-6f;
+    c.rope_base = 1000000.0f;
+    c.rope_base_swa = 10000.0f;
+    c.tied_output = true;
+    c.n_vocab = 262144;
+    c.n_embd = 1152;
+    c.n_layer = 26;
+    c.n_head = 4;
+    c.n_head_kv = 1;
+    c.head_dim = 256;
+    c.n_ff = 6912;
+    c.n_ctx = 32768;
+    c.sliding_window = 512;
+    c.sliding_window_pattern = 6;
+    return c;
+}
+
+// Qwen3-30B-A3B (Qwen/Qwen3-30B-A3B, config.json): 128 experts of width 768, 8 per token, untied.
+ModelConfig qwen3_30b_a3b() {
+    ModelConfig c = qwen_like(Architecture::qwen3moe);
+    c.name = "Qwen3 30B-A3B shapes (gguf-doctor sample)";
+    c.tied_output = false;
+    c.n_vocab = 151936;
+    c.n_vocab_padding = 151936 - 151669;
+    c.n_embd = 2048;
+    c.n_layer = 48;
+    c.n_head = 32;
+    c.n_head_kv = 4;
+    c.head_dim = 128;
+    c.n_ff = 6144;
+    c.n_ctx = 40960;
+    c.n_expert = 128;
+    c.n_expert_used = 8;
+    c.n_ff_exp = 768;
+    return c;
+}
+
+// Qwen1.5-MoE-A2.7B (Qwen/Qwen1.5-MoE-A2.7B, config.json): 60 experts of 1408, 4 per token, a shared
+// expert of 5632 behind a sigmoid gate, q/k/v biases.
+ModelConfig qwen2moe_a27b() {
+    ModelConfig c = qwen_like(Architecture::qwen2moe);
+    c.name = "Qwen1.5-MoE A2.7B shapes (gguf-doctor sample)";
+    c.attn_bias = true;
+    c.tied_output = false;
+    c.n_vocab = 151936;
+    c.n_vocab_padding = 151936 - 151646;
+    c.n_embd = 2048;
+    c.n_layer = 24;
+    c.n_head = 16;
+    c.n_head_kv = 16;
+    c.head_dim = 128;
+    c.n_ff = 5632;
+    c.n_ctx = 8192;
+    c.n_expert = 60;
+    c.n_expert_used = 4;
+    c.n_ff_exp = 1408;
+    c.n_ff_shexp = 5632;
+    return c;
+}
+
 // The tiny variants keep each structural trait (GQA ratio above 1, biases, tied and padded
 // vocabulary, head size unlike n_embd / n_head for qwen3) and are 256 wide so every K-quant fits.
 ModelConfig tiny(ModelConfig c, std::string name) {
@@ -134,11 +229,78 @@ Result<ModelConfig> preset(std::string_view name) {
         c.head_dim = 128;
         return c;
     }
+    if (name == "qwen3.5-4b") return qwen35_4b();
+    if (name == "gemma3-1b") return gemma3_1b();
+    if (name == "qwen3-30b-a3b") return qwen3_30b_a3b();
+    if (name == "qwen1.5-moe-a2.7b") return qwen2moe_a27b();
+    if (name == "tiny-qwen35" || name == "tiny-qwen35moe") {
+        // Two delta-net blocks and one full-attention block (interval 3), so both kinds and their order
+        // are exercised; v heads twice the q/k heads, as in the real model.
+        ModelConfig c = tiny(qwen35_4b(), "tiny " + std::string(name.substr(5)) + " (gguf-doctor sample)");
+        c.n_layer = 3;
+        c.full_attention_interval = 3;
+        c.n_vocab = 512;
+        c.n_vocab_padding = 11;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 64;
+        c.n_rot = 16;
+        c.rope_sections = {3, 3, 2, 0};
+        c.ssm_d_state = 32;
+        c.ssm_n_group = 2;
+        c.ssm_dt_rank = 4;
+        if (name == "tiny-qwen35moe") {
+            c.architecture = Architecture::qwen35moe;
+            c.n_expert = 8;
+            c.n_expert_used = 2;
+            c.n_ff_exp = 256;
+            c.n_ff_shexp = 256;
+        }
+        return c;
+    }
+    if (name == "tiny-gemma3") {
+        // Sliding window 4 with period 2 (block 0 slides, block 1 is global), shorter than the test prompts.
+        ModelConfig c = tiny(gemma3_1b(), "tiny gemma3 (gguf-doctor sample)");
+        c.n_vocab = 512;
+        c.n_head = 4;
+        c.n_head_kv = 1;
+        c.head_dim = 128;
+        c.sliding_window = 4;
+        c.sliding_window_pattern = 2;
+        return c;
+    }
+    if (name == "tiny-qwen3moe") {
+        ModelConfig c = tiny(qwen3_30b_a3b(), "tiny qwen3moe (gguf-doctor sample)");
+        c.n_vocab = 512;
+        c.n_vocab_padding = 9;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 128;
+        c.n_expert = 8;
+        c.n_expert_used = 2;
+        c.n_ff_exp = 256;
+        return c;
+    }
+    if (name == "tiny-qwen2moe") {
+        ModelConfig c = tiny(qwen2moe_a27b(), "tiny qwen2moe (gguf-doctor sample)");
+        c.n_vocab = 512;
+        c.n_vocab_padding = 13;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 64;
+        c.n_expert = 8;
+        c.n_expert_used = 2;
+        c.n_ff_exp = 256;
+        c.n_ff_shexp = 512;
+        return c;
+    }
     return Error{ErrorCode::invalid_argument, 0, "unknown preset '" + std::string(name) + "'", ""};
 }
 
 std::vector<std::string_view> preset_names() {
-    return {"tinyllama-1.1b", "llama2-7b", "qwen2.5-0.5b", "qwen3-0.6b", "tiny-llama", "tiny-qwen2", "tiny-qwen3"};
+    return {"tinyllama-1.1b", "llama2-7b",  "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b",     "gemma3-1b",
+            "qwen3-30b-a3b",  "qwen1.5-moe-a2.7b", "tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35",
+            "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"};
 }
 
 }  // namespace gguf::samples

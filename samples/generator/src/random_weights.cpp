@@ -59,15 +59,38 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
         case Role::attn_v_bias: return {Distribution::gaussian, 0.0, 0.02};
         case Role::attn_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
+            if (c.norms == NormStyle::gemma) return {Distribution::lognormal, 1.5, 0.4};
             return {Distribution::lognormal, 0.05 + 0.35 * depth(c, t.layer), 0.35};
         case Role::ffn_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
+            if (c.norms == NormStyle::gemma) return {Distribution::lognormal, 1.5, 0.4};
             return {Distribution::lognormal, 0.2 + 0.3 * depth(c, t.layer), 0.25};
         case Role::attn_q_norm: case Role::attn_k_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
             return {Distribution::lognormal, 1.0, 0.2};
+        case Role::attn_qkv: case Role::attn_gate: case Role::ssm_alpha: case Role::ssm_beta:
+        case Role::ffn_gate_exps: case Role::ffn_up_exps: case Role::ffn_gate_shexp: case Role::ffn_up_shexp:
+            return {Distribution::gaussian, 0.0, proj};
+        case Role::ssm_out: case Role::ffn_down_exps: case Role::ffn_down_shexp:
+            return {Distribution::gaussian, 0.0, residual};
+        // Routers with decisive logits, so that top-k choices are not decided by rounding.
+        case Role::ffn_gate_inp: return {Distribution::gaussian, 0.0, 0.1};
+        case Role::ffn_gate_inp_shexp: return {Distribution::gaussian, 0.0, 0.05};
+        // Short conv taps (4 of them) at the scale of their fan-in.
+        case Role::ssm_conv1d: return {Distribution::gaussian, 0.0, 0.3};
+        // Decay rates -exp(A_log) of Qwen3-Next-style layers lie between about -1 and -16: all negative.
+        case Role::ssm_a: return {Distribution::lognormal, -4.0, 0.6};
+        case Role::ssm_dt_bias: return {Distribution::gaussian, 0.5, 0.5};
+        case Role::ssm_norm:
+            if (ones) return {Distribution::constant, 1.0, 0.0};
+            return {Distribution::lognormal, 1.0, 0.2};
+        case Role::attn_post_norm: case Role::ffn_post_norm:
+            if (ones) return {Distribution::constant, 1.0, 0.0};
+            if (c.norms == NormStyle::gemma) return {Distribution::lognormal, 1.5, 0.4};
+            return {Distribution::lognormal, 0.2 + 0.3 * depth(c, t.layer), 0.25};
         case Role::output_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
+            if (c.norms == NormStyle::gemma) return {Distribution::lognormal, 1.5, 0.4};
             // qwen: median 6.7 and sigma 0.3 give a mean near 7 and, over ~900 values, a maximum near 17.
             if (c.norms == NormStyle::qwen) return {Distribution::lognormal, 6.7, 0.3};
             return {Distribution::lognormal, 1.75, 0.25};

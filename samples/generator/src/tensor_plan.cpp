@@ -17,6 +17,10 @@ std::uint32_t matrix_type(const ModelConfig& c, Role role, const std::string& na
         case Role::ffn_gate: return c.types.ffn_gate;
         case Role::ffn_up: return c.types.ffn_up;
         case Role::ffn_down: return c.types.ffn_down;
+        case Role::attn_qkv: case Role::attn_gate: case Role::ssm_alpha: case Role::ssm_beta: case Role::ssm_out:
+            return c.types.ssm;
+        case Role::ffn_gate_exps: case Role::ffn_up_exps: case Role::ffn_down_exps: return c.types.ffn_exps;
+        case Role::ffn_gate_shexp: case Role::ffn_up_shexp: case Role::ffn_down_shexp: return c.types.ffn_shexp;
         default: return f32;
     }
 }
@@ -27,11 +31,15 @@ bool is_vector(Role role) {
     switch (role) {
         case Role::output_norm: case Role::attn_norm: case Role::ffn_norm: case Role::attn_q_norm:
         case Role::attn_k_norm: case Role::attn_q_bias: case Role::attn_k_bias: case Role::attn_v_bias:
+        case Role::attn_post_norm: case Role::ffn_post_norm: case Role::ssm_dt_bias: case Role::ssm_a:
+        case Role::ssm_norm: case Role::ffn_gate_inp_shexp:
             return true;
         default:
             return false;
     }
 }
+
+bool keeps_f32(Role role) { return is_vector(role) || role == Role::ssm_conv1d || role == Role::ffn_gate_inp; }
 
 Result<std::vector<PlannedTensor>> plan(const ModelConfig& c) {
     if (auto ok = validate(c); !ok) return ok.error();
@@ -45,30 +53,70 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
 
     std::vector<PlannedTensor> out;
     auto add = [&](std::string name, Role role, int layer, std::vector<std::uint64_t> ne) {
-        const std::uint32_t type = is_vector(role) ? f32 : matrix_type(c, role, name);
+        const std::uint32_t type = keeps_f32(role) ? f32 : matrix_type(c, role, name);
         out.push_back({std::move(name), role, layer, type, std::move(ne)});
     };
+
+    const Architecture a = c.architecture;
+    const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
+    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe;
+    const bool qk_norm = a == Architecture::qwen3 || a == Architecture::qwen3moe || a == Architecture::gemma3;
+    const bool gemma3 = a == Architecture::gemma3;
+    // qwen35's full-attention q projection carries a gate half per head.
+    const std::uint64_t q_out = qwen35 ? 2 * q_dim : q_dim;
+    const std::uint64_t key_dim = std::uint64_t{c.ssm_d_state} * c.ssm_n_group;
+    const std::uint64_t value_dim = std::uint64_t{c.ssm_d_state} * c.ssm_dt_rank;
+    const std::uint64_t conv_channels = 2 * key_dim + value_dim;
 
     add("token_embd.weight", Role::token_embd, -1, {n_embd, n_vocab});
     for (std::uint32_t i = 0; i < c.n_layer; ++i) {
         const int l = static_cast<int>(i);
         const std::string blk = "blk." + std::to_string(i) + ".";
+        const bool recurrent = qwen35 && c.full_attention_interval != 0 && (i + 1) % c.full_attention_interval != 0;
         add(blk + "attn_norm.weight", Role::attn_norm, l, {n_embd});
-        add(blk + "attn_q.weight", Role::attn_q, l, {n_embd, q_dim});
-        if (c.attn_bias) add(blk + "attn_q.bias", Role::attn_q_bias, l, {q_dim});
-        add(blk + "attn_k.weight", Role::attn_k, l, {n_embd, kv_dim});
-        if (c.attn_bias) add(blk + "attn_k.bias", Role::attn_k_bias, l, {kv_dim});
-        add(blk + "attn_v.weight", Role::attn_v, l, {n_embd, kv_dim});
-        if (c.attn_bias) add(blk + "attn_v.bias", Role::attn_v_bias, l, {kv_dim});
-        if (c.architecture == Architecture::qwen3) {
-            add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {c.head_dim});
-            add(blk + "attn_k_norm.weight", Role::attn_k_norm, l, {c.head_dim});
+        if (recurrent) {
+            add(blk + "attn_qkv.weight", Role::attn_qkv, l, {n_embd, conv_channels});
+            add(blk + "attn_gate.weight", Role::attn_gate, l, {n_embd, value_dim});
+            add(blk + "ssm_conv1d.weight", Role::ssm_conv1d, l, {c.ssm_d_conv, conv_channels});
+            add(blk + "ssm_dt.bias", Role::ssm_dt_bias, l, {c.ssm_dt_rank});
+            add(blk + "ssm_a", Role::ssm_a, l, {c.ssm_dt_rank});
+            add(blk + "ssm_beta.weight", Role::ssm_beta, l, {n_embd, c.ssm_dt_rank});
+            add(blk + "ssm_alpha.weight", Role::ssm_alpha, l, {n_embd, c.ssm_dt_rank});
+            add(blk + "ssm_norm.weight", Role::ssm_norm, l, {c.ssm_d_state});
+            add(blk + "ssm_out.weight", Role::ssm_out, l, {value_dim, n_embd});
+        } else {
+            add(blk + "attn_q.weight", Role::attn_q, l, {n_embd, q_out});
+            if (c.attn_bias) add(blk + "attn_q.bias", Role::attn_q_bias, l, {q_dim});
+            add(blk + "attn_k.weight", Role::attn_k, l, {n_embd, kv_dim});
+            if (c.attn_bias) add(blk + "attn_k.bias", Role::attn_k_bias, l, {kv_dim});
+            add(blk + "attn_v.weight", Role::attn_v, l, {n_embd, kv_dim});
+            if (c.attn_bias) add(blk + "attn_v.bias", Role::attn_v_bias, l, {kv_dim});
+            if (qk_norm || qwen35) {
+                add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {c.head_dim});
+                add(blk + "attn_k_norm.weight", Role::attn_k_norm, l, {c.head_dim});
+            }
+            add(blk + "attn_output.weight", Role::attn_output, l, {q_dim, n_embd});
         }
-        add(blk + "attn_output.weight", Role::attn_output, l, {q_dim, n_embd});
-        add(blk + "ffn_norm.weight", Role::ffn_norm, l, {n_embd});
-        add(blk + "ffn_gate.weight", Role::ffn_gate, l, {n_embd, n_ff});
-        add(blk + "ffn_up.weight", Role::ffn_up, l, {n_embd, n_ff});
-        add(blk + "ffn_down.weight", Role::ffn_down, l, {n_ff, n_embd});
+        if (qwen35 || gemma3) add(blk + "post_attention_norm.weight", Role::attn_post_norm, l, {n_embd});
+        if (!qwen35) add(blk + "ffn_norm.weight", Role::ffn_norm, l, {n_embd});
+        if (moe) {
+            const std::uint64_t n_exp = c.n_expert, n_ff_exp = c.n_ff_exp, n_sh = c.n_ff_shexp;
+            add(blk + "ffn_gate_inp.weight", Role::ffn_gate_inp, l, {n_embd, n_exp});
+            add(blk + "ffn_gate_exps.weight", Role::ffn_gate_exps, l, {n_embd, n_ff_exp, n_exp});
+            add(blk + "ffn_up_exps.weight", Role::ffn_up_exps, l, {n_embd, n_ff_exp, n_exp});
+            add(blk + "ffn_down_exps.weight", Role::ffn_down_exps, l, {n_ff_exp, n_embd, n_exp});
+            if (n_sh != 0) {
+                add(blk + "ffn_gate_inp_shexp.weight", Role::ffn_gate_inp_shexp, l, {n_embd});
+                add(blk + "ffn_gate_shexp.weight", Role::ffn_gate_shexp, l, {n_embd, n_sh});
+                add(blk + "ffn_up_shexp.weight", Role::ffn_up_shexp, l, {n_embd, n_sh});
+                add(blk + "ffn_down_shexp.weight", Role::ffn_down_shexp, l, {n_sh, n_embd});
+            }
+        } else {
+            add(blk + "ffn_gate.weight", Role::ffn_gate, l, {n_embd, n_ff});
+            add(blk + "ffn_up.weight", Role::ffn_up, l, {n_embd, n_ff});
+            add(blk + "ffn_down.weight", Role::ffn_down, l, {n_ff, n_embd});
+        }
+        if (gemma3) add(blk + "post_ffw_norm.weight", Role::ffn_post_norm, l, {n_embd});
     }
     add("output_norm.weight", Role::output_norm, -1, {n_embd});
     if (!c.tied_output) add("output.weight", Role::output, -1, {n_embd, n_vocab});

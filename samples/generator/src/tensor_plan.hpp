@@ -15,6 +15,10 @@ enum class Role : std::uint8_t {
     attn_norm, attn_q, attn_k, attn_v, attn_q_bias, attn_k_bias, attn_v_bias, attn_output,
     attn_q_norm, attn_k_norm,
     ffn_norm, ffn_gate, ffn_up, ffn_down,
+    attn_post_norm, ffn_post_norm,
+    attn_qkv, attn_gate, ssm_conv1d, ssm_dt_bias, ssm_a, ssm_alpha, ssm_beta, ssm_norm, ssm_out,
+    ffn_gate_inp, ffn_gate_exps, ffn_up_exps, ffn_down_exps,
+    ffn_gate_inp_shexp, ffn_gate_shexp, ffn_up_shexp, ffn_down_shexp,
 };
 
 struct PlannedTensor {
@@ -25,10 +29,15 @@ struct PlannedTensor {
     std::vector<std::uint64_t> ne;   // ggml order
 
     std::uint64_t row_length() const { return ne[0]; }
-    std::uint64_t n_rows() const { return ne.size() > 1 ? ne[1] : 1; }
+    std::uint64_t n_rows() const {  // rows of every matrix of a 3-D stack together
+        std::uint64_t n = 1;
+        for (std::size_t i = 1; i < ne.size(); ++i) n *= ne[i];
+        return n;
+    }
 };
 
-bool is_vector(Role role);  // norms and biases: always F32
+bool is_vector(Role role);  // norms, biases and other 1-D tensors
+bool keeps_f32(Role role);  // vectors, conv taps and the router: F32 in every mix, as llama.cpp keeps them
 
 // In the order written to the file, without checks (validate() uses it to check each tensor).
 std::vector<PlannedTensor> layout(const ModelConfig& config);

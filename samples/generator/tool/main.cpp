@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
          "iq3_xxs, iq3_s, tq1_0, tq2_0")
         ("tensor-type", po::value<std::vector<std::string>>()->composing()->value_name("NAME=TYPE"),
          "one weight's type, e.g. blk.0.ffn_down.weight=q8_0 (repeatable)")
-        ("arch", po::value<std::string>()->value_name("ARCH"), "llama, qwen2 or qwen3")
+        ("arch", po::value<std::string>()->value_name("ARCH"),
+         "llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe or qwen2moe")
         ("name", po::value<std::string>()->value_name("TEXT"), "general.name")
         ("n-vocab", po::value<std::uint32_t>()->value_name("N"), "embedding rows (= tokens in the vocabulary)")
         ("n-vocab-padding", po::value<std::uint32_t>()->value_name("N"),

@@ -1,61 +1,84 @@
-// The CPU reference forward pass of the llama family (llama, qwen2, qwen3), following llama.cpp's graphs
-// (src/models/llama.cpp, qwen2.cpp, qwen3.cpp): pre-norm blocks of RMSNorm -> attention with RoPE ->
-// residual -> RMSNorm -> SwiGLU feed-forward -> residual, then a final RMSNorm and the lm_head.
-// Everything is float32; sums of squares (RMSNorm) and softmax denominators are accumulated in double,
-// as ggml does.
+// The CPU reference forward pass: executes an architecture's program (gguf/forward/program.hpp) op by
+// op with the functions of ops.hpp. Everything is float32; sums of squares (RMSNorm) and softmax
+// denominators are accumulated in double, as ggml does.
 #include <omp.h>
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <numeric>
 #include <string>
 
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
-#include "gguf/forward/pass_params.hpp"
+#include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/program.hpp"
 #include "matmul.hpp"
-#include "weights.hpp"
+#include "weight_matrix.hpp"
 
 namespace gguf::forward {
 namespace {
 
-// A weight could not be decoded in the middle of a pass (load_weights checked every tensor, so this is
+// A weight could not be decoded in the middle of a pass (the builder checked every tensor, so this is
 // not expected); evaluate() turns it back into an Error.
 struct DecodeFailure {
     Error error;
 };
 
-// The buffers of one evaluate() call; T = number of new tokens.
-struct Activations {
-    Activations(const model::ModelSpec& s, std::uint64_t n_vocab, std::uint64_t T)
-        : x(T * s.n_embd), xn(T * s.n_embd), q(T * s.n_head * s.head_dim), k(T * s.n_embd_kv()),
-          v(T * s.n_head_kv * s.head_dim_v), att(T * s.n_head * s.head_dim_v), proj(T * s.n_embd), gate(T * s.n_ff),
-          up(T * s.n_ff), logits(T * n_vocab) {}
-
-    std::vector<float> x;        // [T][n_embd]   the residual stream
-    std::vector<float> xn;       // [T][n_embd]   normalized input of a block
-    std::vector<float> q;        // [T][n_head * head_dim]
-    std::vector<float> k;        // [T][n_head_kv * head_dim]
-    std::vector<float> v;        // [T][n_head_kv * head_dim_v]
-    std::vector<float> att;      // [T][n_head * head_dim_v]  attention context, heads concatenated
-    std::vector<float> proj;     // [T][n_embd]   output of a block, before the residual add
-    std::vector<float> gate;     // [T][n_ff]
-    std::vector<float> up;       // [T][n_ff]
-    LogitValues logits;          // [T][n_vocab], written in full by the lm_head product
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
 };
 
-// Keys (after RoPE) and values of every evaluated position of one layer.
+// The weights of one scope as the CPU reads them: matrices wrapped for panel decoding, vectors as bound.
+struct CpuWeights {
+    const WeightSet* bound = nullptr;
+    std::vector<WeightMatrix> matrices;
+
+    std::span<const float> vector(int index) const {
+        return index < 0 ? std::span<const float>{} : std::span<const float>(bound->vectors[index].values);
+    }
+};
+
+CpuWeights wrap(const WeightSet& set) {
+    CpuWeights w{&set, {}};
+    for (const BoundMatrix& m : set.matrices) w.matrices.emplace_back(m.view, m.n_in, m.n_out);
+    return w;
+}
+
+// The slots of one evaluate() call, each [T][its program width].
+struct Activations {
+    Activations(const Program& p, std::uint64_t T) : T(T) {
+        for (std::size_t s = 0; s < kSlotCount; ++s)
+            if (static_cast<Slot>(s) != Slot::logits) slots[s].resize(T * p.slot_width[s]);
+        logits.resize(T * p.width(Slot::logits));
+    }
+
+    std::span<float> operator()(Slot s, std::uint64_t width) {
+        float* data = s == Slot::logits ? logits.data() : slots[static_cast<std::size_t>(s)].data();
+        return {data, T * width};
+    }
+
+    std::uint64_t T;
+    std::array<std::vector<float>, kSlotCount> slots;
+    LogitValues logits;  // written in full by the lm_head product
+};
+
+// Keys and values of every evaluated position of one layer.
 struct KvCache {
-    std::vector<float> k;  // [n_positions][n_head_kv * head_dim]
-    std::vector<float> v;  // [n_positions][n_head_kv * head_dim_v]
+    std::vector<float> k;  // [n_positions][k_width]
+    std::vector<float> v;  // [n_positions][v_width]
 };
 
 class CpuForward final : public Forward {
 public:
-    CpuForward(model::ModelSpec spec, ModelWeights weights, PassParams params, int threads)
-        : spec_(std::move(spec)), w_(std::move(weights)), p_(std::move(params)), threads_(threads),
-          cache_(spec_.n_layer) {}
+    CpuForward(model::ModelSpec spec, Architecture arch, int threads, std::uint64_t keep_budget_bytes)
+        : spec_(std::move(spec)), arch_(std::move(arch)), threads_(threads), cache_(arch_.program.layers.size()) {
+        globals_ = wrap(arch_.weights.globals);
+        for (const WeightSet& set : arch_.weights.layers) layers_.push_back(wrap(set));
+        keep_decoded(keep_budget_bytes);
+    }
 
     const model::ModelSpec& spec() const override { return spec_; }
     std::string_view backend() const override { return "cpu"; }
@@ -63,20 +86,22 @@ public:
     void reset() override { truncate_cache(0); }
 
     Result<Logits> evaluate(std::span<const std::int32_t> tokens, Trace* trace) override {
+        const std::uint64_t n_vocab = arch_.weights.n_vocab;
         for (std::size_t i = 0; i < tokens.size(); ++i)
-            if (tokens[i] < 0 || static_cast<std::uint64_t>(tokens[i]) >= w_.n_vocab)
+            if (tokens[i] < 0 || static_cast<std::uint64_t>(tokens[i]) >= n_vocab)
                 return Error{ErrorCode::invalid_argument, 0,
-                             fmt::format("token id {} at index {} is outside the vocabulary [0, {})", tokens[i], i, w_.n_vocab), ""};
+                             fmt::format("token id {} at index {} is outside the vocabulary [0, {})", tokens[i], i, n_vocab), ""};
         const std::uint64_t T = tokens.size();
-        if (T == 0) return Logits{0, w_.n_vocab, {}};
-        Activations a(spec_, w_.n_vocab, T);
+        if (T == 0) return Logits{0, n_vocab, {}};
+        Activations a(arch_.program, T);
         std::vector<std::int64_t> positions(T);
         std::iota(positions.begin(), positions.end(), static_cast<std::int64_t>(n_past_));
+        const Step step{tokens, positions, a, trace};
         try {
-            embed(tokens, a.x);                                                   record(trace, -1, "embedding", a.x, T);
-            for (std::size_t il = 0; il < spec_.n_layer; ++il) layer(il, positions, a, trace);
-            ops::rms_norm(a.x, w_.output_norm, spec_.n_embd, p_.rms_eps, a.xn);   record(trace, -1, "output_norm", a.xn, T);
-            project(a.xn, w_.lm_head(), w_.output_bias, a.logits);               record(trace, -1, "logits", a.logits, T);
+            run(arch_.program.input, -1, globals_, step);
+            for (std::size_t il = 0; il < arch_.program.layers.size(); ++il)
+                run(arch_.program.layers[il].ops, static_cast<std::int32_t>(il), layers_[il], step);
+            run(arch_.program.output, -1, globals_, step);
         } catch (const DecodeFailure& failure) {
             truncate_cache(n_past_);
             return failure.error;
@@ -86,46 +111,65 @@ public:
             return Error{ErrorCode::invalid_argument, 0, std::string("CPU forward pass: ") + e.what(), ""};
         }
         n_past_ += T;
-        return Logits{T, w_.n_vocab, std::move(a.logits)};
+        return Logits{T, n_vocab, std::move(a.logits)};
     }
 
 private:
-    // One transformer block; the residual stream a.x is updated in place.
-    void layer(std::size_t il, std::span<const std::int64_t> positions, Activations& a, Trace* trace) {
-        LayerWeights& w = w_.layers[il];
-        const auto L = static_cast<std::int32_t>(il);
-        const std::uint64_t T = positions.size();
+    struct Step {
+        std::span<const std::int32_t> tokens;
+        std::span<const std::int64_t> positions;
+        Activations& a;
+        Trace* trace;
+    };
 
-        // Attention block.
-        ops::rms_norm(a.x, w.attn_norm, spec_.n_embd, p_.rms_eps, a.xn);        record(trace, L, "attn_norm", a.xn, T);
-        project(a.xn, w.wq, w.bq, a.q);
-        project(a.xn, w.wk, w.bk, a.k);
-        project(a.xn, w.wv, w.bv, a.v);
-        if (spec_.qk_norm) {  // qwen3: RMSNorm of every head of q and k before RoPE
-            ops::rms_norm(a.q, w.q_norm, spec_.head_dim, p_.rms_eps, a.q);
-            ops::rms_norm(a.k, w.k_norm, spec_.head_dim, p_.rms_eps, a.k);
-        }
-        record(trace, L, "q_proj", a.q, T);
-        record(trace, L, "k_proj", a.k, T);
-        ops::rope(a.q, spec_.n_head, spec_.head_dim, positions, p_.rope);       record(trace, L, "q", a.q, T);
-        ops::rope(a.k, spec_.n_head_kv, spec_.head_dim, positions, p_.rope);    record(trace, L, "k", a.k, T);
-                                                                                 record(trace, L, "v", a.v, T);
-        KvCache& cache = cache_[il];
-        cache.k.insert(cache.k.end(), a.k.begin(), a.k.end());
-        cache.v.insert(cache.v.end(), a.v.begin(), a.v.end());
-        const ops::AttentionShape shape{spec_.n_head, spec_.n_head_kv, spec_.head_dim, spec_.head_dim_v};
-        ops::causal_attention(a.q, cache.k, cache.v, n_past_ + T, n_past_, shape, p_.kq_scale, a.att, threads_);
-                                                                                 record(trace, L, "attn", a.att, T);
-        project(a.att, w.wo, w.bo, a.proj);                                     record(trace, L, "attn_out", a.proj, T);
-        ops::add(a.x, a.proj, a.x);                                             record(trace, L, "attn_residual", a.x, T);
+    // Executes one section of the program; `layer` is -1 for the input and output sections.
+    void run(const std::vector<Op>& ops, std::int32_t layer, CpuWeights& w, const Step& step) {
+        Activations& a = step.a;
+        const std::uint64_t T = a.T;
+        for (const Op& op : ops)
+            std::visit(Overloaded{
+                           [&](const Embed& o) { embed(step.tokens, w.matrices[o.matrix], a(o.out, w.matrices[o.matrix].n_in())); },
+                           [&](const RmsNorm& o) {
+                               ops::rms_norm(a(o.in, o.width), w.vector(o.weight), o.group, o.eps, a(o.out, o.width));
+                           },
+                           [&](const Linear& o) {
+                               WeightMatrix& m = w.matrices[o.matrix];
+                               project(a(o.in, m.n_in()), m, w.vector(o.bias), a(o.out, m.n_out()));
+                           },
+                           [&](const Add& o) { ops::add(a(o.a, o.width), a(o.b, o.width), a(o.out, o.width)); },
+                           [&](const Rope& o) {
+                               ops::rope(a(o.x, o.n_heads * o.head_dim), o.n_heads, o.head_dim, step.positions,
+                                         arch_.program.ropes[o.table]);
+                           },
+                           [&](const Attention& o) { attend(o, static_cast<std::size_t>(layer), a); },
+                           [&](const Scale& o) {
+                               for (float& x : a(o.x, o.width)) x *= o.factor;
+                           },
+                           [&](const SwiGlu& o) { ops::swiglu(a(o.gate, o.width), a(o.up, o.width), a(o.out, o.width)); },
+                           [&](const GeGlu& o) {
+                               ops::geglu(a(o.gate, o.width), a(o.up, o.width), a(o.out, o.width), ops::GeluEvaluation::ggml_cpu_table);
+                           },
+                           [&](const SoftCap& o) { ops::softcap(a(o.x, o.width), o.cap); },
+                           [&](const Record& o) {
+                               if (step.trace) step.trace->record(layer, o.name, {T, o.width}, a(o.slot, o.width));
+                           },
+                       },
+                       op);
+    }
 
-        // Feed-forward block.
-        ops::rms_norm(a.x, w.ffn_norm, spec_.n_embd, p_.rms_eps, a.xn);         record(trace, L, "ffn_norm", a.xn, T);
-        project(a.xn, w.gate, w.b_gate, a.gate);                                record(trace, L, "gate", a.gate, T);
-        project(a.xn, w.up, w.b_up, a.up);                                      record(trace, L, "up", a.up, T);
-        ops::swiglu(a.gate, a.up, a.gate);                                      record(trace, L, "ffn_act", a.gate, T);
-        project(a.gate, w.down, w.b_down, a.proj);                              record(trace, L, "down", a.proj, T);
-        ops::add(a.x, a.proj, a.x);                                             record(trace, L, "ffn_residual", a.x, T);
+    // Appends the new keys and values to the layer's cache and attends over it.
+    void attend(const Attention& o, std::size_t layer, Activations& a) {
+        const ops::AttentionShape& s = o.shape;
+        const auto k = a(Slot::k, s.n_head_kv * s.head_dim), v = a(Slot::v, s.n_head_kv * s.head_dim_v);
+        KvCache& cache = cache_[layer];
+        cache.k.insert(cache.k.end(), k.begin(), k.end());
+        cache.v.insert(cache.v.end(), v.begin(), v.end());
+        const auto q = a(o.q, s.n_head * s.head_dim);
+        const auto out = a(o.out, s.n_head * s.head_dim_v);
+        if (o.window == 0)
+            ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
+        else
+            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, {.sliding_window = o.window}, out);
     }
 
     // out = x W^T (+ bias when the file has one).
@@ -134,33 +178,46 @@ private:
         if (!bias.empty()) ops::add_bias(out, bias);
     }
 
-
-    // x[t] = token_embd row tokens[t] (ggml_get_rows).
-    void embed(std::span<const std::int32_t> tokens, std::span<float> x) {
+    // x[t] = row tokens[t] of the table (ggml_get_rows).
+    void embed(std::span<const std::int32_t> tokens, WeightMatrix& table, std::span<float> x) {
         std::vector<float> scratch;
-        const std::uint64_t n_embd = spec_.n_embd;
+        const std::uint64_t width = table.n_in();
         for (std::size_t t = 0; t < tokens.size(); ++t) {
-            auto row = w_.token_embd.rows(static_cast<std::uint64_t>(tokens[t]), 1, scratch);
+            auto row = table.rows(static_cast<std::uint64_t>(tokens[t]), 1, scratch);
             if (!row) throw DecodeFailure{row.error()};
-            std::copy_n(*row, n_embd, x.begin() + static_cast<std::ptrdiff_t>(t * n_embd));
+            std::copy_n(*row, width, x.begin() + static_cast<std::ptrdiff_t>(t * width));
         }
     }
 
+    // Keeps decoded matrices that products read, in the order the pass uses them, until the budget is spent.
+    void keep_decoded(std::uint64_t budget) {
+        const auto keep = [&budget](const std::vector<Op>& ops, CpuWeights& w) {
+            for (const Op& op : ops) {
+                const auto* linear = std::get_if<Linear>(&op);
+                if (!linear) continue;
+                WeightMatrix& m = w.matrices[linear->matrix];
+                if (m.keep_cost() <= budget) {
+                    m.keep_decoded();
+                    budget -= m.keep_cost();
+                }
+            }
+        };
+        for (std::size_t il = 0; il < layers_.size(); ++il) keep(arch_.program.layers[il].ops, layers_[il]);
+        keep(arch_.program.output, globals_);
+    }
+
     void truncate_cache(std::uint64_t n_positions) {
-        for (KvCache& c : cache_) {
-            c.k.resize(n_positions * spec_.n_embd_kv());
-            c.v.resize(n_positions * spec_.n_head_kv * spec_.head_dim_v);
+        for (std::size_t il = 0; il < cache_.size(); ++il) {
+            cache_[il].k.resize(n_positions * arch_.program.layers[il].k_width);
+            cache_[il].v.resize(n_positions * arch_.program.layers[il].v_width);
         }
         n_past_ = n_positions;
     }
 
-    static void record(Trace* trace, std::int32_t layer, std::string_view op, std::span<const float> data, std::uint64_t T) {
-        if (trace) trace->record(layer, op, {T, data.size() / T}, data);
-    }
-
     model::ModelSpec spec_;
-    ModelWeights w_;
-    PassParams p_;
+    Architecture arch_;
+    CpuWeights globals_;
+    std::vector<CpuWeights> layers_;
     int threads_;
     std::vector<KvCache> cache_;
     std::uint64_t n_past_ = 0;
@@ -171,13 +228,11 @@ private:
 Result<std::unique_ptr<Forward>> make_cpu_forward(const Container& model, const CpuOptions& options) {
     auto spec = model::read_spec(model);
     if (!spec) return spec.error();
-    auto params = pass_params(model, *spec);
-    if (!params) return params.error();
-    auto weights = load_weights(model, *spec, options.keep_decoded_bytes);
-    if (!weights) return weights.error();
+    auto arch = describe_architecture(model, *spec);
+    if (!arch) return arch.error();
     const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
     return std::unique_ptr<Forward>(
-        std::make_unique<CpuForward>(std::move(*spec), std::move(*weights), std::move(*params), threads));
+        std::make_unique<CpuForward>(std::move(*spec), std::move(*arch), threads, options.keep_decoded_bytes));
 }
 
 }  // namespace gguf::forward

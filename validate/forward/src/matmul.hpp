@@ -4,7 +4,7 @@
 #include <span>
 
 #include "gguf/error.hpp"
-#include "weights.hpp"
+#include "weight_matrix.hpp"
 
 namespace gguf::forward {
 

@@ -39,6 +39,31 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::ffn_gate_bias, "ffn_gate_bias", "ffn_gate", "bias", true},
     {TensorRole::ffn_up_bias, "ffn_up_bias", "ffn_up", "bias", true},
     {TensorRole::ffn_down_bias, "ffn_down_bias", "ffn_down", "bias", true},
+    {TensorRole::attn_post_norm, "attn_post_norm", "post_attention_norm", "weight", true},
+    {TensorRole::ffn_post_norm, "ffn_post_norm", "post_ffw_norm", "weight", true},
+    {TensorRole::attn_qkv, "attn_qkv", "attn_qkv", "weight", true},
+    {TensorRole::attn_gate, "attn_gate", "attn_gate", "weight", true},
+    {TensorRole::ssm_conv1d, "ssm_conv1d", "ssm_conv1d", "weight", true},
+    {TensorRole::ssm_dt_bias, "ssm_dt_bias", "ssm_dt", "bias", true},
+    {TensorRole::ssm_a, "ssm_a", "ssm_a", "", true},
+    {TensorRole::ssm_alpha, "ssm_alpha", "ssm_alpha", "weight", true},
+    {TensorRole::ssm_beta, "ssm_beta", "ssm_beta", "weight", true},
+    {TensorRole::ssm_norm, "ssm_norm", "ssm_norm", "weight", true},
+    {TensorRole::ssm_out, "ssm_out", "ssm_out", "weight", true},
+    {TensorRole::ffn_gate_inp, "ffn_gate_inp", "ffn_gate_inp", "weight", true},
+    {TensorRole::ffn_gate_exps, "ffn_gate_exps", "ffn_gate_exps", "weight", true},
+    {TensorRole::ffn_up_exps, "ffn_up_exps", "ffn_up_exps", "weight", true},
+    {TensorRole::ffn_down_exps, "ffn_down_exps", "ffn_down_exps", "weight", true},
+    {TensorRole::ffn_gate_inp_shexp, "ffn_gate_inp_shexp", "ffn_gate_inp_shexp", "weight", true},
+    {TensorRole::ffn_gate_shexp, "ffn_gate_shexp", "ffn_gate_shexp", "weight", true},
+    {TensorRole::ffn_up_shexp, "ffn_up_shexp", "ffn_up_shexp", "weight", true},
+    {TensorRole::ffn_down_shexp, "ffn_down_shexp", "ffn_down_shexp", "weight", true},
+    {TensorRole::nextn_eh_proj, "nextn_eh_proj", "nextn.eh_proj", "weight", true},
+    {TensorRole::nextn_enorm, "nextn_enorm", "nextn.enorm", "weight", true},
+    {TensorRole::nextn_hnorm, "nextn_hnorm", "nextn.hnorm", "weight", true},
+    {TensorRole::nextn_embed_tokens, "nextn_embed_tokens", "nextn.embed_tokens", "weight", true},
+    {TensorRole::nextn_shared_head_head, "nextn_shared_head_head", "nextn.shared_head_head", "weight", true},
+    {TensorRole::nextn_shared_head_norm, "nextn_shared_head_norm", "nextn.shared_head_norm", "weight", true},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -112,6 +137,129 @@ Schema decoder_schema(const ModelSpec& s) {
     return b.take();
 }
 
+void add_attention(SchemaBuilder& b, const ModelSpec& s, std::int64_t il, std::uint64_t n_q, Presence presence,
+                   Presence bias_presence) {
+    const std::uint64_t n_k = s.head_dim * s.n_head_kv, n_v = s.head_dim_v * s.n_head_kv;
+    b.add(TensorRole::attn_q, il, {s.n_embd, n_q}, presence);
+    b.add(TensorRole::attn_k, il, {s.n_embd, n_k}, presence);
+    b.add(TensorRole::attn_v, il, {s.n_embd, n_v}, presence);
+    b.add(TensorRole::attn_q_bias, il, {n_q}, bias_presence);
+    b.add(TensorRole::attn_k_bias, il, {n_k}, bias_presence);
+    b.add(TensorRole::attn_v_bias, il, {n_v}, bias_presence);
+    b.add(TensorRole::attn_output, il, {s.head_dim_v * s.n_head, s.n_embd}, presence);
+}
+
+void add_dense_ffn(SchemaBuilder& b, const ModelSpec& s, std::int64_t il, Presence presence) {
+    b.add(TensorRole::ffn_gate, il, {s.n_embd, s.n_ff}, presence);
+    b.add(TensorRole::ffn_up, il, {s.n_embd, s.n_ff}, presence);
+    b.add(TensorRole::ffn_down, il, {s.n_ff, s.n_embd}, presence);
+}
+
+// Routed experts as 3-D stacks (llama.cpp's *_exps), and the shared expert with its gate when the
+// spec has one.
+void add_experts(SchemaBuilder& b, const ModelSpec& s, std::int64_t il, Presence presence) {
+    const MoeSpec& m = s.moe;
+    b.add(TensorRole::ffn_gate_inp, il, {s.n_embd, m.n_expert}, presence);
+    b.add(TensorRole::ffn_gate_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, presence);
+    b.add(TensorRole::ffn_up_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, presence);
+    b.add(TensorRole::ffn_down_exps, il, {m.n_ff_exp, s.n_embd, m.n_expert}, presence);
+    if (m.n_ff_shexp == 0) return;
+    if (m.shared_expert_gate) b.add(TensorRole::ffn_gate_inp_shexp, il, {s.n_embd}, presence);
+    b.add(TensorRole::ffn_gate_shexp, il, {s.n_embd, m.n_ff_shexp}, presence);
+    b.add(TensorRole::ffn_up_shexp, il, {s.n_embd, m.n_ff_shexp}, presence);
+    b.add(TensorRole::ffn_down_shexp, il, {m.n_ff_shexp, s.n_embd}, presence);
+}
+
+void add_vocabulary_ends(SchemaBuilder& b, const ModelSpec& s, Presence output) {
+    b.add(TensorRole::token_embd, -1, {s.n_embd, s.n_vocab}, Presence::required, true);
+    b.add(TensorRole::output_norm, -1, {s.n_embd}, Presence::required);
+    b.add(TensorRole::output, -1, {s.n_embd, s.n_vocab}, output, true);
+}
+
+// qwen35 / qwen35moe (src/models/qwen35.cpp, qwen35moe.cpp). Full-attention blocks: the q projection
+// is twice as wide (a query half and an output-gate half per head), q/k norms. Delta-net blocks: fused
+// qkv for the conv, the output gate z, conv taps, decay (ssm_a, ssm_dt.bias, ssm_alpha), update strength
+// (ssm_beta), gated norm, output projection. Every block: attn_norm, then post_attention_norm before the
+// FFN. The NextN blocks after the main ones are optional: the main pass does not use them.
+Schema qwen35_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    const SsmSpec& ssm = s.ssm;
+    const bool moe = s.moe.enabled();
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        const bool nextn = i >= s.n_main_layers();
+        const Presence p = nextn ? Presence::optional : Presence::required;
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, p);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, p);
+        if (s.is_recurrent(i)) {
+            b.add(TensorRole::attn_qkv, il, {s.n_embd, ssm.conv_channels()}, p);
+            b.add(TensorRole::attn_gate, il, {s.n_embd, ssm.value_dim()}, p);
+            b.add(TensorRole::ssm_conv1d, il, {ssm.d_conv, ssm.conv_channels()}, p);
+            b.add(TensorRole::ssm_dt_bias, il, {ssm.dt_rank}, p);
+            b.add(TensorRole::ssm_a, il, {ssm.dt_rank}, p);
+            b.add(TensorRole::ssm_beta, il, {s.n_embd, ssm.n_v_heads()}, p);
+            b.add(TensorRole::ssm_alpha, il, {s.n_embd, ssm.n_v_heads()}, p);
+            b.add(TensorRole::ssm_norm, il, {ssm.d_state}, p);
+            b.add(TensorRole::ssm_out, il, {ssm.value_dim(), s.n_embd}, p);
+        } else {
+            add_attention(b, s, il, s.head_dim * s.n_head * 2, p, Presence::optional);
+            b.add(TensorRole::attn_q_norm, il, {s.head_dim}, p);
+            b.add(TensorRole::attn_k_norm, il, {s.head_dim}, p);
+        }
+        if (moe) add_experts(b, s, il, p);
+        else add_dense_ffn(b, s, il, p);
+        if (nextn) {
+            b.add(TensorRole::nextn_eh_proj, il, {2 * s.n_embd, s.n_embd}, Presence::optional);
+            b.add(TensorRole::nextn_enorm, il, {s.n_embd}, Presence::optional);
+            b.add(TensorRole::nextn_hnorm, il, {s.n_embd}, Presence::optional);
+            b.add(TensorRole::nextn_embed_tokens, il, {s.n_embd, s.n_vocab}, Presence::optional, true);
+            b.add(TensorRole::nextn_shared_head_head, il, {s.n_embd, s.n_vocab}, Presence::optional, true);
+            b.add(TensorRole::nextn_shared_head_norm, il, {s.n_embd}, Presence::optional);
+        }
+    }
+    return b.take();
+}
+
+// gemma3 (src/models/gemma3.cpp): q/k norms, norms after attention and after the FFN, GELU-gated FFN.
+Schema gemma3_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q_norm, il, {s.head_dim}, Presence::required);
+        b.add(TensorRole::attn_k_norm, il, {s.head_dim}, Presence::required);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+    }
+    return b.take();
+}
+
+// qwen3moe and qwen2moe (src/models/qwen3moe.cpp, qwen2moe.cpp): qwen3 / qwen2 attention, routed
+// experts; qwen2moe adds the gated shared expert, its q/k/v biases, and needs its own lm_head.
+Schema qwen_moe_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    const bool qwen2 = s.architecture == "qwen2moe";
+    add_vocabulary_ends(b, s, qwen2 ? Presence::required : Presence::optional);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required,
+                      qwen2 ? Presence::expected : Presence::optional);
+        if (!qwen2) {
+            b.add(TensorRole::attn_q_norm, il, {s.head_dim}, Presence::required);
+            b.add(TensorRole::attn_k_norm, il, {s.head_dim}, Presence::required);
+        }
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_experts(b, s, il, Presence::required);
+    }
+    return b.take();
+}
+
 std::optional<std::int64_t> parse_index(std::string_view digits) {
     std::int64_t value = 0;
     if (digits.empty() || digits.size() > 9) return std::nullopt;
@@ -134,9 +282,12 @@ const ExpectedTensor* Schema::find(std::string_view name) const {
 }
 
 std::optional<Schema> schema_for(const ModelSpec& spec) {
-    if (!spec.modelled) return std::nullopt;
-    if (spec.architecture == "llama" || spec.architecture == "qwen2" || spec.architecture == "qwen3")
-        return decoder_schema(spec);
+    if (!spec.known) return std::nullopt;
+    const std::string& a = spec.architecture;
+    if (a == "llama" || a == "qwen2" || a == "qwen3") return decoder_schema(spec);
+    if (a == "qwen35" || a == "qwen35moe") return qwen35_schema(spec);
+    if (a == "gemma3") return gemma3_schema(spec);
+    if (a == "qwen3moe" || a == "qwen2moe") return qwen_moe_schema(spec);
     return std::nullopt;
 }
 
@@ -175,8 +326,19 @@ TensorRole role_from_name(std::string_view name) {
 }
 
 bool is_norm(TensorRole role) {
-    return role == TensorRole::output_norm || role == TensorRole::attn_norm || role == TensorRole::ffn_norm ||
-           role == TensorRole::attn_q_norm || role == TensorRole::attn_k_norm;
+    switch (role) {
+        case TensorRole::output_norm: case TensorRole::attn_norm: case TensorRole::ffn_norm:
+        case TensorRole::attn_q_norm: case TensorRole::attn_k_norm: case TensorRole::attn_post_norm:
+        case TensorRole::ffn_post_norm: case TensorRole::ssm_norm: case TensorRole::nextn_enorm:
+        case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool is_expert_stack(TensorRole role) {
+    return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps || role == TensorRole::ffn_down_exps;
 }
 
 bool is_bias(TensorRole role) {
@@ -196,6 +358,18 @@ bool is_matrix(TensorRole role) {
         case TensorRole::ffn_gate:
         case TensorRole::ffn_up:
         case TensorRole::ffn_down:
+        case TensorRole::attn_qkv:
+        case TensorRole::attn_gate:
+        case TensorRole::ssm_alpha:
+        case TensorRole::ssm_beta:
+        case TensorRole::ssm_out:
+        case TensorRole::ffn_gate_inp:
+        case TensorRole::ffn_gate_shexp:
+        case TensorRole::ffn_up_shexp:
+        case TensorRole::ffn_down_shexp:
+        case TensorRole::nextn_eh_proj:
+        case TensorRole::nextn_embed_tokens:
+        case TensorRole::nextn_shared_head_head:
             return true;
         default:
             return false;
@@ -205,9 +379,11 @@ bool is_matrix(TensorRole role) {
 std::vector<TensorRole> consumers_of(TensorRole norm) {
     switch (norm) {
         case TensorRole::attn_norm:
-            return {TensorRole::attn_q, TensorRole::attn_k, TensorRole::attn_v};
+            return {TensorRole::attn_q, TensorRole::attn_k, TensorRole::attn_v, TensorRole::attn_qkv, TensorRole::attn_gate,
+                    TensorRole::ssm_alpha, TensorRole::ssm_beta};
         case TensorRole::ffn_norm:
-            return {TensorRole::ffn_gate, TensorRole::ffn_up};
+            return {TensorRole::ffn_gate, TensorRole::ffn_up, TensorRole::ffn_gate_inp, TensorRole::ffn_gate_shexp,
+                    TensorRole::ffn_up_shexp};
         case TensorRole::output_norm:
             return {TensorRole::output};
         default:
@@ -220,8 +396,10 @@ std::string tensor_name(TensorRole role, std::int64_t layer) {
     if (!n) return {};
     std::string name = n->in_block ? "blk." + std::to_string(layer) + "." : std::string();
     name += n->base;
-    name += '.';
-    name += n->suffix;
+    if (!n->suffix.empty()) {
+        name += '.';
+        name += n->suffix;
+    }
     return name;
 }
 

@@ -1,6 +1,7 @@
 #include "gguf/model/spec.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace gguf::model {
@@ -11,18 +12,24 @@ struct ArchitectureTraits {
     RopeStyle rope_style;
     bool attention_bias;
     bool qk_norm;
+    bool forward;  // the forward pass computes it (ModelSpec::modelled)
 };
 
-// The rope style and attention extras of each modelled architecture follow llama.cpp's
+// The rope style and attention extras of each known architecture follow llama.cpp's
 // llama_model_rope_type() and its model builders (src/models/<arch>.cpp).
-constexpr ArchitectureTraits kModelled[] = {
-    {"llama", RopeStyle::normal, false, false},
-    {"qwen2", RopeStyle::neox, true, false},
-    {"qwen3", RopeStyle::neox, false, true},
+constexpr ArchitectureTraits kKnown[] = {
+    {"llama", RopeStyle::normal, false, false, true},
+    {"qwen2", RopeStyle::neox, true, false, true},
+    {"qwen3", RopeStyle::neox, false, true, true},
+    {"qwen35", RopeStyle::neox, false, true, false},
+    {"qwen35moe", RopeStyle::neox, false, true, false},
+    {"gemma3", RopeStyle::neox, false, true, true},
+    {"qwen3moe", RopeStyle::neox, false, true, false},
+    {"qwen2moe", RopeStyle::neox, true, false, false},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
-    for (const auto& a : kModelled)
+    for (const auto& a : kKnown)
         if (a.name == arch) return &a;
     return nullptr;
 }
@@ -51,6 +58,66 @@ public:
     }
 
     std::optional<std::uint64_t> optional_u64(std::string_view suffix) const { return model_.get_u64(key(suffix)); }
+
+    // A required number (integer or float).
+    double required_f64(std::string_view suffix) {
+        const std::string k = key(suffix);
+        if (auto v = model_.get_f64(k)) return *v;
+        return static_cast<double>(missing(k, model_.find(k) ? "is not a number" : "is missing"));
+    }
+
+    // A per-layer flag array (bools or integers) of exactly `n` entries; nullopt when the key is absent.
+    // A scalar stands for every layer, as llama.cpp's get_key_or_arr reads it.
+    std::optional<std::vector<bool>> optional_flags(std::string_view suffix, std::uint64_t n) {
+        const std::string k = key(suffix);
+        const Value* v = model_.find(k);
+        if (!v) return std::nullopt;
+        if (auto u = v->try_u64()) return std::vector<bool>(n, *u != 0);
+        if (v->type() == ValueType::boolean) return std::vector<bool>(n, v->as_bool());
+        if (!v->is_array() || v->size() != n) {
+            missing(k, "is not an array of " + std::to_string(n) + " per-layer flags");
+            return std::nullopt;
+        }
+        std::vector<bool> flags(n);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            const Value e = v->at(i);
+            if (e.type() == ValueType::boolean) flags[i] = e.as_bool();
+            else if (auto u = e.try_u64()) flags[i] = *u != 0;
+            else {
+                missing(k, "has an element that is neither a boolean nor an integer");
+                return std::nullopt;
+            }
+        }
+        return flags;
+    }
+
+    // Up to `n` non-negative integers of an array (rope.dimension_sections); a scalar fills every entry.
+    template <std::size_t N>
+    std::optional<std::array<std::uint32_t, N>> optional_u32_array(std::string_view suffix) {
+        const std::string k = key(suffix);
+        const Value* v = model_.find(k);
+        if (!v) return std::nullopt;
+        std::array<std::uint32_t, N> out{};
+        if (auto u = v->try_u64(); u && *u <= UINT32_MAX) {
+            out.fill(static_cast<std::uint32_t>(*u));
+            return out;
+        }
+        if (!v->is_array() || v->size() > N) {
+            missing(k, "is not an array of at most " + std::to_string(N) + " integers");
+            return std::nullopt;
+        }
+        for (std::uint64_t i = 0; i < v->size(); ++i) {
+            const auto u = v->at(i).try_u64();
+            if (!u || *u > UINT32_MAX) {
+                missing(k, "has an element that is not a non-negative integer");
+                return std::nullopt;
+            }
+            out[i] = static_cast<std::uint32_t>(*u);
+        }
+        return out;
+    }
+
+    void fail(const std::string& k, std::string_view what) { missing(k, what); }
     std::optional<double> optional_f64(std::string_view suffix) const { return model_.get_f64(key(suffix)); }
     std::optional<std::string_view> optional_string(std::string_view suffix) const {
         return model_.get_string(key(suffix));
@@ -77,12 +144,119 @@ RopeScaling parse_scaling(std::string_view name) {
     return RopeScaling::unknown;
 }
 
+// llama.cpp's llama_hparams::set_swa_pattern without dense_first: in every run of `period` blocks the
+// last one is global and the others slide; a period of 0 makes every block slide.
+std::vector<LayerKind> sliding_pattern(std::uint64_t n_layer, std::uint64_t period) {
+    std::vector<LayerKind> kinds(n_layer, LayerKind::attention);
+    for (std::uint64_t il = 0; il < n_layer; ++il)
+        if (period == 0 || il % period < period - 1) kinds[il] = LayerKind::sliding_attention;
+    return kinds;
+}
+
+// The sliding-window layout of gemma3 (period 6 unless the file says otherwise) and gpt-oss (period 2):
+// attention.sliding_window_pattern is either a per-layer flag array or the period.
+void read_sliding_layers(KeyReader& keys, const Container& model, ModelSpec& spec, std::uint64_t default_period) {
+    const std::uint64_t n_main = spec.n_main_layers();
+    const std::string pattern_key = keys.key("attention.sliding_window_pattern");
+    const Value* pattern = model.find(pattern_key);
+    if (pattern && pattern->is_array()) {
+        if (auto flags = keys.optional_flags("attention.sliding_window_pattern", spec.n_layer))
+            for (std::uint64_t il = 0; il < n_main; ++il)
+                spec.layer_kinds[il] = (*flags)[il] ? LayerKind::sliding_attention : LayerKind::attention;
+        return;
+    }
+    const std::uint64_t period = keys.optional_u64("attention.sliding_window_pattern").value_or(default_period);
+    const auto kinds = sliding_pattern(n_main, period);
+    std::copy(kinds.begin(), kinds.end(), spec.layer_kinds.begin());
+}
+
+// qwen35 / qwen35moe (src/models/qwen35.cpp, qwen35moe.cpp): gated delta-net blocks, with full attention
+// in the blocks attention.recurrent_layers leaves out, or every full_attention_interval-th block (4 by
+// default); the NextN blocks are full attention.
+void read_qwen35(KeyReader& keys, ModelSpec& spec) {
+    spec.ssm.d_conv = keys.required_u64("ssm.conv_kernel");
+    spec.ssm.d_inner = keys.required_u64("ssm.inner_size");
+    spec.ssm.d_state = keys.required_u64("ssm.state_size");
+    spec.ssm.dt_rank = keys.required_u64("ssm.time_step_rank");
+    spec.ssm.n_group = keys.required_u64("ssm.group_count");
+    if (auto sections = keys.optional_u32_array<4>("rope.dimension_sections")) spec.rope.sections = *sections;
+    else keys.required_u64("rope.dimension_sections");  // records the missing key: llama.cpp requires it
+    spec.rope.interleaved_sections = true;
+    spec.attention_output_gate = true;
+    spec.post_norms = false;  // qwen35's attn_post_norm is the norm before the FFN, not after attention
+
+    const std::uint64_t n_main = spec.n_main_layers();
+    if (auto flags = keys.optional_flags("attention.recurrent_layers", spec.n_layer)) {
+        for (std::uint64_t il = 0; il < n_main; ++il)
+            spec.layer_kinds[il] = (*flags)[il] ? LayerKind::recurrent : LayerKind::attention;
+    } else {
+        const std::uint64_t interval = keys.optional_u64("full_attention_interval").value_or(4);
+        if (interval == 0) keys.fail(keys.key("full_attention_interval"), "is 0");
+        else
+            for (std::uint64_t il = 0; il < n_main; ++il)
+                spec.layer_kinds[il] = (il + 1) % interval != 0 ? LayerKind::recurrent : LayerKind::attention;
+    }
+}
+
+// Routed experts of qwen2moe, qwen3moe and qwen35moe: softmax gating, with the normalisation each
+// llama.cpp builder fixes (not a file key for these architectures).
+void read_experts(KeyReader& keys, ModelSpec& spec, bool norm_weights, bool shared_expert) {
+    spec.moe.n_expert = keys.required_u64("expert_count");
+    spec.moe.n_expert_used = keys.required_u64("expert_used_count");
+    spec.moe.gating = ExpertGating::softmax;
+    spec.moe.norm_weights = norm_weights;
+    spec.moe.weights_scale = keys.optional_f64("expert_weights_scale").value_or(0.0);
+    if (spec.moe.n_expert == 0 || spec.moe.n_expert_used == 0 || spec.moe.n_expert_used > spec.moe.n_expert) {
+        keys.fail(keys.key("expert_used_count"), "must be between 1 and expert_count (llama.cpp refuses the model)");
+        return;
+    }
+    spec.moe.n_ff_exp = keys.optional_u64("expert_feed_forward_length").value_or(0);
+    if (spec.moe.n_ff_exp == 0) spec.moe.n_ff_exp = spec.n_ff / spec.moe.n_expert_used;
+    if (spec.moe.n_ff_exp == 0) keys.fail(keys.key("expert_feed_forward_length"), "is missing and feed_forward_length gives no width");
+    if (shared_expert) {
+        spec.moe.n_ff_shexp = keys.optional_u64("expert_shared_feed_forward_length").value_or(0);
+        if (spec.moe.n_ff_shexp == 0) spec.moe.n_ff_shexp = spec.n_ff;
+        if (spec.moe.n_ff_shexp == 0)
+            keys.fail(keys.key("expert_shared_feed_forward_length"), "is missing and feed_forward_length gives no width");
+        spec.moe.shared_expert_gate = true;
+    }
+}
+
+// gemma3 (src/models/gemma3.cpp): embeddings scaled by sqrt(n_embd), norms after attention and FFN,
+// sliding layers with their own RoPE base, an optional final soft-cap.
+void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.embedding_scale = std::sqrt(static_cast<double>(spec.n_embd));
+    spec.post_norms = true;
+    spec.sliding_window = keys.optional_u64("attention.sliding_window").value_or(0);
+    if (spec.sliding_window > 0) {
+        read_sliding_layers(keys, model, spec, 6);
+        spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(10000.0);
+        spec.rope_freq_scale_swa = 1.0;  // llama.cpp applies rope.scaling.* to the global layers only
+    }
+    spec.final_logit_softcapping = keys.optional_f64("final_logit_softcapping").value_or(0.0);
+    // llama.cpp scales queries by 1/sqrt(head_dim), except for its 62-block 27B type, which uses
+    // 1/sqrt(n_embd / n_head) as Google's reference does for that size.
+    const double scale_dim = spec.n_main_layers() == 62 ? static_cast<double>(spec.n_embd / spec.n_head)
+                                                        : static_cast<double>(spec.head_dim);
+    spec.attention_scale = 1.0 / std::sqrt(scale_dim);
+}
+
 }  // namespace
 
 const std::vector<std::string>& modelled_architectures() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> n;
-        for (const auto& a : kModelled) n.emplace_back(a.name);
+        for (const auto& a : kKnown)
+            if (a.forward) n.emplace_back(a.name);
+        return n;
+    }();
+    return names;
+}
+
+const std::vector<std::string>& known_architectures() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n;
+        for (const auto& a : kKnown) n.emplace_back(a.name);
         return n;
     }();
     return names;
@@ -94,7 +268,8 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (!arch) return Error{ErrorCode::invalid_argument, 0, "metadata key 'general.architecture' is missing", ""};
     spec.architecture = std::string(*arch);
     const ArchitectureTraits* traits = find_traits(spec.architecture);
-    spec.modelled = traits != nullptr;
+    spec.known = traits != nullptr;
+    spec.modelled = traits && traits->forward;
 
     KeyReader keys(model, spec.architecture);
     if (const Value* tokens = model.find("tokenizer.ggml.tokens"); tokens && tokens->is_array())
@@ -102,8 +277,8 @@ Result<ModelSpec> read_spec(const Container& model) {
     else if (auto n = keys.optional_u64("vocab_size"))
         spec.n_vocab = *n;
 
-    if (!spec.modelled) {
-        // Best effort for reports; nothing downstream relies on these for an unmodelled architecture.
+    if (!spec.known) {
+        // Best effort for reports; nothing downstream relies on these for an unknown architecture.
         spec.n_embd = keys.optional_u64("embedding_length").value_or(0);
         spec.n_layer = keys.optional_u64("block_count").value_or(0);
         spec.n_head = keys.optional_u64("attention.head_count").value_or(0);
@@ -115,7 +290,10 @@ Result<ModelSpec> read_spec(const Container& model) {
 
     spec.n_embd = keys.required_u64("embedding_length");
     spec.n_layer = keys.required_u64("block_count");
-    spec.n_ff = keys.required_u64("feed_forward_length");
+    const std::string& a = spec.architecture;
+    const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe";
+    // A MoE file may have no dense FFN width; the expert widths then come from their own keys.
+    spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0 : keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
     // Present as a scalar or as a per-layer array (which optional_u64 does not read): read either way.
     spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")
@@ -153,6 +331,20 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.tied_output = model.find_tensor("output.weight") == nullptr;
     spec.attention_bias = traits->attention_bias;
     spec.qk_norm = traits->qk_norm;
+
+    spec.n_layer_nextn = keys.optional_u64("nextn_predict_layers").value_or(0);
+    if (spec.n_layer_nextn >= spec.n_layer)
+        return Error{ErrorCode::invalid_argument, 0,
+                     "nextn_predict_layers " + std::to_string(spec.n_layer_nextn) + " leaves no main block of the " +
+                         std::to_string(spec.n_layer),
+                     ""};
+    spec.layer_kinds.assign(spec.n_layer, LayerKind::attention);
+    if (a == "qwen35" || a == "qwen35moe") read_qwen35(keys, spec);
+    if (a == "qwen35moe") read_experts(keys, spec, true, true);
+    if (a == "qwen3moe") read_experts(keys, spec, true, false);
+    if (a == "qwen2moe") read_experts(keys, spec, false, true);
+    if (a == "gemma3") read_gemma3(keys, model, spec);
+    if (keys.error()) return *keys.error();
     return spec;
 }
 

@@ -12,7 +12,9 @@ namespace gguf::rules {
 namespace {
 
 // Architecture variants read_spec() accepts but the schema does not describe.
+// A mixture-of-experts file of an architecture whose schema has no experts (Mixtral's "llama").
 std::optional<std::string> unmodelled_variant(const Container& model, const model::ModelSpec& spec) {
+    if (spec.moe.enabled()) return std::nullopt;
     if (auto experts = model.get_u64(spec.architecture + ".expert_count"); experts && *experts > 0)
         return "mixture-of-experts (" + std::to_string(*experts) + " experts)";
     return std::nullopt;
@@ -37,7 +39,7 @@ CheckResult check(const Container& model, const CheckOptions& options) {
         result.spec = *spec;
         const auto variant = unmodelled_variant(model, *spec);
         if (variant) not_modelled_reason = "the " + *variant + " variant of " + spec->architecture + " is not modelled";
-        else if (!spec->modelled) not_modelled_reason = "architecture '" + spec->architecture + "' is not modelled";
+        else if (!spec->known) not_modelled_reason = "architecture '" + spec->architecture + "' is not modelled";
         else schema = model::schema_for(*spec);
     }
 
@@ -51,6 +53,12 @@ CheckResult check(const Container& model, const CheckOptions& options) {
         add_finding(findings, code::not_modelled, "general.architecture",
                     not_modelled_reason + ": structure, vocabulary and values are checked, the tensor schema and "
                                           "the forward pass are not")
+            .evidence("architecture", spec->architecture)
+            .evidence("modelled", modelled_list());
+    } else if (!spec->modelled) {
+        add_finding(findings, code::not_modelled, "general.architecture",
+                    "the forward pass does not model architecture '" + spec->architecture +
+                        "': structure, tensor schema, vocabulary and values are checked, the logits are not")
             .evidence("architecture", spec->architecture)
             .evidence("modelled", modelled_list());
     }
@@ -80,7 +88,8 @@ CheckResult check(const Container& model, const CheckOptions& options) {
 
     apply_settings(findings, options.settings);
     result.findings = std::move(findings);
-    result.modelled = schema.has_value();
+    result.schema_checked = schema.has_value();
+    result.modelled = schema.has_value() && spec->modelled;
     return result;
 }
 

@@ -19,7 +19,8 @@ void hparam_rules(RuleContext& ctx) {
         {"attention.head_count_kv", s.n_head_kv}};
     bool sizes_ok = true;
     for (const auto& [key, value] : sizes) {
-        if (value != 0) continue;
+        // A mixture of experts needs no dense FFN width (its experts' widths have keys of their own).
+        if (value != 0 || (key == "feed_forward_length" && s.moe.enabled())) continue;
         sizes_ok = false;
         add_finding(ctx.findings, code::zero_hparam, arch + std::string(key), "the hyperparameter is 0")
             .hint("A model with a zero size cannot be evaluated; the converter wrote a wrong or default value.");

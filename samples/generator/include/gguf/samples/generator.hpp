@@ -1,5 +1,6 @@
 // Real-architecture test models, made on the fly: the tensor names, shapes, metadata keys and tokenizer
-// metadata llama.cpp expects for llama, qwen2 and qwen3, with seeded random weights of realistic scale
+// metadata llama.cpp expects for llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe and qwen2moe,
+// with seeded random weights of realistic scale
 // (or trained weights from a folder of .npy files), in any tensor type this build can encode.
 //
 //   auto config = gguf::samples::preset("tiny-qwen2").value();
@@ -8,6 +9,7 @@
 //   auto writer = gguf::samples::build_model(config);          // in memory: edit or corrupt, then write
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -24,7 +26,11 @@ namespace gguf::samples {
 // The llama.cpp architecture names. llama: untied output, RoPE on adjacent pairs (llama.cpp's Q/K row
 // order). qwen2: q/k/v biases, NeoX RoPE, usually tied. qwen3: qwen2 without biases, plus per-head
 // RMS norms of q and k (attn_q_norm, attn_k_norm) and a head size independent of n_embd.
-enum class Architecture : std::uint8_t { llama, qwen2, qwen3 };
+// qwen35: Qwen3.5's hybrid blocks (gated delta-net in most, gated full attention every
+// full_attention_interval-th) with post-attention norms; qwen35moe: the same with routed and shared experts.
+// gemma3: post norms, q/k norms, GELU FFN, sliding-window layers. qwen3moe: qwen3 attention with routed
+// experts; qwen2moe: qwen2 attention with routed experts and a sigmoid-gated shared expert.
+enum class Architecture : std::uint8_t { llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe };
 std::string_view architecture_name(Architecture a);
 Result<Architecture> parse_architecture(std::string_view name);
 
@@ -39,6 +45,7 @@ enum class NormStyle : std::uint8_t {
     llama,  // attn_norm grows from ~0.05 (layer 0) to ~0.4; ffn_norm ~0.2-0.5; output_norm mean ~1.8
     qwen,   // like llama for the blocks; output_norm mean ~7, max ~17
     ones,   // every norm weight exactly 1.0 (a freshly initialised model)
+    gemma,  // Gemma's converter stores (1 + gain): every norm sits near 1 plus a learned offset, mean ~1.6
 };
 
 // The ggml type of each weight matrix class. Norms, biases and q/k norms are always F32, as llama.cpp
@@ -53,6 +60,12 @@ struct WeightTypes {
     std::uint32_t ffn_gate = static_cast<std::uint32_t>(TypeId::F32);
     std::uint32_t ffn_up = static_cast<std::uint32_t>(TypeId::F32);
     std::uint32_t ffn_down = static_cast<std::uint32_t>(TypeId::F32);
+    // The delta-net projections (attn_qkv, attn_gate, ssm_alpha, ssm_beta, ssm_out), the 3-D expert
+    // stacks and the shared expert. The conv taps (ssm_conv1d) and the router (ffn_gate_inp) stay F32,
+    // as llama.cpp's quantizer keeps them.
+    std::uint32_t ssm = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t ffn_exps = static_cast<std::uint32_t>(TypeId::F32);
+    std::uint32_t ffn_shexp = static_cast<std::uint32_t>(TypeId::F32);
     std::map<std::string, std::uint32_t, std::less<>> per_tensor;
 
     void set_all(std::uint32_t type);  // every matrix class; clears per_tensor
@@ -76,6 +89,26 @@ struct ModelConfig {
     float rope_base = 10000.0f;
     bool tied_output = false;      // no output.weight: llama.cpp reuses token_embd
     bool attn_bias = false;        // blk.N.attn_{q,k,v}.bias (qwen2)
+    std::uint32_t n_rot = 0;       // rope.dimension_count when RoPE rotates part of a head (qwen35); 0: head_dim
+
+    // qwen35 / qwen35moe: the gated delta-net (llama.cpp's ssm.* keys) and the multi-section RoPE.
+    std::uint32_t ssm_d_conv = 0;   // conv taps
+    std::uint32_t ssm_d_state = 0;  // q/k (and v) head size
+    std::uint32_t ssm_n_group = 0;  // q/k heads
+    std::uint32_t ssm_dt_rank = 0;  // v heads (a multiple of ssm_n_group)
+    std::uint32_t full_attention_interval = 0;  // every n-th block is full attention
+    std::array<std::uint32_t, 4> rope_sections{};
+
+    // Mixture of experts (qwen35moe, qwen3moe, qwen2moe).
+    std::uint32_t n_expert = 0;
+    std::uint32_t n_expert_used = 0;
+    std::uint32_t n_ff_exp = 0;    // each routed expert's width
+    std::uint32_t n_ff_shexp = 0;  // the shared expert's width (qwen35moe, qwen2moe)
+
+    // gemma3: sliding-window layers (all but every sliding_window_pattern-th) with their own RoPE base.
+    std::uint32_t sliding_window = 0;
+    std::uint32_t sliding_window_pattern = 6;
+    float rope_base_swa = 10000.0f;
 
     // Weights.
     std::uint64_t seed = 1;
@@ -101,9 +134,11 @@ struct ModelConfig {
     std::uint32_t file_type = 0;  // general.file_type (llama_ftype); apply_mix sets it
 };
 
-// Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b" (the real shapes and hyperparameters) and
-// their tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3" (same structure: GQA, biases, tied and
-// padded vocabulary, head size; a few small layers, 256-wide so that every K-quant fits).
+// Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b", "gemma3-1b", "qwen3-30b-a3b"
+// (real shapes and hyperparameters) and the tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3",
+// "tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe" (same structure:
+// GQA, biases, tied and padded vocabulary, head size, layer kinds, experts; a few small layers, 256-wide
+// so that every K-quant fits).
 Result<ModelConfig> preset(std::string_view name);
 std::vector<std::string_view> preset_names();
 

@@ -39,6 +39,31 @@ enum class TensorRole : std::uint8_t {
     ffn_up_bias,
     ffn_down_bias,
     rope_freqs,    // per-dimension RoPE frequency factors (Llama 3.1 style)
+    attn_post_norm,  // "post_attention_norm": gemma3 after attention; qwen35 before the FFN
+    ffn_post_norm,   // "post_ffw_norm": after the FFN, before its residual add (gemma3)
+    attn_qkv,        // fused q, k, v (qwen35's delta-net input: q, k, v of the conv)
+    attn_gate,       // qwen35 delta-net output gate z
+    ssm_conv1d,      // causal conv1d taps {d_conv, channels}
+    ssm_dt_bias,     // "ssm_dt.bias": added to the decay logits
+    ssm_a,           // "ssm_a" (no suffix): -exp(A_log), the decay rate per v head
+    ssm_alpha,       // decay logits projection
+    ssm_beta,        // update strength projection
+    ssm_norm,        // gated RMSNorm of the delta-net output, per v head
+    ssm_out,         // delta-net output projection
+    ffn_gate_inp,    // the router {n_embd, n_expert}
+    ffn_gate_exps,   // expert matrices, 3-D {.., .., n_expert}
+    ffn_up_exps,
+    ffn_down_exps,
+    ffn_gate_inp_shexp,  // the shared expert's sigmoid gate vector {n_embd}
+    ffn_gate_shexp,
+    ffn_up_shexp,
+    ffn_down_shexp,
+    nextn_eh_proj,   // multi-token-prediction block (not part of the main pass)
+    nextn_enorm,
+    nextn_hnorm,
+    nextn_embed_tokens,
+    nextn_shared_head_head,
+    nextn_shared_head_norm,
 };
 std::string_view role_name(TensorRole role);
 
@@ -67,7 +92,7 @@ struct Schema {
     const ExpectedTensor* find(std::string_view name) const;
 };
 
-// The schema of a modelled architecture, shapes from `spec`; nullopt when the architecture has none.
+// The schema of a known architecture (spec.known), shapes from `spec`; nullopt when it has none.
 std::optional<Schema> schema_for(const ModelSpec& spec);
 
 // A tensor name in llama.cpp's convention: "blk.12.attn_norm.weight" is layer 12, base "attn_norm",
@@ -87,13 +112,14 @@ TensorRole role_from_name(std::string_view name);
 
 bool is_norm(TensorRole role);
 bool is_bias(TensorRole role);
-bool is_matrix(TensorRole role);  // a projection or embedding matrix
+bool is_matrix(TensorRole role);  // a 2-D projection or embedding matrix
+bool is_expert_stack(TensorRole role);  // a 3-D stack of per-expert matrices
 
 // The matrices that consume a norm's output, within the same layer (attn_norm -> q, k, v): scaling the
 // norm by c and these by 1/c computes the same function. Empty for roles that are not such norms.
 std::vector<TensorRole> consumers_of(TensorRole norm);
 
-// "blk.3.attn_q.weight" for (attn_q, 3); "output.weight" for (output, -1).
+// "blk.3.attn_q.weight" for (attn_q, 3); "output.weight" for (output, -1); "blk.3.ssm_a" for (ssm_a, 3).
 std::string tensor_name(TensorRole role, std::int64_t layer);
 
 }  // namespace gguf::model

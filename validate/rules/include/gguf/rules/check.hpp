@@ -26,7 +26,8 @@ struct CheckOptions {
 
 struct CheckResult {
     std::optional<model::ModelSpec> spec;  // absent when the hyperparameters cannot be read
-    bool modelled = false;                 // a schema (and a forward pass) exists for the architecture
+    bool modelled = false;                 // a schema and a forward pass exist for the architecture
+    bool schema_checked = false;           // the file was checked against its architecture's schema
     std::vector<model::Finding> findings;  // in rule order; disabled codes removed, overrides applied
     std::uint64_t tensors_read = 0;        // tensors whose values were checked
     std::uint64_t bytes_read = 0;

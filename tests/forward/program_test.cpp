@@ -1,0 +1,168 @@
+// The programs the architecture builders produce: the trace points of docs/trace.md in their order, the
+// tensors llama.cpp's graph of each architecture reads, and the sizes the executors allocate from.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "gguf/forward/program.hpp"
+#include "gguf/model/spec.hpp"
+
+using namespace gguf;
+
+namespace {
+
+std::vector<std::string> record_names(const std::vector<forward::Op>& ops) {
+    std::vector<std::string> names;
+    for (const forward::Op& op : ops)
+        if (const auto* r = std::get_if<forward::Record>(&op)) names.push_back(r->name);
+    return names;
+}
+
+std::vector<std::string> matrix_names(const forward::WeightSet& set) {
+    std::vector<std::string> names;
+    for (const auto& m : set.matrices) names.push_back(m.name());
+    return names;
+}
+
+std::vector<std::string> vector_names(const forward::WeightSet& set) {
+    std::vector<std::string> names;
+    for (const auto& v : set.vectors) names.push_back(v.name);
+    return names;
+}
+
+struct Described {
+    Container model;
+    model::ModelSpec spec;
+    forward::Architecture arch;
+};
+
+Described describe(const std::filesystem::path& path) {
+    Container model = test::open_model(path);
+    auto spec = model::read_spec(model);
+    REQUIRE(spec.ok());
+    auto arch = forward::describe_architecture(model, *spec);
+    REQUIRE_MESSAGE(arch.ok(), (arch.ok() ? std::string() : arch.error().describe()));
+    return {std::move(model), std::move(*spec), std::move(*arch)};
+}
+
+}  // namespace
+
+TEST_CASE("the llama family's programs record docs/trace.md's points in its order") {
+    const test::TempDir dir;
+    // docs/trace.md, "Records": per layer exactly this order.
+    const std::vector<std::string> layer{"attn_norm", "q_proj", "k_proj", "q", "k", "v", "attn", "attn_out",
+                                         "attn_residual", "ffn_norm", "gate", "up", "ffn_act", "down", "ffn_residual"};
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
+        CAPTURE(preset);
+        const Described d = describe(test::write_preset(dir, preset, "q8_0"));
+        const forward::Program& p = d.arch.program;
+        CHECK(record_names(p.input) == std::vector<std::string>{"embedding"});
+        REQUIRE(p.layers.size() == d.spec.n_layer);
+        for (const auto& l : p.layers) CHECK(record_names(l.ops) == layer);
+        CHECK(record_names(p.output) == std::vector<std::string>{"output_norm", "logits"});
+    }
+}
+
+TEST_CASE("the binding holds the tensors the architecture's llama.cpp graph reads") {
+    const test::TempDir dir;
+    const std::vector<std::string> matrices{"blk.1.attn_q.weight",   "blk.1.attn_k.weight",   "blk.1.attn_v.weight",
+                                            "blk.1.attn_output.weight", "blk.1.ffn_gate.weight", "blk.1.ffn_up.weight",
+                                            "blk.1.ffn_down.weight"};
+    SUBCASE("qwen2: q/k/v biases") {
+        const Described d = describe(test::write_preset(dir, "tiny-qwen2", "f32"));
+        CHECK(matrix_names(d.arch.weights.layers[1]) == matrices);
+        CHECK(vector_names(d.arch.weights.layers[1]) ==
+              std::vector<std::string>{"blk.1.attn_norm.weight", "blk.1.attn_q.bias", "blk.1.attn_k.bias",
+                                       "blk.1.attn_v.bias", "blk.1.ffn_norm.weight"});
+    }
+    SUBCASE("qwen3: per-head q and k norms") {
+        const Described d = describe(test::write_preset(dir, "tiny-qwen3", "f32"));
+        CHECK(matrix_names(d.arch.weights.layers[1]) == matrices);
+        CHECK(vector_names(d.arch.weights.layers[1]) ==
+              std::vector<std::string>{"blk.1.attn_norm.weight", "blk.1.attn_q_norm.weight", "blk.1.attn_k_norm.weight",
+                                       "blk.1.ffn_norm.weight"});
+        const auto& q_norm = d.arch.weights.layers[1].vectors[1];
+        CHECK(q_norm.values.size() == d.spec.head_dim);
+    }
+    SUBCASE("a tied lm_head multiplies by the embedding") {
+        const Described d = describe(test::write_preset(dir, "tiny-qwen2", "f32"));
+        REQUIRE(d.spec.tied_output);
+        CHECK(matrix_names(d.arch.weights.globals) == std::vector<std::string>{"token_embd.weight"});
+        const auto* head = std::get_if<forward::Linear>(&d.arch.program.output[2]);
+        REQUIRE(head != nullptr);
+        CHECK(head->matrix == 0);
+        CHECK(head->out == forward::Slot::logits);
+    }
+}
+
+TEST_CASE("slot widths and KV cache widths come from the spec") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-qwen3", "f32"));
+    const model::ModelSpec& s = d.spec;
+    const forward::Program& p = d.arch.program;
+    CHECK(p.width(forward::Slot::x) == s.n_embd);
+    CHECK(p.width(forward::Slot::xn) == s.n_embd);
+    CHECK(p.width(forward::Slot::q) == s.n_head * s.head_dim);
+    CHECK(p.width(forward::Slot::k) == s.n_head_kv * s.head_dim);
+    CHECK(p.width(forward::Slot::v) == s.n_head_kv * s.head_dim_v);
+    CHECK(p.width(forward::Slot::att) == s.n_head * s.head_dim_v);
+    CHECK(p.width(forward::Slot::gate) == s.n_ff);
+    CHECK(p.width(forward::Slot::up) == s.n_ff);
+    CHECK(p.width(forward::Slot::logits) == d.arch.weights.n_vocab);
+    for (const auto& l : p.layers) {
+        CHECK(l.k_width == s.n_head_kv * s.head_dim);
+        CHECK(l.v_width == s.n_head_kv * s.head_dim_v);
+    }
+    REQUIRE(p.ropes.size() == 1);
+    CHECK(p.ropes[0].n_rot == s.rope.n_rot);
+    CHECK(p.ropes[0].neox);
+}
+
+TEST_CASE("every architecture with a builder is one the spec reader models") {
+    for (const std::string& arch : forward::forward_architectures()) {
+        CAPTURE(arch);
+        const auto& modelled = model::modelled_architectures();
+        CHECK(std::find(modelled.begin(), modelled.end(), arch) != modelled.end());
+    }
+}
+
+TEST_CASE("gemma3's program: scaled embedding, post-norms, GELU, sliding layers with their own RoPE table") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gemma3", "f32"));
+    const forward::Program& p = d.arch.program;
+    CHECK(record_names(p.input) == std::vector<std::string>{"embedding", "embedding_scaled"});
+    const std::vector<std::string> layer{"attn_norm", "q_proj", "k_proj", "q", "k", "v", "attn", "attn_out",
+                                         "attn_post_norm", "attn_residual", "ffn_norm", "gate", "up", "ffn_act",
+                                         "down", "ffn_post_norm", "ffn_residual"};
+    for (const auto& l : p.layers) CHECK(record_names(l.ops) == layer);
+    CHECK(record_names(p.output) == std::vector<std::string>{"output_norm", "logits"});
+
+    const auto* scale = std::get_if<forward::Scale>(&p.input[2]);
+    REQUIRE(scale != nullptr);
+    CHECK(scale->factor == doctest::Approx(16.0));  // sqrt(n_embd = 256)
+
+    // The preset (samples/generator/src/presets.cpp): window 4, block 0 slides, block 1 is global.
+    REQUIRE(p.ropes.size() == 2);
+    CHECK(p.ropes[0].freq_base == doctest::Approx(d.spec.rope.freq_base));
+    CHECK(p.ropes[1].freq_base == doctest::Approx(d.spec.rope_freq_base_swa));
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        for (const auto& op : p.layers[il].ops) {
+            if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                CHECK(a->window == (d.spec.is_sliding(il) ? d.spec.sliding_window : 0));
+                CHECK(a->scale == 1.0f);
+            }
+            if (const auto* r = std::get_if<forward::Rope>(&op)) CHECK(r->table == (d.spec.is_sliding(il) ? 1 : 0));
+        }
+    }
+    CHECK(d.spec.is_sliding(0));
+    CHECK_FALSE(d.spec.is_sliding(1));
+    CHECK(d.spec.sliding_window == 4);
+    const std::vector<std::string> norms{"blk.0.attn_norm.weight", "blk.0.attn_q_norm.weight", "blk.0.attn_k_norm.weight",
+                                         "blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight"};
+    CHECK(vector_names(d.arch.weights.layers[0]) == norms);
+}

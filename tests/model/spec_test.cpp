@@ -1,0 +1,287 @@
+// read_spec and the schemas of the newer architectures, on files the generator writes: every
+// hyperparameter under llama.cpp's key, layer kinds from their patterns and per-layer arrays, the expert
+// settings llama.cpp fixes per architecture, and schemas that match the files tensor for tensor. The
+// full-size shaped presets are compared with schemas of their published hyperparameters, typed here by
+// hand, from their tensor plans only.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <map>
+
+#include "gguf/container.hpp"
+#include "gguf/model/schema.hpp"
+#include "gguf/samples/generator.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace gguf;
+using namespace gguf::model;
+
+namespace {
+
+Writer built(std::string_view preset) {
+    auto c = samples::preset(preset);
+    REQUIRE(c.ok());
+    auto w = samples::build_model(*c);
+    REQUIRE(w.ok());
+    return std::move(*w);
+}
+
+Result<ModelSpec> spec_of(const Writer& w, const test::TempDir& dir, std::string_view name = "m.gguf") {
+    const auto path = dir / std::string(name);
+    REQUIRE(w.write(path).ok());
+    auto m = gguf::open(path);
+    REQUIRE(m.ok());
+    return read_spec(*m);
+}
+
+ModelSpec spec_of(std::string_view preset) {
+    test::TempDir dir;
+    auto s = spec_of(built(preset), dir);
+    REQUIRE_MESSAGE(s.ok(), s.error().message);
+    return *s;
+}
+
+// Every tensor of the file is in the schema with its shape (vocabulary rows aside), and every required
+// schema tensor is in the file.
+void matches_schema(std::string_view preset) {
+    CAPTURE(preset);
+    test::TempDir dir;
+    const auto path = dir / "m.gguf";
+    REQUIRE(built(preset).write(path).ok());
+    auto m = gguf::open(path);
+    REQUIRE(m.ok());
+    auto spec = read_spec(*m);
+    REQUIRE(spec.ok());
+    const auto schema = schema_for(*spec);
+    REQUIRE(schema);
+    for (const auto& t : m->tensors()) {
+        CAPTURE(t.name);
+        const ExpectedTensor* e = schema->find(t.name);
+        REQUIRE(e != nullptr);
+        const std::vector<std::uint64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
+        if (e->vocab_rows) CHECK(ne[0] == e->ne[0]);
+        else CHECK(ne == e->ne);
+    }
+    for (const auto& e : schema->tensors)
+        if (e.presence == Presence::required) CHECK_MESSAGE(m->find_tensor(e.name) != nullptr, e.name);
+}
+
+std::map<std::string, std::vector<std::uint64_t>> planned(std::string_view preset) {
+    auto c = samples::preset(preset);
+    REQUIRE(c.ok());
+    auto plan = samples::plan_tensors(*c);
+    REQUIRE(plan.ok());
+    std::map<std::string, std::vector<std::uint64_t>> out;
+    for (auto& t : *plan) out[t.name] = t.ne;
+    return out;
+}
+
+void plan_matches(const std::map<std::string, std::vector<std::uint64_t>>& plan, const Schema& schema) {
+    for (const auto& [name, ne] : plan) {
+        CAPTURE(name);
+        const ExpectedTensor* e = schema.find(name);
+        REQUIRE(e != nullptr);
+        CHECK(ne == e->ne);
+    }
+    for (const auto& e : schema.tensors)
+        if (e.presence == Presence::required) CHECK_MESSAGE(plan.count(e.name), e.name);
+}
+
+}  // namespace
+
+TEST_CASE("qwen35: delta-net sizes, multi-section RoPE and the recurrent/attention layout") {
+    const ModelSpec s = spec_of("tiny-qwen35");
+    CHECK(s.known);
+    CHECK_FALSE(s.modelled);  // the forward pass does not compute it yet
+    CHECK(s.ssm.d_conv == 4);
+    CHECK(s.ssm.d_state == 32);
+    CHECK(s.ssm.n_group == 2);
+    CHECK(s.ssm.dt_rank == 4);
+    CHECK(s.ssm.d_inner == 128);
+    CHECK(s.ssm.head_v_dim() == 32);
+    CHECK(s.ssm.conv_channels() == 2 * 64 + 128);
+    CHECK(s.rope.n_rot == 16);
+    CHECK(s.rope.sections == std::array<std::uint32_t, 4>{3, 3, 2, 0});
+    CHECK(s.rope.interleaved_sections);
+    CHECK(s.rope.style == RopeStyle::neox);
+    CHECK(s.attention_output_gate);
+    CHECK(s.qk_norm);
+    // full_attention_interval 3 over 3 blocks: recurrent, recurrent, attention.
+    CHECK(s.layer_kinds == std::vector<LayerKind>{LayerKind::recurrent, LayerKind::recurrent, LayerKind::attention});
+    CHECK_FALSE(s.moe.enabled());
+    CHECK(s.n_main_layers() == 3);
+}
+
+TEST_CASE("qwen35: attention.recurrent_layers overrides the interval; nextn blocks are attention") {
+    test::TempDir dir;
+    Writer w = built("tiny-qwen35");
+    const std::array<std::uint8_t, 3> flags{0, 1, 0};
+    w.set("qwen35.attention.recurrent_layers", Value::array(ValueType::boolean, std::span<const std::uint8_t>(flags)));
+    auto s = spec_of(w, dir);
+    REQUIRE_MESSAGE(s.ok(), s.error().message);
+    CHECK(s->layer_kinds == std::vector<LayerKind>{LayerKind::attention, LayerKind::recurrent, LayerKind::attention});
+
+    Writer nextn = built("tiny-qwen35");
+    nextn.set("qwen35.nextn_predict_layers", Value::u32(1));
+    auto t = spec_of(nextn, dir, "n.gguf");
+    REQUIRE_MESSAGE(t.ok(), t.error().message);
+    CHECK(t->n_main_layers() == 2);
+    // The last block is the NextN block: the interval applies to the main blocks only.
+    CHECK(t->layer_kinds == std::vector<LayerKind>{LayerKind::recurrent, LayerKind::recurrent, LayerKind::attention});
+}
+
+TEST_CASE("qwen35: a missing ssm key or sections key is an error that names it") {
+    test::TempDir dir;
+    for (const char* key : {"qwen35.ssm.state_size", "qwen35.ssm.group_count", "qwen35.rope.dimension_sections"}) {
+        CAPTURE(key);
+        Writer w = built("tiny-qwen35");
+        REQUIRE(w.erase(key));
+        auto s = spec_of(w, dir);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().message.find(key) != std::string::npos);
+    }
+}
+
+TEST_CASE("qwen35moe: routed experts with normalised weights and a gated shared expert") {
+    const ModelSpec s = spec_of("tiny-qwen35moe");
+    CHECK(s.moe.n_expert == 8);
+    CHECK(s.moe.n_expert_used == 2);
+    CHECK(s.moe.n_ff_exp == 256);
+    CHECK(s.moe.n_ff_shexp == 256);
+    CHECK(s.moe.shared_expert_gate);
+    CHECK(s.moe.norm_weights);
+    CHECK(s.moe.gating == ExpertGating::softmax);
+    CHECK(s.layer_kinds.size() == 3);
+}
+
+TEST_CASE("gemma3: sliding layers by period, their RoPE base, embedding and query scales, post norms") {
+    const ModelSpec s = spec_of("tiny-gemma3");
+    CHECK(s.sliding_window == 4);
+    // Period 2: block 0 slides, block 1 is global.
+    CHECK(s.layer_kinds == std::vector<LayerKind>{LayerKind::sliding_attention, LayerKind::attention});
+    CHECK(s.rope_freq_base_swa == doctest::Approx(10000.0));
+    CHECK(s.rope.freq_base == doctest::Approx(1000000.0));
+    CHECK(s.embedding_scale == doctest::Approx(16.0));         // sqrt(256)
+    CHECK(s.attention_scale == doctest::Approx(1.0 / std::sqrt(128.0)));  // 1/sqrt(head_dim)
+    CHECK(s.post_norms);
+    CHECK(s.qk_norm);
+    CHECK(s.final_logit_softcapping == 0.0);
+    CHECK(s.tied_output);
+}
+
+TEST_CASE("gemma3: the default period is 6, and a per-layer pattern array is read as flags") {
+    test::TempDir dir;
+    auto c = samples::preset("tiny-gemma3").value();
+    c.n_layer = 7;
+    c.sliding_window_pattern = 6;  // the default: not written, llama.cpp assumes it
+    auto w = samples::build_model(c);
+    REQUIRE(w.ok());
+    REQUIRE_FALSE(w->erase("gemma3.attention.sliding_window_pattern"));
+    auto s = spec_of(*w, dir);
+    REQUIRE(s.ok());
+    const auto S = LayerKind::sliding_attention, G = LayerKind::attention;
+    CHECK(s->layer_kinds == std::vector<LayerKind>{S, S, S, S, S, G, S});
+    const std::array<std::uint8_t, 7> flags{1, 0, 1, 0, 1, 0, 0};
+    w->set("gemma3.attention.sliding_window_pattern", Value::array(ValueType::boolean, std::span<const std::uint8_t>(flags)));
+    auto t = spec_of(*w, dir, "p.gguf");
+    REQUIRE(t.ok());
+    CHECK(t->layer_kinds == std::vector<LayerKind>{S, G, S, G, S, G, G});
+}
+
+TEST_CASE("qwen3moe and qwen2moe: expert widths, normalisation fixed per architecture, qwen2moe's shared expert") {
+    const ModelSpec q3 = spec_of("tiny-qwen3moe");
+    CHECK(q3.moe.n_expert == 8);
+    CHECK(q3.moe.n_ff_exp == 256);
+    CHECK(q3.moe.norm_weights);
+    CHECK(q3.moe.n_ff_shexp == 0);
+    CHECK(q3.qk_norm);
+    const ModelSpec q2 = spec_of("tiny-qwen2moe");
+    CHECK_FALSE(q2.moe.norm_weights);
+    CHECK(q2.moe.n_ff_shexp == 512);
+    CHECK(q2.moe.shared_expert_gate);
+    CHECK(q2.attention_bias);
+    CHECK_FALSE(q2.qk_norm);
+}
+
+TEST_CASE("experts: expert_used_count above expert_count is an error; without expert_feed_forward_length the "
+          "width is n_ff / n_expert_used as in llama.cpp") {
+    test::TempDir dir;
+    Writer w = built("tiny-qwen3moe");
+    w.set("qwen3moe.expert_used_count", Value::u32(9));
+    auto s = spec_of(w, dir);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message.find("expert_used_count") != std::string::npos);
+    Writer v = built("tiny-qwen3moe");
+    REQUIRE(v.erase("qwen3moe.expert_feed_forward_length"));
+    auto t = spec_of(v, dir, "v.gguf");
+    REQUIRE(t.ok());
+    CHECK(t->moe.n_ff_exp == 512 / 2);
+}
+
+TEST_CASE("the tiny presets of the newer architectures match their schemas tensor for tensor") {
+    for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"})
+        matches_schema(preset);
+}
+
+TEST_CASE("schemas: a delta-net block and an attention block of qwen35 have their own tensors") {
+    const ModelSpec s = spec_of("tiny-qwen35");
+    const auto schema = schema_for(s);
+    REQUIRE(schema);
+    CHECK(schema->find("blk.0.ssm_a") != nullptr);
+    CHECK(schema->find("blk.0.ssm_a")->role == TensorRole::ssm_a);
+    CHECK(role_from_name("blk.0.ssm_a") == TensorRole::ssm_a);
+    CHECK(schema->find("blk.0.attn_q.weight") == nullptr);
+    CHECK(schema->find("blk.2.ssm_conv1d.weight") == nullptr);
+    CHECK(schema->find("blk.2.attn_q.weight")->ne == std::vector<std::uint64_t>{256, 2 * 4 * 64});
+    CHECK(schema->find("blk.0.ssm_conv1d.weight")->ne == std::vector<std::uint64_t>{4, 256});
+    CHECK(is_norm(TensorRole::ssm_norm));
+    CHECK(is_expert_stack(TensorRole::ffn_down_exps));
+}
+
+TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B and Qwen3-30B-A3B plans match schemas of their "
+          "published hyperparameters") {
+    ModelSpec q35;
+    q35.architecture = "qwen35";
+    q35.known = true;
+    q35.n_vocab = 248320;
+    q35.n_embd = 2560;
+    q35.n_layer = 32;
+    q35.n_head = 16;
+    q35.n_head_kv = 4;
+    q35.head_dim = q35.head_dim_v = 256;
+    q35.n_ff = 9216;
+    q35.ssm = {4, 128 * 32, 128, 32, 16};
+    for (std::uint64_t i = 0; i < 32; ++i)
+        q35.layer_kinds.push_back((i + 1) % 4 ? LayerKind::recurrent : LayerKind::attention);
+    plan_matches(planned("qwen3.5-4b"), *schema_for(q35));
+
+    ModelSpec g;
+    g.architecture = "gemma3";
+    g.known = true;
+    g.n_vocab = 262144;
+    g.n_embd = 1152;
+    g.n_layer = 26;
+    g.n_head = 4;
+    g.n_head_kv = 1;
+    g.head_dim = g.head_dim_v = 256;
+    g.n_ff = 6912;
+    plan_matches(planned("gemma3-1b"), *schema_for(g));
+
+    ModelSpec m;
+    m.architecture = "qwen3moe";
+    m.known = true;
+    m.n_vocab = 151936;
+    m.n_embd = 2048;
+    m.n_layer = 48;
+    m.n_head = 32;
+    m.n_head_kv = 4;
+    m.head_dim = m.head_dim_v = 128;
+    m.n_ff = 6144;
+    m.moe.n_expert = 128;
+    m.moe.n_expert_used = 8;
+    m.moe.n_ff_exp = 768;
+    const auto plan = planned("qwen3-30b-a3b");
+    plan_matches(plan, *schema_for(m));
+    CHECK(plan.at("blk.47.ffn_down_exps.weight") == std::vector<std::uint64_t>{768, 2048, 128});
+    CHECK(plan.count("output.weight"));  // untied
+}

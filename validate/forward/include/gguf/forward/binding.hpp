@@ -1,0 +1,44 @@
+// Which tensor plays which role: the weights an architecture's program reads, located by name and
+// checked against the spec by its builder. Both backends execute a program over this binding (the CPU
+// decodes matrices panel by panel from the mapped file, the GPU uploads their blocks), so they accept
+// and refuse the same files with the same messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gguf/container.hpp"
+
+namespace gguf::forward {
+
+// A ggml weight with ne[0] = n_in and ne[1] = n_out, used as out = x W^T (or as a table of n_out rows,
+// for the embedding). The bytes stay in the file's encoding and byte order.
+struct BoundMatrix {
+    TensorView view;
+    std::uint64_t n_in = 0, n_out = 0;
+
+    const std::string& name() const { return view.info->name; }
+    std::uint32_t type() const { return view.info->type; }
+};
+
+// A norm weight or a bias, decoded to float32 on the host when bound.
+struct BoundVector {
+    std::string name;
+    std::vector<float> values;
+};
+
+// The weights of one scope: the model's globals (embedding, output norm, lm_head) or one layer. Ops
+// name their weights by index into these lists.
+struct WeightSet {
+    std::vector<BoundMatrix> matrices;
+    std::vector<BoundVector> vectors;
+};
+
+struct WeightBinding {
+    WeightSet globals;
+    std::vector<WeightSet> layers;
+    std::uint64_t n_vocab = 0;  // rows of the embedding
+};
+
+}  // namespace gguf::forward

@@ -1,0 +1,13 @@
+// The builder of each architecture the forward pass models (architectures.cpp lists them by name).
+#pragma once
+
+#include "builder.hpp"
+
+namespace gguf::forward::architectures {
+
+void build_llama(Build& b);
+void build_qwen2(Build& b);
+void build_qwen3(Build& b);
+void build_gemma3(Build& b);
+
+}  // namespace gguf::forward::architectures

@@ -1,0 +1,70 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <span>
+
+#include "builder.hpp"
+#include "gguf/dequant.hpp"
+
+namespace gguf::forward::architectures {
+
+const TensorInfo* Binder::find(const std::string& name, const std::vector<std::uint64_t>& shape, bool required) {
+    const TensorInfo* t = model_.find_tensor(name);
+    if (!t) {
+        if (required) fail(name, "is missing");
+        return nullptr;
+    }
+    bool same = t->n_dims >= 1;
+    for (std::size_t d = 0; d < max_dims; ++d) same = same && t->ne[d] == (d < shape.size() ? shape[d] : 1);
+    if (!same) {
+        fail(name, fmt::format("has shape [{}], expected [{}]", fmt::join(std::span(t->ne.data(), t->n_dims), ", "),
+                               fmt::join(shape, ", ")));
+        return nullptr;
+    }
+    if (!t->data_valid) {
+        fail(name, "has unreadable data (unknown type or out of the file)");
+        return nullptr;
+    }
+    if (!dequant::is_supported(t->type)) {
+        fail(name, "has type " + type_label(t->type) + ", which has no dequantizer here");
+        return nullptr;
+    }
+    return t;
+}
+
+int Binder::matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out) {
+    const TensorInfo* t = find(name, {n_in, n_out}, true);
+    if (!t) return -1;
+    auto view = model_.view(*t);
+    if (!view) {
+        fail(name, view.error().message);
+        return -1;
+    }
+    set.matrices.push_back({*view, n_in, n_out});
+    return static_cast<int>(set.matrices.size() - 1);
+}
+
+int Binder::vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required) {
+    const TensorInfo* t = find(name, {n}, required);
+    if (!t) return -1;
+    auto view = model_.view(*t);
+    if (!view) {
+        fail(name, view.error().message);
+        return -1;
+    }
+    auto values = dequant::to_float(*view, 1);
+    if (!values) {
+        fail(name, values.error().message);
+        return -1;
+    }
+    set.vectors.push_back({name, std::move(*values)});
+    return static_cast<int>(set.vectors.size() - 1);
+}
+
+void Binder::fail(const std::string& name, const std::string& what) { reject("tensor '" + name + "' " + what); }
+
+void Binder::reject(const std::string& message) {
+    if (!error_) error_ = Error{ErrorCode::invalid_argument, 0, message, ""};
+}
+
+}  // namespace gguf::forward::architectures

@@ -1,0 +1,30 @@
+// Pieces of programs that several architectures share, each written once: the embedding lookup, the
+// final norm and lm_head, pre-norm self-attention with RoPE, and the SwiGLU feed-forward block. Each
+// binds its tensors in the scope and appends its ops and trace records.
+#pragma once
+
+#include "builder.hpp"
+
+namespace gguf::forward::architectures {
+
+// token_embd rows -> x; record "embedding". token_embd is the globals' matrix 0.
+void embed_tokens(Build& b);
+
+// RMSNorm(output_norm) -> xn, "output_norm"; the lm_head (output.weight, or token_embd when the file has
+// none) -> logits, "logits". `output_bias`: output.bias is read when present.
+void norm_and_lm_head(Build& b, bool output_bias);
+
+struct AttentionTensors {
+    bool output_bias = false;  // attn_output.bias is read when present (q/k/v biases always are)
+    bool qk_norm = false;      // attn_q_norm and attn_k_norm: RMSNorm of every head before RoPE
+};
+
+// x += attn_output(attention(RoPE(q), RoPE(k), v)) of RMSNorm(attn_norm)(x), llama.cpp's pre-norm block
+// with records attn_norm, q_proj, k_proj, q, k, v, attn, attn_out, attn_residual. Uses RoPE table 0.
+void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tensors);
+
+// x += ffn_down(silu(ffn_gate(h)) * ffn_up(h)) with h = RMSNorm(ffn_norm)(x); records ffn_norm, gate,
+// up, ffn_act, down, ffn_residual. `biases`: ffn_{gate,up,down}.bias are read when present.
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases);
+
+}  // namespace gguf::forward::architectures
