@@ -218,8 +218,25 @@ TEST_CASE("experts: expert_used_count above expert_count is an error; without ex
     CHECK(t->moe.n_ff_exp == 512 / 2);
 }
 
+TEST_CASE("gpt-oss: sinks, alternating sliding layers sharing the global RoPE, softmax over the chosen experts") {
+    const ModelSpec s = spec_of("tiny-gpt-oss");
+    CHECK(s.attention_sinks);
+    CHECK(s.sliding_window == 4);
+    CHECK(s.layer_kinds == std::vector<LayerKind>{LayerKind::sliding_attention, LayerKind::attention});
+    CHECK(s.rope_freq_base_swa == doctest::Approx(s.rope.freq_base));
+    CHECK(s.rope.scaling == RopeScaling::yarn);
+    CHECK(s.rope.scaling_factor == doctest::Approx(32.0));
+    CHECK(s.rope_freq_scale_swa == doctest::Approx(1.0 / 32));
+    CHECK(s.moe.gating == ExpertGating::softmax_weight);
+    CHECK_FALSE(s.moe.norm_weights);
+    CHECK(s.moe.expert_biases);
+    CHECK(s.moe.swiglu_limit == 7.0);
+    CHECK(s.attention_scale == doctest::Approx(1.0 / 8.0));  // 1/sqrt(64)
+    CHECK_FALSE(s.tied_output);
+}
+
 TEST_CASE("the tiny presets of the newer architectures match their schemas tensor for tensor") {
-    for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"})
+    for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-gpt-oss"})
         matches_schema(preset);
 }
 
@@ -238,8 +255,8 @@ TEST_CASE("schemas: a delta-net block and an attention block of qwen35 have thei
     CHECK(is_expert_stack(TensorRole::ffn_down_exps));
 }
 
-TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B and Qwen3-30B-A3B plans match schemas of their "
-          "published hyperparameters") {
+TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B, Qwen3-30B-A3B and gpt-oss-20b plans match schemas of "
+          "their published hyperparameters") {
     ModelSpec q35;
     q35.architecture = "qwen35";
     q35.known = true;
@@ -284,4 +301,22 @@ TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B and Qwen3-30B-A3B pl
     plan_matches(plan, *schema_for(m));
     CHECK(plan.at("blk.47.ffn_down_exps.weight") == std::vector<std::uint64_t>{768, 2048, 128});
     CHECK(plan.count("output.weight"));  // untied
+
+    ModelSpec o;
+    o.architecture = "gpt-oss";
+    o.known = true;
+    o.n_vocab = 201088;
+    o.n_embd = 2880;
+    o.n_layer = 24;
+    o.n_head = 64;
+    o.n_head_kv = 8;
+    o.head_dim = o.head_dim_v = 64;
+    o.rope.n_rot = 64;
+    o.moe.n_expert = 32;
+    o.moe.n_expert_used = 4;
+    o.moe.n_ff_exp = 2880;
+    const auto oss = planned("gpt-oss-20b");
+    plan_matches(oss, *schema_for(o));
+    CHECK(oss.at("blk.23.attn_sinks.weight") == std::vector<std::uint64_t>{64});
+    CHECK(oss.at("blk.0.ffn_gate_exps.bias") == std::vector<std::uint64_t>{2880, 32});
 }

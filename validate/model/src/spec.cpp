@@ -26,6 +26,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"gemma3", RopeStyle::neox, false, true, false},
     {"qwen3moe", RopeStyle::neox, false, true, false},
     {"qwen2moe", RopeStyle::neox, true, false, false},
+    {"gpt-oss", RopeStyle::neox, true, false, false},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
@@ -241,6 +242,29 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
+// gpt-oss (src/models/openai-moe.cpp): alternating sliding and global layers (period 2), attention sinks,
+// routed experts with biases chosen on the raw logits (softmax over the chosen), clamped SwiGLU.
+void read_gpt_oss(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.moe.n_expert = keys.required_u64("expert_count");
+    spec.moe.n_expert_used = keys.required_u64("expert_used_count");
+    spec.moe.n_ff_exp = keys.required_u64("expert_feed_forward_length");
+    spec.moe.gating = ExpertGating::softmax_weight;
+    spec.moe.norm_weights = false;
+    spec.moe.weights_scale = keys.optional_f64("expert_weights_scale").value_or(0.0);
+    spec.moe.expert_biases = true;
+    spec.moe.swiglu_limit = 7.0;  // llama.cpp's constant for LLM_FFN_SWIGLU_OAI_MOE (alpha 1.702)
+    if (spec.moe.n_expert == 0 || spec.moe.n_expert_used == 0 || spec.moe.n_expert_used > spec.moe.n_expert)
+        keys.fail(keys.key("expert_used_count"), "must be between 1 and expert_count (llama.cpp refuses the model)");
+    spec.sliding_window = keys.required_u64("attention.sliding_window");
+    read_sliding_layers(keys, model, spec, 2);
+    // The sliding layers share the global RoPE base and scaling unless rope.freq_base_swa says otherwise.
+    spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(spec.rope.freq_base);
+    spec.rope_freq_scale_swa = 1.0 / spec.rope.scaling_factor;
+    spec.attention_sinks = true;
+    // Queries are scaled by 1/sqrt(n_rot), the head size llama.cpp's gpt-oss graph uses throughout.
+    spec.attention_scale = spec.rope.n_rot ? 1.0 / std::sqrt(static_cast<double>(spec.rope.n_rot)) : 0.0;
+}
+
 }  // namespace
 
 const std::vector<std::string>& modelled_architectures() {
@@ -291,7 +315,7 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.n_embd = keys.required_u64("embedding_length");
     spec.n_layer = keys.required_u64("block_count");
     const std::string& a = spec.architecture;
-    const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe";
+    const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe" || a == "gpt-oss";
     // A MoE file may have no dense FFN width; the expert widths then come from their own keys.
     spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0 : keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
@@ -343,6 +367,7 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (a == "qwen3moe") read_experts(keys, spec, true, false);
     if (a == "qwen2moe") read_experts(keys, spec, false, true);
     if (a == "gemma3") read_gemma3(keys, model, spec);
+    if (a == "gpt-oss") read_gpt_oss(keys, model, spec);
     if (keys.error()) return *keys.error();
     return spec;
 }
