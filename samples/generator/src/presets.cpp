@@ -266,6 +266,44 @@ Result<ModelConfig> preset(std::string_view name) {
     if (name == "qwen3-30b-a3b") return qwen3_30b_a3b();
     if (name == "qwen1.5-moe-a2.7b") return qwen2moe_a27b();
     if (name == "gpt-oss-20b") return gpt_oss_20b();
+    if (name == "tiny-gemma2") {
+        // Gemma 2's structure: tied 256-wide heads, window 4 every other block (block 0 slides),
+        // soft-capped attention (50) and logits (30).
+        ModelConfig c = tiny(gemma3_1b(), "tiny gemma2 (gguf-doctor sample)");
+        c.architecture = Architecture::gemma2;
+        c.n_vocab = 512;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 128;
+        c.rope_base = 10000.0f;
+        c.sliding_window = 4;
+        return c;
+    }
+    if (name == "tiny-olmo2") {
+        // OLMo 2's structure: norms after attention and FFN only, q/k norms over the whole projections,
+        // an untied lm_head.
+        ModelConfig c = tiny(qwen_like(Architecture::olmo2), "tiny olmo2 (gguf-doctor sample)");
+        c.tied_output = false;
+        c.norms = NormStyle::llama;
+        c.rope_base = 500000.0f;
+        c.n_vocab = 512;
+        c.n_head = 4;
+        c.n_head_kv = 4;
+        c.head_dim = 64;
+        return c;
+    }
+    if (name == "tiny-granite") {
+        // Granite 3's structure: llama's block with the four multipliers (embedding 12, residual 0.22,
+        // attention 1/64, logits / 8), tied.
+        ModelConfig c = tiny(llama_like(), "tiny granite (gguf-doctor sample)");
+        c.architecture = Architecture::granite;
+        c.tied_output = true;
+        c.n_vocab = 512;
+        c.n_head = 8;
+        c.n_head_kv = 2;
+        c.head_dim = 32;
+        return c;
+    }
     if (name == "tiny-gpt-oss") {
         // Sliding window 4 (block 0 slides, block 1 is global), shorter than the test prompts.
         ModelConfig c = tiny(gpt_oss_20b(), "tiny gpt-oss (gguf-doctor sample)");
@@ -348,7 +386,8 @@ Result<ModelConfig> preset(std::string_view name) {
 std::vector<std::string_view> preset_names() {
     return {"tinyllama-1.1b", "llama2-7b",  "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b",     "gemma3-1b",
             "qwen3-30b-a3b",  "qwen1.5-moe-a2.7b", "tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35",
-            "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "gpt-oss-20b", "tiny-gpt-oss"};
+            "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "gpt-oss-20b", "tiny-gpt-oss",
+            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite"};
 }
 
 }  // namespace gguf::samples

@@ -297,6 +297,60 @@ Schema gpt_oss_schema(const ModelSpec& s) {
     return b.take();
 }
 
+// gemma2 (src/models/gemma2.cpp): gemma3's block without q/k norms. llama.cpp's loader creates no
+// output.weight (the lm_head is always token_embd), so a file with one has a tensor too many.
+Schema gemma2_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    b.add(TensorRole::token_embd, -1, {s.n_embd, s.n_vocab}, Presence::required, true);
+    b.add(TensorRole::output_norm, -1, {s.n_embd}, Presence::required);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+    }
+    return b.take();
+}
+
+// olmo2 (src/models/olmo2.cpp): q/k/v/o of n_embd-wide heads, q/k norms over the full q and k widths,
+// norms only after attention and after the FFN; its own lm_head is required.
+Schema olmo2_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::required);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_q_norm, il, {s.head_dim * s.n_head}, Presence::required);
+        b.add(TensorRole::attn_k_norm, il, {s.head_dim * s.n_head_kv}, Presence::required);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+    }
+    return b.take();
+}
+
+// granite (src/models/granite.cpp), dense: llama's block, optional output and MLP biases.
+Schema granite_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    if (s.rope.n_rot >= 2) b.add(TensorRole::rope_freqs, -1, {s.rope.n_rot / 2}, Presence::optional);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_output_bias, il, {s.n_embd}, Presence::optional);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_gate_bias, il, {s.n_ff}, Presence::optional);
+        b.add(TensorRole::ffn_up_bias, il, {s.n_ff}, Presence::optional);
+        b.add(TensorRole::ffn_down_bias, il, {s.n_embd}, Presence::optional);
+    }
+    return b.take();
+}
+
 std::optional<std::int64_t> parse_index(std::string_view digits) {
     std::int64_t value = 0;
     if (digits.empty() || digits.size() > 9) return std::nullopt;
@@ -326,6 +380,9 @@ std::optional<Schema> schema_for(const ModelSpec& spec) {
     if (a == "gemma3") return gemma3_schema(spec);
     if (a == "qwen3moe" || a == "qwen2moe") return qwen_moe_schema(spec);
     if (a == "gpt-oss") return gpt_oss_schema(spec);
+    if (a == "gemma2") return gemma2_schema(spec);
+    if (a == "olmo2") return olmo2_schema(spec);
+    if (a == "granite") return granite_schema(spec);
     return std::nullopt;
 }
 
