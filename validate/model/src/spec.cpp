@@ -398,7 +398,8 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.qk_norm = traits->qk_norm;
 
     spec.n_layer_nextn = keys.optional_u64("nextn_predict_layers").value_or(0);
-    if (spec.n_layer_nextn >= spec.n_layer)
+    // A zero block_count is the hyperparameter rules' to report (GD-A015), not a reason to refuse the spec.
+    if (spec.n_layer_nextn > 0 && spec.n_layer_nextn >= spec.n_layer)
         return Error{ErrorCode::invalid_argument, 0,
                      "nextn_predict_layers " + std::to_string(spec.n_layer_nextn) + " leaves no main block of the " +
                          std::to_string(spec.n_layer),
