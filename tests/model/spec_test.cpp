@@ -87,7 +87,97 @@ void plan_matches(const std::map<std::string, std::vector<std::uint64_t>>& plan,
         if (e.presence == Presence::required) CHECK_MESSAGE(plan.count(e.name), e.name);
 }
 
+// A file of metadata only, with as many 1-value tensors as blocks (read_spec refuses a block count
+// beyond the file's tensors): enough for the hyperparameters of architectures without a preset.
+ModelSpec spec_from_keys(const std::string& arch, std::uint32_t n_layer,
+                         const std::vector<std::pair<std::string, Value>>& extra) {
+    Writer w(ByteOrder::little, 32);
+    w.set("general.architecture", Value::string(arch));
+    w.set(arch + ".block_count", Value::u32(n_layer));
+    w.set(arch + ".context_length", Value::u32(4096));
+    w.set(arch + ".embedding_length", Value::u32(2304));
+    w.set(arch + ".feed_forward_length", Value::u32(9216));
+    w.set(arch + ".attention.head_count", Value::u32(8));
+    w.set(arch + ".attention.head_count_kv", Value::u32(4));
+    w.set(arch + ".attention.key_length", Value::u32(256));
+    w.set(arch + ".attention.value_length", Value::u32(256));
+    w.set(arch + ".attention.layer_norm_rms_epsilon", Value::f32(1e-6f));
+    w.set(arch + ".vocab_size", Value::u32(256000));
+    for (const auto& [k, v] : extra) w.set(k, v);
+    for (std::uint32_t i = 0; i < n_layer; ++i)
+        REQUIRE(w.add_tensor(WriterTensor{"t" + std::to_string(i), 0, {1}, std::vector<std::byte>(4)}).ok());
+    test::TempDir dir;
+    auto s = spec_of(w, dir);
+    REQUIRE_MESSAGE(s.ok(), s.error().message);
+    return *s;
+}
+
 }  // namespace
+
+TEST_CASE("gemma2: soft-capping defaults 50 and 30, every other block slides over 4096, post norms") {
+    const ModelSpec s = spec_from_keys("gemma2", 4, {});
+    CHECK(s.known);
+    CHECK(s.attn_logit_softcapping == 50.0);
+    CHECK(s.final_logit_softcapping == 30.0);
+    CHECK(s.sliding_window == 4096);
+    const auto S = LayerKind::sliding_attention, G = LayerKind::attention;
+    CHECK(s.layer_kinds == std::vector<LayerKind>{S, G, S, G});
+    CHECK(s.embedding_scale == doctest::Approx(48.0));  // sqrt(2304)
+    CHECK(s.attention_scale == doctest::Approx(1.0 / 16.0));
+    const ModelSpec t = spec_from_keys("gemma2", 2, {{"gemma2.attn_logit_softcapping", Value::f32(20.0f)},
+                                                     {"gemma2.attention.sliding_window", Value::u32(512)}});
+    CHECK(t.attn_logit_softcapping == 20.0);
+    CHECK(t.sliding_window == 512);
+    const auto schema = schema_for(s);
+    REQUIRE(schema);
+    CHECK(schema->find("output.weight") == nullptr);  // llama.cpp's gemma2 loader always ties
+    CHECK(schema->find("blk.3.post_ffw_norm.weight") != nullptr);
+    CHECK(schema->find("blk.3.attn_q_norm.weight") == nullptr);
+}
+
+TEST_CASE("olmo2: norms after attention and FFN only, q/k norms over the whole projection") {
+    const ModelSpec s = spec_from_keys("olmo2", 2, {});
+    CHECK(s.post_norms);
+    CHECK(s.sliding_window == 0);
+    CHECK(s.layer_kinds == std::vector<LayerKind>{LayerKind::attention, LayerKind::attention});
+    const auto schema = schema_for(s);
+    REQUIRE(schema);
+    CHECK(schema->find("blk.0.attn_norm.weight") == nullptr);
+    CHECK(schema->find("blk.0.ffn_norm.weight") == nullptr);
+    CHECK(schema->find("blk.1.attn_q_norm.weight")->ne == std::vector<std::uint64_t>{8 * 256});
+    CHECK(schema->find("blk.1.attn_k_norm.weight")->ne == std::vector<std::uint64_t>{4 * 256});
+    CHECK(schema->find("output.weight")->presence == Presence::required);
+    // OLMo 3: a sliding window makes three of every four blocks slide.
+    const ModelSpec t = spec_from_keys("olmo2", 5, {{"olmo2.attention.sliding_window", Value::u32(4096)}});
+    const auto S = LayerKind::sliding_attention, G = LayerKind::attention;
+    CHECK(t.layer_kinds == std::vector<LayerKind>{S, S, S, G, S});
+}
+
+TEST_CASE("granite: the four multipliers, logit_scale required") {
+    const ModelSpec s = spec_from_keys("granite", 2,
+                                       {{"granite.logit_scale", Value::f32(8.0f)},
+                                        {"granite.residual_scale", Value::f32(0.22f)},
+                                        {"granite.embedding_scale", Value::f32(12.0f)},
+                                        {"granite.attention.scale", Value::f32(0.0078125f)}});
+    CHECK(s.logit_scale == doctest::Approx(8.0));
+    CHECK(s.residual_scale == doctest::Approx(0.22));
+    CHECK(s.embedding_scale == doctest::Approx(12.0));
+    CHECK(s.attention_scale == doctest::Approx(0.0078125));
+    CHECK(s.rope.style == RopeStyle::normal);
+    CHECK(schema_for(s)->find("blk.1.ffn_down.bias")->presence == Presence::optional);
+    Writer w(ByteOrder::little, 32);
+    w.set("general.architecture", Value::string("granite"));
+    w.set("granite.block_count", Value::u32(1));
+    w.set("granite.embedding_length", Value::u32(64));
+    w.set("granite.feed_forward_length", Value::u32(128));
+    w.set("granite.attention.head_count", Value::u32(2));
+    w.set("granite.attention.layer_norm_rms_epsilon", Value::f32(1e-5f));
+    REQUIRE(w.add_tensor(WriterTensor{"t", 0, {1}, std::vector<std::byte>(4)}).ok());
+    test::TempDir dir;
+    auto missing = spec_of(w, dir);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().message.find("granite.logit_scale") != std::string::npos);
+}
 
 TEST_CASE("qwen35: delta-net sizes, multi-section RoPE and the recurrent/attention layout") {
     const ModelSpec s = spec_of("tiny-qwen35");
@@ -218,8 +308,26 @@ TEST_CASE("experts: expert_used_count above expert_count is an error; without ex
     CHECK(t->moe.n_ff_exp == 512 / 2);
 }
 
+TEST_CASE("gpt-oss: sinks, alternating sliding layers sharing the global RoPE, softmax over the chosen experts") {
+    const ModelSpec s = spec_of("tiny-gpt-oss");
+    CHECK(s.attention_sinks);
+    CHECK(s.sliding_window == 4);
+    CHECK(s.layer_kinds == std::vector<LayerKind>{LayerKind::sliding_attention, LayerKind::attention});
+    CHECK(s.rope_freq_base_swa == doctest::Approx(s.rope.freq_base));
+    CHECK(s.rope.scaling == RopeScaling::yarn);
+    CHECK(s.rope.scaling_factor == doctest::Approx(32.0));
+    CHECK(s.rope_freq_scale_swa == doctest::Approx(1.0 / 32));
+    CHECK(s.moe.gating == ExpertGating::softmax_weight);
+    CHECK_FALSE(s.moe.norm_weights);
+    CHECK(s.moe.expert_biases);
+    CHECK(s.moe.swiglu_limit == 7.0);
+    CHECK(s.attention_scale == doctest::Approx(1.0 / 8.0));  // 1/sqrt(64)
+    CHECK_FALSE(s.tied_output);
+}
+
 TEST_CASE("the tiny presets of the newer architectures match their schemas tensor for tensor") {
-    for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"})
+    for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-gpt-oss",
+                        "tiny-gemma2", "tiny-olmo2", "tiny-granite"})
         matches_schema(preset);
 }
 
@@ -238,8 +346,8 @@ TEST_CASE("schemas: a delta-net block and an attention block of qwen35 have thei
     CHECK(is_expert_stack(TensorRole::ffn_down_exps));
 }
 
-TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B and Qwen3-30B-A3B plans match schemas of their "
-          "published hyperparameters") {
+TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B, Qwen3-30B-A3B and gpt-oss-20b plans match schemas of "
+          "their published hyperparameters") {
     ModelSpec q35;
     q35.architecture = "qwen35";
     q35.known = true;
@@ -284,4 +392,22 @@ TEST_CASE("full-size shaped presets: Qwen3.5-4B, Gemma 3 1B and Qwen3-30B-A3B pl
     plan_matches(plan, *schema_for(m));
     CHECK(plan.at("blk.47.ffn_down_exps.weight") == std::vector<std::uint64_t>{768, 2048, 128});
     CHECK(plan.count("output.weight"));  // untied
+
+    ModelSpec o;
+    o.architecture = "gpt-oss";
+    o.known = true;
+    o.n_vocab = 201088;
+    o.n_embd = 2880;
+    o.n_layer = 24;
+    o.n_head = 64;
+    o.n_head_kv = 8;
+    o.head_dim = o.head_dim_v = 64;
+    o.rope.n_rot = 64;
+    o.moe.n_expert = 32;
+    o.moe.n_expert_used = 4;
+    o.moe.n_ff_exp = 2880;
+    const auto oss = planned("gpt-oss-20b");
+    plan_matches(oss, *schema_for(o));
+    CHECK(oss.at("blk.23.attn_sinks.weight") == std::vector<std::uint64_t>{64});
+    CHECK(oss.at("blk.0.ffn_gate_exps.bias") == std::vector<std::uint64_t>{2880, 32});
 }

@@ -1,10 +1,11 @@
 // llama.cpp (node-llama-cpp, CPU) on the generator's presets of the newer architectures (qwen35,
-// qwen35moe, gemma3, qwen3moe, qwen2moe): it loads each tiny preset in F32, F16, Q8_0 and our Q4_K_M mix,
+// qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite): it loads each tiny preset in F32, F16, Q8_0 and our Q4_K_M mix,
 // and (except qwen35's) the F32 model quantized by llama.cpp's own quantizer, and returns finite,
-// non-degenerate logits.
+// non-degenerate logits; gpt-oss also with MXFP4 experts, as it ships.
 // The full-size shaped presets are checked from their tensor plan only (writing them takes gigabytes).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -36,7 +37,8 @@ std::vector<float> read_f32(const fs::path& p) {
 
 void quiet(int, const char*, void*) {}
 
-constexpr const char* kPresets[] = {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"};
+constexpr const char* kPresets[] = {"tiny-qwen35",  "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
+                                    "tiny-gpt-oss", "tiny-gemma2",    "tiny-olmo2",  "tiny-granite"};
 
 }  // namespace
 
@@ -61,11 +63,19 @@ TEST_CASE("llama.cpp loads the tiny presets of the newer architectures and gives
             jobs.push_back({name, dir / (name + ".gguf"), dir / (name + ".f32"), c.n_vocab});
             REQUIRE_MESSAGE(samples::write_model(c, jobs.back().model).ok(), name);
         }
+        if (std::string_view(preset) == "tiny-gpt-oss") {
+            // gpt-oss as it ships: MXFP4 experts, the rest F32.
+            samples::ModelConfig c = samples::preset(preset).value();
+            c.types.ffn_exps = static_cast<std::uint32_t>(TypeId::MXFP4);
+            const std::string name = std::string(preset) + "-mxfp4-experts";
+            jobs.push_back({name, dir / (name + ".gguf"), dir / (name + ".f32"), c.n_vocab});
+            REQUIRE_MESSAGE(samples::write_model(c, jobs.back().model).ok(), name);
+        }
         // The F32 model quantized by llama.cpp itself: its quantizer accepts our tensors (3-D experts too).
         // Not the qwen35 presets: llama_model_quantize of this llama.cpp version crashes (SIGSEGV) on
         // them, although it loads and runs the same files; the cause is not known yet.
         if (std::string_view(preset).starts_with("tiny-qwen35")) continue;
-        const Job& f32 = jobs[jobs.size() - 4];
+        const Job f32 = *std::find_if(jobs.begin(), jobs.end(), [&](const Job& j) { return j.name == std::string(preset) + "-f32"; });
         const std::string name = std::string(preset) + "-llama-q4_k_m";
         jobs.push_back({name, dir / (name + ".gguf"), dir / (name + ".f32"), f32.n_vocab});
         llama_model_quantize_params params = llama_model_quantize_default_params();

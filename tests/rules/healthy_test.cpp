@@ -44,7 +44,9 @@ TEST_CASE("the newer architectures' presets are clean: delta-net tensors, expert
     const std::pair<const char*, samples::NormStyle> cases[] = {
         {"tiny-qwen35", samples::NormStyle::qwen},    {"tiny-qwen35moe", samples::NormStyle::qwen},
         {"tiny-gemma3", samples::NormStyle::gemma},   {"tiny-qwen3moe", samples::NormStyle::qwen},
-        {"tiny-qwen2moe", samples::NormStyle::qwen}};
+        {"tiny-qwen2moe", samples::NormStyle::qwen},   {"tiny-gpt-oss", samples::NormStyle::llama},
+        {"tiny-gemma2", samples::NormStyle::gemma},   {"tiny-olmo2", samples::NormStyle::llama},
+        {"tiny-granite", samples::NormStyle::llama}};
     for (const auto& [preset, norms] : cases)
         for (const char* mix : {"f32", "q4_k_m"}) {
             // Three blocks: qwen35's presets then have two delta-net blocks and one attention block.

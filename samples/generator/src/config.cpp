@@ -71,7 +71,8 @@ std::uint32_t fallback(std::uint32_t type, std::uint64_t row_length) {
 Result<void> validate_architecture_extras(const ModelConfig& c) {
     const Architecture a = c.architecture;
     const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
-    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe;
+    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe ||
+                     a == Architecture::gpt_oss;
     const std::uint32_t n_rot = c.n_rot ? c.n_rot : c.head_dim;
     if (n_rot % 2 != 0 || n_rot > c.head_dim) return invalid("n_rot must be even and at most head_dim");
     if (qwen35) {
@@ -95,6 +96,14 @@ Result<void> validate_architecture_extras(const ModelConfig& c) {
     }
     if (a == Architecture::gemma3 && c.sliding_window != 0 && !(c.rope_base_swa > 0.0f && std::isfinite(c.rope_base_swa)))
         return invalid("rope_base_swa must be a positive number");
+    if (a == Architecture::gemma2 && (!c.tied_output || !(c.attn_softcap > 0.0f) || !(c.final_softcap > 0.0f)))
+        return invalid("gemma2 is always tied in llama.cpp, and its soft-caps must be positive");
+    if (a == Architecture::olmo2 && (c.tied_output || std::uint64_t{c.n_head} * c.head_dim != c.n_embd))
+        return invalid("olmo2 needs its own output.weight and n_head * head_dim == n_embd (llama.cpp's loader)");
+    if (a == Architecture::granite && !(c.logit_scale > 0.0f))
+        return invalid("granite needs a positive logit_scale");
+    if (a == Architecture::gpt_oss && (c.sliding_window == 0 || !c.attn_bias || c.tied_output))
+        return invalid("gpt-oss needs a sliding window, q/k/v biases and its own output.weight (llama.cpp requires them)");
     return {};
 }
 
@@ -110,16 +119,21 @@ std::string_view architecture_name(Architecture a) {
         case Architecture::gemma3: return "gemma3";
         case Architecture::qwen3moe: return "qwen3moe";
         case Architecture::qwen2moe: return "qwen2moe";
+        case Architecture::gpt_oss: return "gpt-oss";
+        case Architecture::gemma2: return "gemma2";
+        case Architecture::olmo2: return "olmo2";
+        case Architecture::granite: return "granite";
     }
     return "?";
 }
 
 Result<Architecture> parse_architecture(std::string_view name) {
     for (auto a : {Architecture::llama, Architecture::qwen2, Architecture::qwen3, Architecture::qwen35,
-                   Architecture::qwen35moe, Architecture::gemma3, Architecture::qwen3moe, Architecture::qwen2moe})
+                   Architecture::qwen35moe, Architecture::gemma3, Architecture::qwen3moe, Architecture::qwen2moe,
+                   Architecture::gpt_oss, Architecture::gemma2, Architecture::olmo2, Architecture::granite})
         if (architecture_name(a) == name) return a;
     return invalid("unknown architecture '" + std::string(name) +
-                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe)");
+                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite)");
 }
 
 void WeightTypes::set_all(std::uint32_t type) {

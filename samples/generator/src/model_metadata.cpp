@@ -28,7 +28,8 @@ Metadata model_metadata(const ModelConfig& c) {
     }
     const Architecture a = c.architecture;
     const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
-    if (qwen35 || a == Architecture::gemma3 || a == Architecture::qwen3moe) {
+    if (qwen35 || a == Architecture::gemma3 || a == Architecture::qwen3moe || a == Architecture::gpt_oss ||
+        a == Architecture::gemma2) {
         if (std::uint64_t{c.head_dim} * c.n_head == c.n_embd) {  // the branch above did not write them
             add(arch + ".attention.key_length", Value::u32(c.head_dim));
             add(arch + ".attention.value_length", Value::u32(c.head_dim));
@@ -60,6 +61,23 @@ Metadata model_metadata(const ModelConfig& c) {
         if (c.sliding_window_pattern != 6)  // llama.cpp's default period for gemma3
             add(arch + ".attention.sliding_window_pattern", Value::u32(c.sliding_window_pattern));
         add(arch + ".rope.freq_base_swa", Value::f32(c.rope_base_swa));
+    }
+    if (a == Architecture::gpt_oss || (a == Architecture::gemma2 && c.sliding_window != 0))
+        add(arch + ".attention.sliding_window", Value::u32(c.sliding_window));
+    if (a == Architecture::gemma2) {
+        add(arch + ".attn_logit_softcapping", Value::f32(c.attn_softcap));
+        add(arch + ".final_logit_softcapping", Value::f32(c.final_softcap));
+    }
+    if (a == Architecture::granite) {
+        add(arch + ".embedding_scale", Value::f32(c.embedding_scale));
+        add(arch + ".residual_scale", Value::f32(c.residual_scale));
+        add(arch + ".attention.scale", Value::f32(c.attention_scale));
+        add(arch + ".logit_scale", Value::f32(c.logit_scale));
+    }
+    if (c.rope_yarn_factor != 0.0f) {
+        add(arch + ".rope.scaling.type", Value::string("yarn"));
+        add(arch + ".rope.scaling.factor", Value::f32(c.rope_yarn_factor));
+        add(arch + ".rope.scaling.original_context_length", Value::u32(c.rope_original_context));
     }
     add("general.file_type", Value::u32(c.file_type));
     if (c.architecture == Architecture::llama) {

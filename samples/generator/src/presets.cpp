@@ -185,6 +185,38 @@ ModelConfig qwen2moe_a27b() {
     return c;
 }
 
+// gpt-oss-20b (openai/gpt-oss-20b, config.json): 24 blocks alternating a 128-position sliding window
+// and global attention, 64 query and 8 KV heads of 64, 32 experts of 2880 (4 per token), YaRN x32 over
+// 4096 positions, a 201088-row vocabulary (o200k), untied.
+ModelConfig gpt_oss_20b() {
+    ModelConfig c;
+    c.architecture = Architecture::gpt_oss;
+    c.name = "gpt-oss 20B shapes (gguf-doctor sample)";
+    c.tokenizer = TokenizerKind::bpe;
+    c.bpe_pre = "gpt-4o";
+    c.norms = NormStyle::llama;
+    c.rms_eps = 1e-5f;
+    c.rope_base = 150000.0f;
+    c.rope_yarn_factor = 32.0f;
+    c.rope_original_context = 4096;
+    c.attn_bias = true;
+    c.tied_output = false;
+    c.n_vocab = 201088;
+    c.n_vocab_padding = 201088 - 200019;
+    c.n_embd = 2880;
+    c.n_layer = 24;
+    c.n_head = 64;
+    c.n_head_kv = 8;
+    c.head_dim = 64;
+    c.n_ff = 2880;
+    c.n_ctx = 131072;
+    c.n_expert = 32;
+    c.n_expert_used = 4;
+    c.n_ff_exp = 2880;
+    c.sliding_window = 128;
+    return c;
+}
+
 // The tiny variants keep each structural trait (GQA ratio above 1, biases, tied and padded
 // vocabulary, head size unlike n_embd / n_head for qwen3) and are 256 wide so every K-quant fits.
 ModelConfig tiny(ModelConfig c, std::string name) {
@@ -233,6 +265,60 @@ Result<ModelConfig> preset(std::string_view name) {
     if (name == "gemma3-1b") return gemma3_1b();
     if (name == "qwen3-30b-a3b") return qwen3_30b_a3b();
     if (name == "qwen1.5-moe-a2.7b") return qwen2moe_a27b();
+    if (name == "gpt-oss-20b") return gpt_oss_20b();
+    if (name == "tiny-gemma2") {
+        // Gemma 2's structure: tied 256-wide heads, window 4 every other block (block 0 slides),
+        // soft-capped attention (50) and logits (30).
+        ModelConfig c = tiny(gemma3_1b(), "tiny gemma2 (gguf-doctor sample)");
+        c.architecture = Architecture::gemma2;
+        c.n_vocab = 512;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 128;
+        c.rope_base = 10000.0f;
+        c.sliding_window = 4;
+        return c;
+    }
+    if (name == "tiny-olmo2") {
+        // OLMo 2's structure: norms after attention and FFN only, q/k norms over the whole projections,
+        // an untied lm_head.
+        ModelConfig c = tiny(qwen_like(Architecture::olmo2), "tiny olmo2 (gguf-doctor sample)");
+        c.tied_output = false;
+        c.norms = NormStyle::llama;
+        c.rope_base = 500000.0f;
+        c.n_vocab = 512;
+        c.n_head = 4;
+        c.n_head_kv = 4;
+        c.head_dim = 64;
+        return c;
+    }
+    if (name == "tiny-granite") {
+        // Granite 3's structure: llama's block with the four multipliers (embedding 12, residual 0.22,
+        // attention 1/64, logits / 8), tied.
+        ModelConfig c = tiny(llama_like(), "tiny granite (gguf-doctor sample)");
+        c.architecture = Architecture::granite;
+        c.tied_output = true;
+        c.n_vocab = 512;
+        c.n_head = 8;
+        c.n_head_kv = 2;
+        c.head_dim = 32;
+        return c;
+    }
+    if (name == "tiny-gpt-oss") {
+        // Sliding window 4 (block 0 slides, block 1 is global), shorter than the test prompts.
+        ModelConfig c = tiny(gpt_oss_20b(), "tiny gpt-oss (gguf-doctor sample)");
+        c.n_vocab = 512;
+        c.n_vocab_padding = 7;
+        c.n_head = 4;
+        c.n_head_kv = 2;
+        c.head_dim = 64;
+        c.n_expert = 8;
+        c.n_expert_used = 2;
+        c.n_ff_exp = 256;
+        c.sliding_window = 4;
+        c.rope_original_context = 64;
+        return c;
+    }
     if (name == "tiny-qwen35" || name == "tiny-qwen35moe") {
         // Two delta-net blocks and one full-attention block (interval 3), so both kinds and their order
         // are exercised; v heads twice the q/k heads, as in the real model.
@@ -300,7 +386,8 @@ Result<ModelConfig> preset(std::string_view name) {
 std::vector<std::string_view> preset_names() {
     return {"tinyllama-1.1b", "llama2-7b",  "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b",     "gemma3-1b",
             "qwen3-30b-a3b",  "qwen1.5-moe-a2.7b", "tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35",
-            "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe"};
+            "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "gpt-oss-20b", "tiny-gpt-oss",
+            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite"};
 }
 
 }  // namespace gguf::samples

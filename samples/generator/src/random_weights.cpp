@@ -78,6 +78,11 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
         case Role::ffn_gate_inp_shexp: return {Distribution::gaussian, 0.0, 0.05};
         // Short conv taps (4 of them) at the scale of their fan-in.
         case Role::ssm_conv1d: return {Distribution::gaussian, 0.0, 0.3};
+        case Role::attn_output_bias: case Role::ffn_gate_inp_bias: case Role::ffn_gate_exps_bias:
+        case Role::ffn_up_exps_bias: case Role::ffn_down_exps_bias:
+            return {Distribution::gaussian, 0.0, 0.02};
+        // Sink logits compete with the attention scores (about unit scale after 1/sqrt(d)).
+        case Role::attn_sinks: return {Distribution::gaussian, 0.0, 1.0};
         // Decay rates -exp(A_log) of Qwen3-Next-style layers lie between about -1 and -16: all negative.
         case Role::ssm_a: return {Distribution::lognormal, -4.0, 0.6};
         case Role::ssm_dt_bias: return {Distribution::gaussian, 0.5, 0.5};

@@ -32,14 +32,18 @@ bool is_vector(Role role) {
         case Role::output_norm: case Role::attn_norm: case Role::ffn_norm: case Role::attn_q_norm:
         case Role::attn_k_norm: case Role::attn_q_bias: case Role::attn_k_bias: case Role::attn_v_bias:
         case Role::attn_post_norm: case Role::ffn_post_norm: case Role::ssm_dt_bias: case Role::ssm_a:
-        case Role::ssm_norm: case Role::ffn_gate_inp_shexp:
+        case Role::ssm_norm: case Role::ffn_gate_inp_shexp: case Role::attn_output_bias: case Role::attn_sinks:
+        case Role::ffn_gate_inp_bias:
             return true;
         default:
             return false;
     }
 }
 
-bool keeps_f32(Role role) { return is_vector(role) || role == Role::ssm_conv1d || role == Role::ffn_gate_inp; }
+bool keeps_f32(Role role) {
+    return is_vector(role) || role == Role::ssm_conv1d || role == Role::ffn_gate_inp || role == Role::ffn_gate_exps_bias ||
+           role == Role::ffn_up_exps_bias || role == Role::ffn_down_exps_bias;
+}
 
 Result<std::vector<PlannedTensor>> plan(const ModelConfig& c) {
     if (auto ok = validate(c); !ok) return ok.error();
@@ -59,9 +63,14 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
 
     const Architecture a = c.architecture;
     const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
-    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe;
+    const bool gpt_oss = a == Architecture::gpt_oss;
+    const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe || gpt_oss;
     const bool qk_norm = a == Architecture::qwen3 || a == Architecture::qwen3moe || a == Architecture::gemma3;
     const bool gemma3 = a == Architecture::gemma3;
+    const bool gemma2 = a == Architecture::gemma2;
+    const bool olmo2 = a == Architecture::olmo2;
+    const bool post_attn_norm = qwen35 || gemma3 || gemma2 || olmo2 || a == Architecture::gpt_oss;
+    const bool post_ffn_norm = gemma3 || gemma2 || olmo2;
     // qwen35's full-attention q projection carries a gate half per head.
     const std::uint64_t q_out = qwen35 ? 2 * q_dim : q_dim;
     const std::uint64_t key_dim = std::uint64_t{c.ssm_d_state} * c.ssm_n_group;
@@ -73,7 +82,7 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
         const int l = static_cast<int>(i);
         const std::string blk = "blk." + std::to_string(i) + ".";
         const bool recurrent = qwen35 && c.full_attention_interval != 0 && (i + 1) % c.full_attention_interval != 0;
-        add(blk + "attn_norm.weight", Role::attn_norm, l, {n_embd});
+        if (!olmo2) add(blk + "attn_norm.weight", Role::attn_norm, l, {n_embd});
         if (recurrent) {
             add(blk + "attn_qkv.weight", Role::attn_qkv, l, {n_embd, conv_channels});
             add(blk + "attn_gate.weight", Role::attn_gate, l, {n_embd, value_dim});
@@ -95,16 +104,30 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
                 add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {c.head_dim});
                 add(blk + "attn_k_norm.weight", Role::attn_k_norm, l, {c.head_dim});
             }
+            if (olmo2) {
+                add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {q_dim});
+                add(blk + "attn_k_norm.weight", Role::attn_k_norm, l, {kv_dim});
+            }
             add(blk + "attn_output.weight", Role::attn_output, l, {q_dim, n_embd});
+            if (gpt_oss) {
+                add(blk + "attn_output.bias", Role::attn_output_bias, l, {n_embd});
+                add(blk + "attn_sinks.weight", Role::attn_sinks, l, {c.n_head});
+            }
         }
-        if (qwen35 || gemma3) add(blk + "post_attention_norm.weight", Role::attn_post_norm, l, {n_embd});
-        if (!qwen35) add(blk + "ffn_norm.weight", Role::ffn_norm, l, {n_embd});
+        if (post_attn_norm) add(blk + "post_attention_norm.weight", Role::attn_post_norm, l, {n_embd});
+        if (!qwen35 && !gpt_oss && !olmo2) add(blk + "ffn_norm.weight", Role::ffn_norm, l, {n_embd});
         if (moe) {
             const std::uint64_t n_exp = c.n_expert, n_ff_exp = c.n_ff_exp, n_sh = c.n_ff_shexp;
             add(blk + "ffn_gate_inp.weight", Role::ffn_gate_inp, l, {n_embd, n_exp});
             add(blk + "ffn_gate_exps.weight", Role::ffn_gate_exps, l, {n_embd, n_ff_exp, n_exp});
             add(blk + "ffn_up_exps.weight", Role::ffn_up_exps, l, {n_embd, n_ff_exp, n_exp});
             add(blk + "ffn_down_exps.weight", Role::ffn_down_exps, l, {n_ff_exp, n_embd, n_exp});
+            if (gpt_oss) {
+                add(blk + "ffn_gate_inp.bias", Role::ffn_gate_inp_bias, l, {n_exp});
+                add(blk + "ffn_gate_exps.bias", Role::ffn_gate_exps_bias, l, {n_ff_exp, n_exp});
+                add(blk + "ffn_up_exps.bias", Role::ffn_up_exps_bias, l, {n_ff_exp, n_exp});
+                add(blk + "ffn_down_exps.bias", Role::ffn_down_exps_bias, l, {n_embd, n_exp});
+            }
             if (n_sh != 0) {
                 add(blk + "ffn_gate_inp_shexp.weight", Role::ffn_gate_inp_shexp, l, {n_embd});
                 add(blk + "ffn_gate_shexp.weight", Role::ffn_gate_shexp, l, {n_embd, n_sh});
@@ -116,7 +139,7 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
             add(blk + "ffn_up.weight", Role::ffn_up, l, {n_embd, n_ff});
             add(blk + "ffn_down.weight", Role::ffn_down, l, {n_ff, n_embd});
         }
-        if (gemma3) add(blk + "post_ffw_norm.weight", Role::ffn_post_norm, l, {n_embd});
+        if (post_ffn_norm) add(blk + "post_ffw_norm.weight", Role::ffn_post_norm, l, {n_embd});
     }
     add("output_norm.weight", Role::output_norm, -1, {n_embd});
     if (!c.tied_output) add("output.weight", Role::output, -1, {n_embd, n_vocab});

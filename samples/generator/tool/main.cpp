@@ -27,6 +27,7 @@ bool parse_norms(const std::string& s, gguf::samples::NormStyle& out) {
     if (s == "llama") out = gguf::samples::NormStyle::llama;
     else if (s == "qwen") out = gguf::samples::NormStyle::qwen;
     else if (s == "ones") out = gguf::samples::NormStyle::ones;
+    else if (s == "gemma") out = gguf::samples::NormStyle::gemma;
     else return false;
     return true;
 }
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
         ("tensor-type", po::value<std::vector<std::string>>()->composing()->value_name("NAME=TYPE"),
          "one weight's type, e.g. blk.0.ffn_down.weight=q8_0 (repeatable)")
         ("arch", po::value<std::string>()->value_name("ARCH"),
-         "llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe or qwen2moe")
+         "llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe or gpt-oss")
         ("name", po::value<std::string>()->value_name("TEXT"), "general.name")
         ("n-vocab", po::value<std::uint32_t>()->value_name("N"), "embedding rows (= tokens in the vocabulary)")
         ("n-vocab-padding", po::value<std::uint32_t>()->value_name("N"),
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
         ("tied", po::value<bool>()->value_name("BOOL"), "true: no output.weight (token_embd is reused)")
         ("attn-bias", po::value<bool>()->value_name("BOOL"), "true: q/k/v biases")
         ("seed", po::value<std::uint64_t>()->value_name("N"), "random weights seed")
-        ("norms", po::value<std::string>()->value_name("STYLE"), "norm weights: llama, qwen or ones")
+        ("norms", po::value<std::string>()->value_name("STYLE"), "norm weights: llama, qwen, gemma or ones")
         ("tokenizer", po::value<std::string>()->value_name("KIND"), "synthetic vocabulary: spm or bpe")
         ("bpe-pre", po::value<std::string>()->value_name("NAME"),
          "tokenizer.ggml.pre of a bpe vocabulary (default qwen2)")
@@ -130,7 +131,7 @@ int main(int argc, char** argv) {
     if (vm.count("attn-bias")) c.attn_bias = vm["attn-bias"].as<bool>();
     if (vm.count("seed")) c.seed = vm["seed"].as<std::uint64_t>();
     if (vm.count("norms") && !parse_norms(vm["norms"].as<std::string>(), c.norms)) {
-        std::cerr << "gguf-samples: --norms takes llama, qwen or ones\n";
+        std::cerr << "gguf-samples: --norms takes llama, qwen, gemma or ones\n";
         return kUsage;
     }
     if (vm.count("tokenizer")) {

@@ -64,6 +64,11 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::nextn_embed_tokens, "nextn_embed_tokens", "nextn.embed_tokens", "weight", true},
     {TensorRole::nextn_shared_head_head, "nextn_shared_head_head", "nextn.shared_head_head", "weight", true},
     {TensorRole::nextn_shared_head_norm, "nextn_shared_head_norm", "nextn.shared_head_norm", "weight", true},
+    {TensorRole::attn_sinks, "attn_sinks", "attn_sinks", "weight", true},
+    {TensorRole::ffn_gate_inp_bias, "ffn_gate_inp_bias", "ffn_gate_inp", "bias", true},
+    {TensorRole::ffn_gate_exps_bias, "ffn_gate_exps_bias", "ffn_gate_exps", "bias", true},
+    {TensorRole::ffn_up_exps_bias, "ffn_up_exps_bias", "ffn_up_exps", "bias", true},
+    {TensorRole::ffn_down_exps_bias, "ffn_down_exps_bias", "ffn_down_exps", "bias", true},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -260,6 +265,92 @@ Schema qwen_moe_schema(const ModelSpec& s) {
     return b.take();
 }
 
+// gpt-oss (src/models/openai-moe.cpp): heads of n_rot values, q/k/v and output biases, sink logits per
+// head, post_attention_norm before the experts, router and expert biases; its own lm_head is required.
+Schema gpt_oss_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::required);
+    const std::uint64_t d = s.rope.n_rot;
+    const MoeSpec& m = s.moe;
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q, il, {s.n_embd, s.n_head * d}, Presence::required);
+        b.add(TensorRole::attn_k, il, {s.n_embd, s.n_head_kv * d}, Presence::required);
+        b.add(TensorRole::attn_v, il, {s.n_embd, s.n_head_kv * d}, Presence::required);
+        b.add(TensorRole::attn_q_bias, il, {s.n_head * d}, Presence::expected);
+        b.add(TensorRole::attn_k_bias, il, {s.n_head_kv * d}, Presence::expected);
+        b.add(TensorRole::attn_v_bias, il, {s.n_head_kv * d}, Presence::expected);
+        b.add(TensorRole::attn_output, il, {s.n_head * d, s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_output_bias, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_sinks, il, {s.n_head}, Presence::required);
+        b.add(TensorRole::ffn_gate_inp, il, {s.n_embd, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_gate_inp_bias, il, {m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_gate_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_up_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_down_exps, il, {m.n_ff_exp, s.n_embd, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_gate_exps_bias, il, {m.n_ff_exp, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_up_exps_bias, il, {m.n_ff_exp, m.n_expert}, Presence::required);
+        b.add(TensorRole::ffn_down_exps_bias, il, {s.n_embd, m.n_expert}, Presence::required);
+    }
+    return b.take();
+}
+
+// gemma2 (src/models/gemma2.cpp): gemma3's block without q/k norms. llama.cpp's loader creates no
+// output.weight (the lm_head is always token_embd), so a file with one has a tensor too many.
+Schema gemma2_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    b.add(TensorRole::token_embd, -1, {s.n_embd, s.n_vocab}, Presence::required, true);
+    b.add(TensorRole::output_norm, -1, {s.n_embd}, Presence::required);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+    }
+    return b.take();
+}
+
+// olmo2 (src/models/olmo2.cpp): q/k/v/o of n_embd-wide heads, q/k norms over the full q and k widths,
+// norms only after attention and after the FFN; its own lm_head is required.
+Schema olmo2_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::required);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_q_norm, il, {s.head_dim * s.n_head}, Presence::required);
+        b.add(TensorRole::attn_k_norm, il, {s.head_dim * s.n_head_kv}, Presence::required);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+    }
+    return b.take();
+}
+
+// granite (src/models/granite.cpp), dense: llama's block, optional output and MLP biases.
+Schema granite_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    if (s.rope.n_rot >= 2) b.add(TensorRole::rope_freqs, -1, {s.rope.n_rot / 2}, Presence::optional);
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        add_attention(b, s, il, s.head_dim * s.n_head, Presence::required, Presence::optional);
+        b.add(TensorRole::attn_output_bias, il, {s.n_embd}, Presence::optional);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_gate_bias, il, {s.n_ff}, Presence::optional);
+        b.add(TensorRole::ffn_up_bias, il, {s.n_ff}, Presence::optional);
+        b.add(TensorRole::ffn_down_bias, il, {s.n_embd}, Presence::optional);
+    }
+    return b.take();
+}
+
 std::optional<std::int64_t> parse_index(std::string_view digits) {
     std::int64_t value = 0;
     if (digits.empty() || digits.size() > 9) return std::nullopt;
@@ -288,6 +379,10 @@ std::optional<Schema> schema_for(const ModelSpec& spec) {
     if (a == "qwen35" || a == "qwen35moe") return qwen35_schema(spec);
     if (a == "gemma3") return gemma3_schema(spec);
     if (a == "qwen3moe" || a == "qwen2moe") return qwen_moe_schema(spec);
+    if (a == "gpt-oss") return gpt_oss_schema(spec);
+    if (a == "gemma2") return gemma2_schema(spec);
+    if (a == "olmo2") return olmo2_schema(spec);
+    if (a == "granite") return granite_schema(spec);
     return std::nullopt;
 }
 
@@ -342,7 +437,9 @@ bool is_expert_stack(TensorRole role) {
 }
 
 bool is_bias(TensorRole role) {
-    return role == TensorRole::output_bias || role == TensorRole::attn_q_bias || role == TensorRole::attn_k_bias ||
+    return role == TensorRole::output_bias || role == TensorRole::ffn_gate_inp_bias ||
+           role == TensorRole::ffn_gate_exps_bias || role == TensorRole::ffn_up_exps_bias ||
+           role == TensorRole::ffn_down_exps_bias || role == TensorRole::attn_q_bias || role == TensorRole::attn_k_bias ||
            role == TensorRole::attn_v_bias || role == TensorRole::attn_output_bias ||
            role == TensorRole::ffn_gate_bias || role == TensorRole::ffn_up_bias || role == TensorRole::ffn_down_bias;
 }

@@ -26,6 +26,10 @@ constexpr ArchitectureTraits kKnown[] = {
     {"gemma3", RopeStyle::neox, false, true, true},
     {"qwen3moe", RopeStyle::neox, false, true, false},
     {"qwen2moe", RopeStyle::neox, true, false, false},
+    {"gpt-oss", RopeStyle::neox, true, false, false},
+    {"gemma2", RopeStyle::neox, false, false, false},
+    {"olmo2", RopeStyle::neox, false, true, false},
+    {"granite", RopeStyle::normal, false, false, false},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
@@ -241,6 +245,68 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
+// gpt-oss (src/models/openai-moe.cpp): alternating sliding and global layers (period 2), attention sinks,
+// routed experts with biases chosen on the raw logits (softmax over the chosen), clamped SwiGLU.
+void read_gpt_oss(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.moe.n_expert = keys.required_u64("expert_count");
+    spec.moe.n_expert_used = keys.required_u64("expert_used_count");
+    spec.moe.n_ff_exp = keys.required_u64("expert_feed_forward_length");
+    spec.moe.gating = ExpertGating::softmax_weight;
+    spec.moe.norm_weights = false;
+    spec.moe.weights_scale = keys.optional_f64("expert_weights_scale").value_or(0.0);
+    spec.moe.expert_biases = true;
+    spec.moe.swiglu_limit = 7.0;  // llama.cpp's constant for LLM_FFN_SWIGLU_OAI_MOE (alpha 1.702)
+    if (spec.moe.n_expert == 0 || spec.moe.n_expert_used == 0 || spec.moe.n_expert_used > spec.moe.n_expert)
+        keys.fail(keys.key("expert_used_count"), "must be between 1 and expert_count (llama.cpp refuses the model)");
+    spec.sliding_window = keys.required_u64("attention.sliding_window");
+    read_sliding_layers(keys, model, spec, 2);
+    // The sliding layers share the global RoPE base and scaling unless rope.freq_base_swa says otherwise.
+    spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(spec.rope.freq_base);
+    spec.rope_freq_scale_swa = 1.0 / spec.rope.scaling_factor;
+    spec.attention_sinks = true;
+    // Queries are scaled by 1/sqrt(n_rot), the head size llama.cpp's gpt-oss graph uses throughout.
+    spec.attention_scale = spec.rope.n_rot ? 1.0 / std::sqrt(static_cast<double>(spec.rope.n_rot)) : 0.0;
+}
+
+// gemma2 (src/models/gemma2.cpp): gemma3's block without q/k norms, every other block sliding (window
+// 4096 unless the file says), soft-capped attention scores (default 50) and logits (default 30).
+void read_gemma2(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.embedding_scale = std::sqrt(static_cast<double>(spec.n_embd));
+    spec.post_norms = true;
+    spec.sliding_window = keys.optional_u64("attention.sliding_window").value_or(4096);
+    read_sliding_layers(keys, model, spec, 2);
+    spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(spec.rope.freq_base);
+    spec.rope_freq_scale_swa = 1.0 / spec.rope.scaling_factor;
+    spec.attn_logit_softcapping = keys.optional_f64("attn_logit_softcapping").value_or(50.0);
+    spec.final_logit_softcapping = keys.optional_f64("final_logit_softcapping").value_or(30.0);
+    // As gemma3: 1/sqrt(head_dim), except llama.cpp's 27B type (46 blocks): 1/sqrt(n_embd / n_head).
+    const double scale_dim = spec.n_main_layers() == 46 ? static_cast<double>(spec.n_embd / spec.n_head)
+                                                        : static_cast<double>(spec.head_dim);
+    spec.attention_scale = 1.0 / std::sqrt(scale_dim);
+}
+
+// olmo2 (src/models/olmo2.cpp): no norms before attention and FFN, RMSNorms after them; q/k norms over
+// the whole q and k widths; OLMo 3's sliding layers (period 4) when attention.sliding_window is set.
+void read_olmo2(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.post_norms = true;
+    spec.sliding_window = keys.optional_u64("attention.sliding_window").value_or(0);
+    if (spec.sliding_window > 0) {
+        read_sliding_layers(keys, model, spec, 4);
+        spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(spec.rope.freq_base);
+        spec.rope_freq_scale_swa = 1.0;  // llama.cpp leaves the sliding layers unscaled
+    }
+}
+
+// granite (src/models/granite.cpp): llama's block with multipliers: embeddings (embedding_scale),
+// block outputs before each residual add (residual_scale), the kq scale (attention.scale, else
+// 1/sqrt(head_dim)), and logits divided by logit_scale (required).
+void read_granite(KeyReader& keys, ModelSpec& spec) {
+    spec.logit_scale = keys.required_f64("logit_scale");
+    if (auto v = keys.optional_f64("residual_scale"); v && *v != 0.0) spec.residual_scale = *v;
+    if (auto v = keys.optional_f64("embedding_scale"); v && *v != 0.0) spec.embedding_scale = *v;
+    spec.attention_scale = keys.optional_f64("attention.scale").value_or(0.0);
+}
+
 }  // namespace
 
 const std::vector<std::string>& modelled_architectures() {
@@ -291,7 +357,7 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.n_embd = keys.required_u64("embedding_length");
     spec.n_layer = keys.required_u64("block_count");
     const std::string& a = spec.architecture;
-    const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe";
+    const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe" || a == "gpt-oss";
     // A MoE file may have no dense FFN width; the expert widths then come from their own keys.
     spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0 : keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
@@ -333,7 +399,8 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.qk_norm = traits->qk_norm;
 
     spec.n_layer_nextn = keys.optional_u64("nextn_predict_layers").value_or(0);
-    if (spec.n_layer_nextn >= spec.n_layer)
+    // A zero block_count is the hyperparameter rules' to report (GD-A015), not a reason to refuse the spec.
+    if (spec.n_layer_nextn > 0 && spec.n_layer_nextn >= spec.n_layer)
         return Error{ErrorCode::invalid_argument, 0,
                      "nextn_predict_layers " + std::to_string(spec.n_layer_nextn) + " leaves no main block of the " +
                          std::to_string(spec.n_layer),
@@ -344,6 +411,10 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (a == "qwen3moe") read_experts(keys, spec, true, false);
     if (a == "qwen2moe") read_experts(keys, spec, false, true);
     if (a == "gemma3") read_gemma3(keys, model, spec);
+    if (a == "gpt-oss") read_gpt_oss(keys, model, spec);
+    if (a == "gemma2") read_gemma2(keys, model, spec);
+    if (a == "olmo2") read_olmo2(keys, model, spec);
+    if (a == "granite") read_granite(keys, spec);
     if (keys.error()) return *keys.error();
     return spec;
 }

@@ -30,7 +30,13 @@ namespace gguf::samples {
 // full_attention_interval-th) with post-attention norms; qwen35moe: the same with routed and shared experts.
 // gemma3: post norms, q/k norms, GELU FFN, sliding-window layers. qwen3moe: qwen3 attention with routed
 // experts; qwen2moe: qwen2 attention with routed experts and a sigmoid-gated shared expert.
-enum class Architecture : std::uint8_t { llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe };
+// gpt-oss: routed experts with biases and a clamped SwiGLU, attention sinks, alternating sliding window.
+// gemma2: gemma3 without q/k norms, soft-capping, always tied. olmo2: norms only after attention and
+// FFN, q/k norms over the whole projections. granite: llama with embedding/residual/attention/logit
+// multipliers.
+enum class Architecture : std::uint8_t {
+    llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt_oss, gemma2, olmo2, granite
+};
 std::string_view architecture_name(Architecture a);
 Result<Architecture> parse_architecture(std::string_view name);
 
@@ -105,10 +111,22 @@ struct ModelConfig {
     std::uint32_t n_ff_exp = 0;    // each routed expert's width
     std::uint32_t n_ff_shexp = 0;  // the shared expert's width (qwen35moe, qwen2moe)
 
-    // gemma3: sliding-window layers (all but every sliding_window_pattern-th) with their own RoPE base.
+    // gemma3, gpt-oss: sliding-window layers (all but every sliding_window_pattern-th; gpt-oss: every
+    // other one) with their own RoPE base (gemma3).
     std::uint32_t sliding_window = 0;
     std::uint32_t sliding_window_pattern = 6;
     float rope_base_swa = 10000.0f;
+    // gemma2's soft-caps ({arch}.attn_logit_softcapping, final_logit_softcapping).
+    float attn_softcap = 50.0f;
+    float final_softcap = 30.0f;
+    // granite's multipliers ({arch}.embedding_scale, residual_scale, attention.scale, logit_scale).
+    float embedding_scale = 12.0f;
+    float residual_scale = 0.22f;
+    float attention_scale = 0.015625f;
+    float logit_scale = 8.0f;
+    // YaRN context extension ({arch}.rope.scaling.*): 0 writes no scaling keys.
+    float rope_yarn_factor = 0.0f;
+    std::uint32_t rope_original_context = 0;
 
     // Weights.
     std::uint64_t seed = 1;
@@ -134,9 +152,10 @@ struct ModelConfig {
     std::uint32_t file_type = 0;  // general.file_type (llama_ftype); apply_mix sets it
 };
 
-// Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b", "gemma3-1b", "qwen3-30b-a3b"
+// Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b", "gemma3-1b", "qwen3-30b-a3b",
 // (real shapes and hyperparameters) and the tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3",
-// "tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe" (same structure:
+// "gpt-oss-20b", "tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
+// "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite" (same structure:
 // GQA, biases, tied and padded vocabulary, head size, layer kinds, experts; a few small layers, 256-wide
 // so that every K-quant fits).
 Result<ModelConfig> preset(std::string_view name);

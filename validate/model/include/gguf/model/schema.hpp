@@ -64,6 +64,11 @@ enum class TensorRole : std::uint8_t {
     nextn_embed_tokens,
     nextn_shared_head_head,
     nextn_shared_head_norm,
+    attn_sinks,          // per-head sink logits (gpt-oss)
+    ffn_gate_inp_bias,   // router bias (gpt-oss)
+    ffn_gate_exps_bias,  // per-expert biases {width, n_expert} (gpt-oss)
+    ffn_up_exps_bias,
+    ffn_down_exps_bias,
 };
 std::string_view role_name(TensorRole role);
 
