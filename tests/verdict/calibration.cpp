@@ -2,7 +2,7 @@
 // models (the tiny presets in every type mix, the trained sample, its quantizations and
 // function-preserving rewrites) and damaged ones (every damage class of the trained sample), the
 // model's own NLL on the check's short text, the best hypothesis's gain and the NLL it reaches, and the
-// RoPE pairing measure. Usage: verdict_calibration [OUT_DIR]  (presets are written there; default /tmp)
+// weight verdicts. Usage: verdict_calibration [OUT_DIR]  (presets are written there; default /tmp)
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,7 +25,7 @@ Result<std::unique_ptr<forward::Forward>> cpu(const Container& m) { return forwa
 void row(const std::string& set, const std::string& name, const Container& m, const model::ModelSpec& spec) {
     auto tok = tokenizer::load_tokenizer(m);
     if (!tok) {
-        fmt::print("| {} | {} | no tokenizer | | | | | |\n", set, name);
+        fmt::print("| {} | {} | no tokenizer | | | | | | |\n", set, name);
         return;
     }
     auto tokens = tok.value()->encode(forward::builtin_text(), true, false);
@@ -39,13 +39,11 @@ void row(const std::string& set, const std::string& name, const Container& m, co
     const verdict::Trial* best = nullptr;
     for (const auto& t : r->trials)
         if (!best || t.nll < best->nll) best = &t;
-    const auto pairing = verdict::rope_pairing(m, spec);
     const auto findings = verdict::counterfactual_findings(*r, "English text");
     const bool identical = !verdict::identical_blocks(m, spec).empty();
-    fmt::print("| {} | {} | {:.3f} | {:.3f} | {} | {:+.3f} | {:.3f} | {} | {:.3f} | {}{} |\n", set, name, r->perplexity,
+    fmt::print("| {} | {} | {:.3f} | {:.3f} | {} | {:+.3f} | {:.3f} | {} | {}{} |\n", set, name, r->perplexity,
                r->nll / uniform, best ? best->id + (best->layer >= 0 ? fmt::format(" (block {})", best->layer) : "") : "-",
                best ? r->nll - best->nll : 0.0, best ? best->nll / uniform : 0.0, r->trials.size(),
-               pairing.measured ? pairing.halves / pairing.interleaved : 0.0,
                findings.empty() || findings.front().code != "GD-F012" ? "-" : "GD-F012", identical ? " GD-W020" : "");
     std::fflush(stdout);
 }
@@ -55,8 +53,8 @@ void row(const std::string& set, const std::string& name, const Container& m, co
 int main(int argc, char** argv) {
     const std::filesystem::path dir = argc > 1 ? argv[1] : std::filesystem::temp_directory_path();
     fmt::print("| set | model | perplexity (32 tokens) | normalized NLL | best hypothesis | NLL gain (nats) | "
-               "normalized NLL after | trials | RoPE pair gap ratio (halves / interleaved) | verdicts |\n");
-    fmt::print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+               "normalized NLL after | trials | verdicts |\n");
+    fmt::print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 
     for (const auto preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3"}) {
         for (const auto mix : {"f32", "f16", "bf16", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0"}) {

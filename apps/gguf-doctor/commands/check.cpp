@@ -158,20 +158,22 @@ bool has_error_in(const std::vector<model::Finding>& findings, std::string_view 
 // Counterfactual passes: the model again with each known converter mistake undone, on the first
 // tokens of the perplexity text. Which ones run depends on their cost and on the main pass's verdict.
 report::CheckStep run_counterfactuals(const Container& model, const model::ModelSpec& spec, const tokenizer::Tokenizer* tok,
-                                      const Options& o, bool looks_weak, const std::string& text_label,
+                                      const Options& o, bool looks_weak, std::uint64_t sanity_positions,
+                                      const std::string& text_label,
                                       std::vector<model::Finding>& findings) {
     report::CheckStep step{"counterfactual passes", "skipped", ""};
+    auto selection = verdict::select_hypotheses(verdict::hypotheses(model, spec), model.n_parameters(), looks_weak,
+                                                sanity_positions);
+    step.detail = selection.reason;
+    if (selection.hypotheses.empty()) return step;
     std::vector<std::int32_t> tokens = tok->encode(o.text.empty() ? forward::builtin_text() : o.text, true, false);
-    std::uint64_t limit = std::min<std::uint64_t>(verdict::counterfactual_tokens, o.text_tokens);
+    std::uint64_t limit = std::min<std::uint64_t>(selection.tokens, o.text_tokens);
     if (spec.n_ctx_train > 0) limit = std::min(limit, spec.n_ctx_train);
     if (tokens.size() > limit) tokens.resize(limit);
     if (tokens.size() < 2) {
         step.detail = "the text has fewer than 2 tokens";
         return step;
     }
-    auto selection = verdict::select_hypotheses(verdict::hypotheses(model, spec), model.n_parameters(), tokens.size(), looks_weak);
-    step.detail = selection.reason;
-    if (selection.hypotheses.empty()) return step;
     const verdict::ForwardFactory factory = [&](const Container& m) { return make_backend(m, o.backend); };
     auto result = verdict::run_counterfactuals(model, selection.hypotheses, factory, tokens);
     if (!result) {
@@ -245,7 +247,9 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
         step.detail += fmt::format(", perplexity {:.4g} on {} tokens of {}", sanity->measures.perplexity,
                                    sanity->measures.text_tokens, sanity->measures.text_label);
     pass.value().reset();  // frees the pass: the counterfactual ones make their own (one model on the GPU at a time)
-    if (tok) steps.push_back(run_counterfactuals(model, *result.spec, tok, o, looks_weak, sanity->measures.text_label, findings));
+    if (tok) steps.push_back(run_counterfactuals(model, *result.spec, tok, o, looks_weak,
+                                                 sanity->measures.positions + sanity_options.generated_tokens,
+                                                 sanity->measures.text_label, findings));
     return step;
 }
 
@@ -355,9 +359,8 @@ int run_check(const std::vector<std::string>& args) {
     if (o.values && result.modelled && !has_error_in(r.findings, "SA")) {
         // Verdicts trained weights carry without a forward pass (they also run with --no-forward).
         auto verdicts = verdict::identical_blocks(model, *result.spec);
-        for (auto& f : verdict::rope_order_findings(model, *result.spec)) verdicts.push_back(std::move(f));
         rules::apply_settings(verdicts, o.settings);
-        r.steps.push_back({"weight verdicts", "ran", verdicts.empty() ? "blocks distinct, Q/K rows in the file's RoPE order" : ""});
+        r.steps.push_back({"weight verdicts", "ran", verdicts.empty() ? "no block stored twice" : ""});
         r.findings.insert(r.findings.end(), verdicts.begin(), verdicts.end());
     }
     std::vector<report::CheckStep> later_steps;

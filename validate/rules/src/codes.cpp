@@ -79,7 +79,6 @@ constexpr CodeInfo kCodes[] = {
     {code::implausible_values, warning, "values unlike trained weights"},
     {code::block_scale_outliers, warning, "block scales far outside the tensor's range"},
     {code::identical_blocks, error, "a block stored with another block's weights"},
-    {code::rope_row_order, error, "Q/K rows in the other RoPE order"},
 };
 
 }  // namespace

@@ -50,12 +50,21 @@ std::string tensor_list(const std::vector<std::string>& tensors) {
 
 }  // namespace
 
-Selection select_hypotheses(std::vector<Hypothesis> all, std::uint64_t n_parameters, std::uint64_t tokens, bool looks_weak) {
-    const double work = static_cast<double>(n_parameters) * static_cast<double>(tokens) * static_cast<double>(all.size() + 1);
-    if (work <= cheap_work) return {std::move(all), "every hypothesis (cheap for this model)"};
-    if (!looks_weak) return {{}, "the pass looks sound and a counterfactual pass is not cheap for this model"};
+Selection select_hypotheses(std::vector<Hypothesis> all, std::uint64_t n_parameters, bool looks_weak,
+                            std::uint64_t sanity_positions) {
+    const double passes = static_cast<double>(all.size() + 1);  // and the model's own
+    if (static_cast<double>(n_parameters) * counterfactual_tokens * passes <= cheap_work)
+        return {std::move(all), counterfactual_tokens, "every hypothesis (cheap for this model)"};
+    if (!looks_weak) return {{}, 0, "the forward pass looks sound and counterfactual passes are not cheap for this model"};
     std::erase_if(all, [](const Hypothesis& h) { return h.layer != every_layer; });
-    return {std::move(all), "whole-model hypotheses only (the pass looks weak; per-block ones are not cheap for this model)"};
+    const std::uint64_t affordable = sanity_positions / 2 / short_counterfactual_tokens;
+    const std::size_t n = affordable > 1 ? static_cast<std::size_t>(affordable - 1) : 0;
+    const std::size_t total = all.size();
+    if (all.size() > n) all.resize(n);
+    return {std::move(all), short_counterfactual_tokens,
+            fmt::format("the forward pass looks weak: the first {} of {} whole-model hypotheses (what half the sanity "
+                        "pass's work affords for this model)",
+                        n < total ? n : total, total)};
 }
 
 Result<double> text_nll(forward::Forward& forward, std::span<const std::int32_t> tokens, std::uint64_t* n_vocab) {

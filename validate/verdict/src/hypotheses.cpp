@@ -73,6 +73,35 @@ void block_hypotheses(const Container& model, const model::ModelSpec& spec, std:
         out.push_back(std::move(h));
     }
 
+    // Norm vectors rescaled or shifted by a converter: to every block at once, so tried that way only.
+    std::vector<std::string> norms;
+    if (layer == every_layer) norms = names({"attn_norm.weight", "ffn_norm.weight", "attn_q_norm.weight", "attn_k_norm.weight"});
+    if (layer == every_layer && has(model, "output_norm.weight")) norms.push_back("output_norm.weight");
+    if (!norms.empty()) {
+        Hypothesis by_mean{"norms_scaled", "norm vectors scaled by a constant", "each norm vector divided by its mean", layer, norms, {}};
+        by_mean.make = each(norms, [](const Container& m, const std::string& n) {
+            return map_values_with(m, n, [](std::vector<float> v) {
+                double sum = 0;
+                for (const float x : v) sum += x;
+                const double mean = v.empty() ? 1.0 : sum / static_cast<double>(v.size());
+                if (mean != 0)
+                    for (auto& x : v) x = static_cast<float>(x / mean);
+                return v;
+            });
+        });
+        out.push_back(std::move(by_mean));
+        for (const float shift : {-1.0f, 1.0f}) {
+            Hypothesis h{shift < 0 ? "norms_plus_one" : "norms_minus_one",
+                         shift < 0 ? "norm vectors stored as 1 + weight (a converter added 1)"
+                                   : "norm vectors stored as weight - 1 (the 1 + weight convention left unapplied)",
+                         shift < 0 ? "1 subtracted from every norm value" : "1 added to every norm value", layer, norms, {}};
+            h.make = each(norms, [shift](const Container& m, const std::string& n) {
+                return map_values(m, n, [shift](float x) { return x + shift; });
+            });
+            out.push_back(std::move(h));
+        }
+    }
+
     // ffn_gate and ffn_up exchanged.
     {
         std::vector<std::string> tensors;
@@ -129,34 +158,7 @@ void block_hypotheses(const Container& model, const model::ModelSpec& spec, std:
         }
     }
 
-    // Norm vectors rescaled or shifted by a converter: to every block at once, so tried that way only.
-    if (layer != every_layer) return;
-    std::vector<std::string> norms = names({"attn_norm.weight", "ffn_norm.weight", "attn_q_norm.weight", "attn_k_norm.weight"});
-    if (layer == every_layer && has(model, "output_norm.weight")) norms.push_back("output_norm.weight");
-    if (!norms.empty()) {
-        Hypothesis by_mean{"norms_scaled", "norm vectors scaled by a constant", "each norm vector divided by its mean", layer, norms, {}};
-        by_mean.make = each(norms, [](const Container& m, const std::string& n) {
-            return map_values_with(m, n, [](std::vector<float> v) {
-                double sum = 0;
-                for (const float x : v) sum += x;
-                const double mean = v.empty() ? 1.0 : sum / static_cast<double>(v.size());
-                if (mean != 0)
-                    for (auto& x : v) x = static_cast<float>(x / mean);
-                return v;
-            });
-        });
-        out.push_back(std::move(by_mean));
-        for (const float shift : {-1.0f, 1.0f}) {
-            Hypothesis h{shift < 0 ? "norms_plus_one" : "norms_minus_one",
-                         shift < 0 ? "norm vectors stored as 1 + weight (a converter added 1)"
-                                   : "norm vectors stored as weight - 1 (the 1 + weight convention left unapplied)",
-                         shift < 0 ? "1 subtracted from every norm value" : "1 added to every norm value", layer, norms, {}};
-            h.make = each(norms, [shift](const Container& m, const std::string& n) {
-                return map_values(m, n, [shift](float x) { return x + shift; });
-            });
-            out.push_back(std::move(h));
-        }
-    }
+
 }
 
 // Hypotheses about the whole file.

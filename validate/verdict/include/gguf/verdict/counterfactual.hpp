@@ -31,7 +31,7 @@ using ForwardFactory = std::function<Result<std::unique_ptr<forward::Forward>>(c
 struct CounterfactualOptions {
     // Decisive: the mean negative log-likelihood per token drops by at least this many nats (a
     // perplexity ratio of e^gain) ...
-    double decisive_gain = 0.25;
+    double decisive_gain = 0.15;
     // ... and the undone model predicts clearly better than uniform guessing: its NLL is at most this
     // fraction of log(n_vocab). A random-weight model's wobbles around uniform never count.
     double max_normalized_after = 0.9;
@@ -56,15 +56,21 @@ struct CounterfactualResult {
     std::vector<model::Finding> findings;
 };
 
-// Which hypotheses a check tries. Every one when their passes are cheap (parameters x tokens x trials
-// within `cheap_work`); when they are not, the whole-model ones only, and only when the model's own
-// pass looks weak (the caller's judgement: a warning or error from logit sanity); else none.
+// Which hypotheses a check tries, on how many tokens. Every one, on counterfactual_tokens, when their
+// passes are cheap (parameters x tokens x passes within `cheap_work`). When they are not: none while
+// the model's own pass looks sound (the caller's judgement: no warning or error from logit sanity);
+// when it looks weak, the whole-model hypotheses in their order, on short_counterfactual_tokens, as
+// many as fit in half the work of the sanity pass (`sanity_positions` tokens evaluated), so that
+// they add at most about half of its time.
 struct Selection {
     std::vector<Hypothesis> hypotheses;
+    std::uint32_t tokens = 0;
     std::string reason;  // why these, for the report's step line
 };
 inline constexpr double cheap_work = 2e10;
-Selection select_hypotheses(std::vector<Hypothesis> all, std::uint64_t n_parameters, std::uint64_t tokens, bool looks_weak);
+inline constexpr std::uint32_t short_counterfactual_tokens = 16;
+Selection select_hypotheses(std::vector<Hypothesis> all, std::uint64_t n_parameters, bool looks_weak,
+                            std::uint64_t sanity_positions);
 
 // Mean negative log-likelihood per predicted token of `tokens` under `forward` (reset before and after).
 Result<double> text_nll(forward::Forward& forward, std::span<const std::int32_t> tokens, std::uint64_t* n_vocab = nullptr);
