@@ -356,6 +356,51 @@ TEST_CASE("K-quant scale statistics report the super-block d and dmin") {
     CHECK(s->scales[1].max == dminmax);
 }
 
+TEST_CASE("IQ1_M's super-block scale, spread over four nibbles, is reported like any other d") {
+    // Two blocks with scale words whose top nibbles spell 0x3C00 (1.0) and 0xC000 (-2.0); the low
+    // 12 bits of each word (sub-block scales) are set too and must not leak into d.
+    std::vector<std::byte> blocks(2 * 56, std::byte{0});
+    const std::uint16_t halves[2] = {0x3C00, 0xC000};
+    for (int b = 0; b < 2; ++b)
+        for (int w = 0; w < 4; ++w) {
+            const auto word = static_cast<std::uint16_t>(0x0FFFu | ((halves[b] >> (4 * w)) & 0xFu) << 12);
+            std::memcpy(blocks.data() + 56 * b + 48 + 2 * w, &word, 2);
+        }
+    OneTensor t(static_cast<std::uint32_t>(TypeId::IQ1_M), {256, 2}, blocks);
+    auto s = dequant::compute_stats(t.view);
+    REQUIRE(s.ok());
+    REQUIRE(s->scales.size() == 1);
+    CHECK(s->scales[0].name == "d");
+    CHECK(s->scales[0].count == 2);
+    CHECK(s->scales[0].min == -2.0);
+    CHECK(s->scales[0].max == 1.0);
+    CHECK(s->scales[0].negative_count == 1);
+}
+
+TEST_CASE("the IQ and TQ types report their super-block d, read where their layouts keep it") {
+    const std::vector<float> v = test::weight_like(2, 512, 8);
+    for (const TypeId id : {TypeId::IQ2_XXS, TypeId::IQ2_XS, TypeId::IQ2_S, TypeId::IQ3_XXS, TypeId::IQ3_S,
+                            TypeId::IQ1_S, TypeId::TQ1_0, TypeId::TQ2_0}) {
+        CAPTURE(find_type(id)->name);
+        const auto bytes = encode(id, v, 512);
+        const std::size_t size = find_type(id)->type_size;
+        const std::size_t d_at = id == TypeId::TQ1_0 ? 52 : id == TypeId::TQ2_0 ? 64 : 0;  // ggml-common.h
+        double dmax = -1;
+        for (std::size_t b = 0; b < bytes.size() / size; ++b) {
+            std::uint16_t d;
+            std::memcpy(&d, bytes.data() + size * b + d_at, 2);
+            dmax = std::max<double>(dmax, fp16_to_fp32(d));
+        }
+        OneTensor t(static_cast<std::uint32_t>(id), {512, 2}, bytes);
+        auto s = dequant::compute_stats(t.view);
+        REQUIRE(s.ok());
+        REQUIRE(s->scales.size() == 1);
+        CHECK(s->scales[0].count == 4);
+        CHECK(s->scales[0].max == dmax);
+        CHECK(dmax > 0);
+    }
+}
+
 TEST_CASE("big-endian and little-endian files give the same statistics") {
     const std::vector<float> v = test::weight_like(8, 256, 6);
     for (TypeId id : {TypeId::Q4_K, TypeId::F16, TypeId::Q8_0}) {
