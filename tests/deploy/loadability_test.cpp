@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deploy/lora_fixture.hpp"
 #include "gguf/deploy/loadability.hpp"
 #include "rules/fixture.hpp"
 #include "support/command.hpp"
@@ -120,4 +121,26 @@ TEST_CASE("check reports the verdict as GD-L001 with each reason as evidence, an
     bool step = false;
     for (const auto& s : j["checks"]) step = step || s.dump().find("llama.cpp") != std::string::npos;
     CHECK(step);
+}
+
+TEST_CASE("check --base judges a LoRA adapter against its base model") {
+    test::TempDir dir;
+    const Writer base = healthy();
+    REQUIRE(base.write(dir / "base.gguf").ok());
+    Writer adapter = test::lora_adapter(base);
+    test::edit_tensor(adapter, "blk.1.attn_v.weight.lora_b", [](WriterTensor& t) {
+        t.ne[1] /= 2;
+        t.data.resize(t.ne[0] * t.ne[1] * 4);
+    });
+    REQUIRE(adapter.write(dir / "lora.gguf").ok());
+    const std::string cmd = std::string(GGUF_DOCTOR_BINARY_DIR) + "/gguf-doctor check '" + (dir / "lora.gguf").string() +
+                            "' --no-forward --no-values";
+    const auto alone = test::run_command(cmd + " 2>&1");
+    CHECK(alone.out.find("LoRA adapter") != std::string::npos);
+    CHECK(alone.out.find("--base") != std::string::npos);  // what was not judged
+    CHECK(alone.out.find("GD-L001") == std::string::npos);
+    const auto with_base = test::run_command(cmd + " --base '" + (dir / "base.gguf").string() + "' 2>&1");
+    CHECK(with_base.status == 1);
+    CHECK(with_base.out.find("GD-L001") != std::string::npos);
+    CHECK(with_base.out.find("blk.1.attn_v.weight") != std::string::npos);
 }

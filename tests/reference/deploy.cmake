@@ -9,3 +9,8 @@ if(TARGET gguf_deploy AND TARGET gguf_rules_fixture)
     SOURCES deploy_fit_test.cpp
     LIBS gguf_deploy gguf_rules_fixture fmt::fmt)
 endif()
+if(TARGET gguf_deploy AND TARGET gguf_rules_fixture)
+  gguf_doctor_reference_test(deploy_lora_reference_test
+    SOURCES deploy_lora_test.cpp
+    LIBS gguf_deploy gguf_rules_fixture fmt::fmt)
+endif()

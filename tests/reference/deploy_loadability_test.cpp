@@ -213,6 +213,15 @@ std::vector<Case> cases() {
         w.set("llama.expert_used_count", Value::u32(8));
     });
 
+    // Other kinds of file llama.cpp loads as a model: embedding and reranking models (pooling).
+    edited("qwen3 embedding model (pooling last, no lm_head)", "tiny-qwen3", [](Writer& w) {
+        w.set("qwen3.pooling_type", Value::u32(3));
+        if (w.find("general.type")) w.set("general.type", Value::string("model"));
+    });
+    edited("llama embedding model (pooling mean)", "tiny-llama", [](Writer& w) { w.set("llama.pooling_type", Value::u32(1)); });
+    edited("qwen3 reranker (pooling rank)", "tiny-qwen3", [](Writer& w) { w.set("qwen3.pooling_type", Value::u32(4)); });
+    edited("pooling type as int32", "tiny-qwen3", [](Writer& w) { w.set("qwen3.pooling_type", Value::i32(1)); });
+
     // Vocabulary.
     edited("tokenizer model unknown", "tiny-llama", [](Writer& w) { w.set("tokenizer.ggml.model", Value::string("sentencepiece")); });
     edited("tokenizer model missing", "tiny-llama", [](Writer& w) { w.erase("tokenizer.ggml.model"); });

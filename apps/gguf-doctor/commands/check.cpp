@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
+#include "gguf/deploy/file_kind.hpp"
 #include "gguf/deploy/loadability.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/report/html.hpp"
@@ -26,7 +27,7 @@ namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage = "FILE [--json] [--junit FILE] [--sarif FILE] [--fail-on LEVEL] [--disable CODE]... "
-                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]] [--html FILE]";
+                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]] [--base MODEL] [--html FILE]";
 
 struct Options {
     std::string path;
@@ -41,6 +42,7 @@ struct Options {
     std::uint32_t text_tokens = 128;
     BackendOptions backend;  // --threads (also for the statistics), --gpu, --device
     bool colour = false;
+    std::string base;  // the base model of a LoRA adapter
 };
 
 // Parses the command line into Options; returns an exit code when the command should stop.
@@ -69,6 +71,8 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
          "measure perplexity on this UTF-8 text instead of the built-in English passage")
         ("text-tokens", po::value(&o.text_tokens)->default_value(128)->value_name("N"),
          "the perplexity text is cut to this many tokens (the forward pass's time grows with it)")
+        ("base", po::value(&o.base)->value_name("MODEL"),
+         "for a LoRA adapter: the base model its tensor pairs are checked against, as llama.cpp does")
         ("color", po::value(&colour)->value_name("WHEN"),
          "colour the text report: auto (default: on a terminal), always, never");
     add_backend_options(desc, o.backend);
@@ -270,12 +274,21 @@ std::vector<dequant::TensorStats> histogram_stats(const Container& model, int th
 
 // Whether the reference llama.cpp will load the file; its refusal joins the findings (GD-L001).
 report::CheckStep judge_loadability(const Container& model, const Options& o, std::vector<model::Finding>& findings) {
-    const deploy::LoadVerdict verdict = deploy::llama_cpp_verdict(model);
+    const deploy::KindInfo kind = deploy::file_kind(model);
+    std::optional<Container> base;
+    if (!o.base.empty() && kind.kind == deploy::FileKind::lora_adapter) {
+        auto opened = gguf::open(o.base);
+        if (!opened) return {"llama.cpp", "failed", "--base: " + opened.error().describe()};
+        base = std::move(*opened);
+    }
+    const deploy::LoadVerdict verdict =
+        base ? deploy::lora_verdict(model, &*base) : deploy::llama_cpp_verdict(model);
     std::vector<model::Finding> refusal = deploy::verdict_findings(verdict);
     rules::apply_settings(refusal, o.settings);
     findings.insert(findings.end(), refusal.begin(), refusal.end());
     const std::size_t n = verdict.refusals.size();
-    std::string detail = verdict.refuses() ? fmt::format("will refuse the file ({} reason{})", n, n == 1 ? "" : "s")
+    std::string detail = std::string(deploy::file_kind_name(kind.kind)) + (kind.detail.empty() ? "" : " (" + kind.detail + ")") + ": ";
+    detail += verdict.refuses() ? fmt::format("will refuse the file ({} reason{})", n, n == 1 ? "" : "s")
                                            : std::string("will load the file");
     for (const auto& what : verdict.not_judged) detail += "; not judged: " + what;
     return {"llama.cpp", "ran", detail};

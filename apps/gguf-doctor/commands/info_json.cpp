@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "gguf/deploy/file_kind.hpp"
 #include "commands/info_report.hpp"
 
 namespace gguf::cli::info {
@@ -113,6 +114,8 @@ std::string render_json(const Container& m, const Selection& sel) {
     doc["alignment"] = m.alignment();
     doc["file_size"] = file_size;
     doc["header_bytes"] = first.header_bytes;
+    const deploy::KindInfo kind = deploy::file_kind(m);
+    doc["kind"] = {{"kind", deploy::file_kind_name(kind.kind)}, {"detail", kind.detail}};
     doc["data_offset"] = first.data_offset;
     doc["n_metadata"] = m.metadata().size();
     doc["n_tensors"] = m.tensors().size();

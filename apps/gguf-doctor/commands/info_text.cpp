@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "gguf/deploy/file_kind.hpp"
 #include "commands/info_report.hpp"
 
 namespace gguf::cli::info {
@@ -133,6 +134,8 @@ void header(std::string& out, const Container& m, const Selection& sel) {
     fmt::format_to(Out(out), "file:       {}\n", sel.file);
     fmt::format_to(Out(out), "format:     GGUF v{}, {}-endian, alignment {}\n", m.version(),
                    byte_order_name(m.byte_order()), m.alignment());
+    const deploy::KindInfo kind = deploy::file_kind(m);
+    fmt::format_to(Out(out), "kind:       {}{}\n", deploy::file_kind_name(kind.kind), kind.detail.empty() ? "" : " (" + kind.detail + ")");
     const std::string in_shards = m.is_split() ? fmt::format(" in {} shards", m.shards().size()) : "";
     if (file_size < 1024) fmt::format_to(Out(out), "size:       {} bytes{}\n", file_size, in_shards);
     else fmt::format_to(Out(out), "size:       {} ({} bytes{})\n", human_bytes(file_size), grouped(file_size), in_shards);

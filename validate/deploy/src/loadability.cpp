@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "gguf/deploy/file_kind.hpp"
 #include "llama_cpp_names.hpp"
 #include "rules.hpp"
 
@@ -33,6 +34,7 @@ std::string type_label(const Value& v) {
 }  // namespace detail
 
 LoadVerdict llama_cpp_verdict(const Container& model) {
+    if (file_kind(model).kind == FileKind::lora_adapter) return lora_verdict(model, nullptr);
     LoadVerdict out;
     detail::Verdict v(out);
     detail::check_reader(model, v);

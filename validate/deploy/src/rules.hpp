@@ -32,7 +32,6 @@ std::uint64_t key_offset(const Container& model, std::string_view key);
 std::string type_label(const Value& v);
 
 void check_reader(const Container& model, Verdict& v);
-// Returns the block count when the hyperparameters can be read far enough for the tensors.
 void check_hparams(const Container& model, std::string_view arch, Verdict& v);
 void check_vocabulary(const Container& model, Verdict& v);
 void check_tensors(const Container& model, Verdict& v);
