@@ -10,6 +10,7 @@
 namespace gguf::dequant::detail {
 namespace {
 
+#if GGUF_DEQUANT_X86
 // The 8 bytes of a grid entry, as 8 int32 lanes (unsigned or signed bytes).
 GGUF_AVX2 inline __m256 entry_bytes(std::uint64_t entry, bool signed_bytes) {
     const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(entry));
@@ -125,19 +126,21 @@ GGUF_AVX2 void decode_tq2_0_avx2(const std::byte* in, std::size_t n_blocks, floa
     }
 }
 
+#endif  // GGUF_DEQUANT_X86
+
 constexpr ScaleField kD{"d", 0, ScaleFormat::f16};
 
 constexpr TypeKernels kIQuantKernels[] = {
-    {TypeId::IQ2_XXS, decode_scalar<BlockIQ2XXS>, decode_groups_avx2<BlockIQ2XXS>, {kD}, 1},
-    {TypeId::IQ2_XS, decode_scalar<BlockIQ2XS>, decode_groups_avx2<BlockIQ2XS>, {kD}, 1},
-    {TypeId::IQ2_S, decode_scalar<BlockIQ2S>, decode_groups_avx2<BlockIQ2S>, {kD}, 1},
-    {TypeId::IQ3_XXS, decode_scalar<BlockIQ3XXS>, decode_groups_avx2<BlockIQ3XXS>, {kD}, 1},
-    {TypeId::IQ3_S, decode_scalar<BlockIQ3S>, decode_groups_avx2<BlockIQ3S>, {kD}, 1},
-    {TypeId::IQ1_S, decode_scalar<BlockIQ1S>, decode_iq1_s_avx2, {kD}, 1},
-    {TypeId::IQ1_M, decode_scalar<BlockIQ1M>, decode_iq1_m_avx2,
+    {TypeId::IQ2_XXS, decode_scalar<BlockIQ2XXS>, GGUF_AVX2_DECODER(decode_groups_avx2<BlockIQ2XXS>), {kD}, 1},
+    {TypeId::IQ2_XS, decode_scalar<BlockIQ2XS>, GGUF_AVX2_DECODER(decode_groups_avx2<BlockIQ2XS>), {kD}, 1},
+    {TypeId::IQ2_S, decode_scalar<BlockIQ2S>, GGUF_AVX2_DECODER(decode_groups_avx2<BlockIQ2S>), {kD}, 1},
+    {TypeId::IQ3_XXS, decode_scalar<BlockIQ3XXS>, GGUF_AVX2_DECODER(decode_groups_avx2<BlockIQ3XXS>), {kD}, 1},
+    {TypeId::IQ3_S, decode_scalar<BlockIQ3S>, GGUF_AVX2_DECODER(decode_groups_avx2<BlockIQ3S>), {kD}, 1},
+    {TypeId::IQ1_S, decode_scalar<BlockIQ1S>, GGUF_AVX2_DECODER(decode_iq1_s_avx2), {kD}, 1},
+    {TypeId::IQ1_M, decode_scalar<BlockIQ1M>, GGUF_AVX2_DECODER(decode_iq1_m_avx2),
      {ScaleField{"d", offsetof(BlockIQ1M, scales), ScaleFormat::iq1m}}, 1},
-    {TypeId::TQ1_0, decode_scalar<BlockTQ1_0>, decode_tq1_0_avx2, {ScaleField{"d", offsetof(BlockTQ1_0, d), ScaleFormat::f16}}, 1},
-    {TypeId::TQ2_0, decode_scalar<BlockTQ2_0>, decode_tq2_0_avx2, {ScaleField{"d", offsetof(BlockTQ2_0, d), ScaleFormat::f16}}, 1},
+    {TypeId::TQ1_0, decode_scalar<BlockTQ1_0>, GGUF_AVX2_DECODER(decode_tq1_0_avx2), {ScaleField{"d", offsetof(BlockTQ1_0, d), ScaleFormat::f16}}, 1},
+    {TypeId::TQ2_0, decode_scalar<BlockTQ2_0>, GGUF_AVX2_DECODER(decode_tq2_0_avx2), {ScaleField{"d", offsetof(BlockTQ2_0, d), ScaleFormat::f16}}, 1},
 };
 
 }  // namespace
