@@ -163,15 +163,17 @@ bool has_error_in(const std::vector<model::Finding>& findings, std::string_view 
 // tokens of the perplexity text. Which ones run depends on their cost and on the main pass's verdict.
 report::CheckStep run_counterfactuals(const Container& model, const model::ModelSpec& spec, const tokenizer::Tokenizer* tok,
                                       const Options& o, bool looks_weak, std::uint64_t sanity_positions,
-                                      const std::string& text_label,
                                       std::vector<model::Finding>& findings) {
     report::CheckStep step{"counterfactual passes", "skipped", ""};
     auto selection = verdict::select_hypotheses(verdict::hypotheses(model, spec), model.n_parameters(), looks_weak,
                                                 sanity_positions);
     step.detail = selection.reason;
     if (selection.hypotheses.empty()) return step;
-    std::vector<std::int32_t> tokens = tok->encode(o.text.empty() ? forward::builtin_text() : o.text, true, false);
-    std::uint64_t limit = std::min<std::uint64_t>(selection.tokens, o.text_tokens);
+    // Always the built-in passage, whatever --text says: the thresholds were measured on it, and a short
+    // text from another domain moves a healthy model's passes by more (0.23 nats on 20 tokens of
+    // technical prose for the trained sample, against 0.03 on the passage).
+    std::vector<std::int32_t> tokens = tok->encode(forward::builtin_text(), true, false);
+    std::uint64_t limit = selection.tokens;
     if (spec.n_ctx_train > 0) limit = std::min(limit, spec.n_ctx_train);
     if (tokens.size() > limit) tokens.resize(limit);
     if (tokens.size() < 2) {
@@ -185,7 +187,7 @@ report::CheckStep run_counterfactuals(const Container& model, const model::Model
         step.detail = result.error().message;
         return step;
     }
-    auto verdicts = verdict::counterfactual_findings(*result, text_label);
+    auto verdicts = verdict::counterfactual_findings(*result, "English text");
     rules::apply_settings(verdicts, o.settings);
     findings.insert(findings.end(), verdicts.begin(), verdicts.end());
     step.status = "ran";
@@ -252,8 +254,7 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
                                    sanity->measures.text_tokens, sanity->measures.text_label);
     pass.value().reset();  // frees the pass: the counterfactual ones make their own (one model on the GPU at a time)
     if (tok) steps.push_back(run_counterfactuals(model, *result.spec, tok, o, looks_weak,
-                                                 sanity->measures.positions + sanity_options.generated_tokens,
-                                                 sanity->measures.text_label, findings));
+                                                 sanity->measures.positions + sanity_options.generated_tokens, findings));
     return step;
 }
 
