@@ -223,7 +223,7 @@ TEST_CASE("reading a trace rejects what is not one, naming the record and field"
     CHECK(error_for(doc) == "record 1: \"max\" is missing");
     auto bad_shape = good_record;
     bad_shape["shape"] = {1, -2};
-    doc["records"] = {bad_shape};
+    doc["records"] = nlohmann::json::array({bad_shape});  // {x} alone is x itself under clang, an array under GCC
     CHECK(error_for(doc).find("record 0: \"shape\"") != std::string::npos);
     std::ofstream(path) << "{ not json";
     CHECK_FALSE(forward::read_trace(path).ok());
@@ -261,8 +261,14 @@ TEST_CASE("parsing a trace refuses numbers its fields cannot hold, from memory a
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find("\"first_position\"") != std::string::npos);
     }
+    // Found by fuzz/fuzz_trace: a "format" that is not a string threw out of the reader.
+    for (const nlohmann::json& format : {nlohmann::json::array(), nlohmann::json(7), nlohmann::json(nullptr)}) {
+        auto bad = doc;
+        bad["format"] = format;
+        CHECK(parse(bad).error().message.find("\"format\"") != std::string::npos);
+    }
     auto far_layer = record;
     far_layer["layer"] = std::int64_t{1} << 40;
-    doc["records"] = {far_layer};
+    doc["records"] = nlohmann::json::array({far_layer});
     CHECK(parse(doc).error().message == "record 0: \"layer\" is not a 32-bit integer");
 }

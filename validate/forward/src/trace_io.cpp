@@ -116,7 +116,8 @@ Result<TraceFile> read_trace(const std::filesystem::path& json_path) {
 Result<TraceFile> parse_trace(std::string_view json_text, const std::filesystem::path& json_path) {
     const json doc = json::parse(json_text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return trace_error(json_path, "not a JSON object");
-    if (doc.value("format", "") != trace_format_name)
+    // value() throws when the key holds another type ({"format": []} ended the program).
+    if (!doc.contains("format") || !doc["format"].is_string() || doc["format"].get_ref<const std::string&>() != trace_format_name)
         return trace_error(json_path, fmt::format("\"format\" is not \"{}\"", trace_format_name));
     if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<int>() != trace_format_version)
         return trace_error(json_path, fmt::format("\"version\" is not {}", trace_format_version));
