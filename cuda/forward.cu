@@ -23,6 +23,7 @@
 #include "gguf/forward/ops.hpp"
 #include "gguf/float_formats.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "host_copy.hpp"
 #include "kernels/kernels.hpp"
@@ -46,10 +47,7 @@ Error pass_error(const std::string& message) { return Error{ErrorCode::invalid_a
 
 std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
+using forward::Overloaded;
 
 AttentionDims attention_dims(const forward::ops::AttentionShape& s) { return {s.n_head, s.n_head_kv, s.head_dim, s.head_dim_v}; }
 

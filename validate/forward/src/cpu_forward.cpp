@@ -13,6 +13,7 @@
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "matmul.hpp"
 #include "weight_matrix.hpp"
@@ -26,10 +27,6 @@ struct DecodeFailure {
     Error error;
 };
 
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
 
 // The weights of one scope as the CPU reads them: matrices wrapped for panel decoding, vectors as bound.
 struct CpuWeights {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "gguf/forward/overloaded.hpp"
+
 namespace gguf::forward {
 namespace {
 
@@ -24,10 +26,6 @@ constexpr Entry kBuilders[] = {
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
 
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
 
 // The largest width per token each slot takes in any op.
 void size_slots(Program& p, const WeightBinding& w) {
