@@ -19,6 +19,3 @@ tests/reference/install.sh >/dev/null
 cmake -S . -B build >/dev/null   # picks up the reference libraries
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)"
 ctest --test-dir build --output-on-failure -j"$(nproc 2>/dev/null || echo 2)"
-# The clang build with ASan+UBSan (docs/hardening.md): the tests under the sanitizers, then every fuzz
-# target for 30 s.
-tools/asan/test.sh

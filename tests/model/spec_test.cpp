@@ -77,11 +77,13 @@ std::map<std::string, std::vector<std::uint64_t>> planned(std::string_view prese
 }
 
 void plan_matches(const std::map<std::string, std::vector<std::uint64_t>>& plan, const Schema& schema) {
-    for (const auto& [name, ne] : plan) {
+    for (const auto& entry : plan) {
+        // doctest's CAPTURE keeps a reference in a lambda, which clang 14 cannot take of a structured binding.
+        const std::string& name = entry.first;
         CAPTURE(name);
         const ExpectedTensor* e = schema.find(name);
         REQUIRE(e != nullptr);
-        CHECK(ne == e->ne);
+        CHECK(entry.second == e->ne);
     }
     for (const auto& e : schema.tensors)
         if (e.presence == Presence::required) CHECK_MESSAGE(plan.count(e.name), e.name);
