@@ -19,6 +19,7 @@ int run_diff(const std::vector<std::string>& args);
 int run_edit(const std::vector<std::string>& args);
 int run_split(const std::vector<std::string>& args);
 int run_merge(const std::vector<std::string>& args);
+int run_fix(const std::vector<std::string>& args);
 int run_fit(const std::vector<std::string>& args);
 
 }  // namespace gguf::cli

@@ -26,6 +26,7 @@ constexpr std::array kCommands = {
     Command{"edit", "a copy with metadata keys set, renamed or deleted, type-checked", gguf::cli::run_edit},
     Command{"split", "shards as llama.cpp's gguf-split writes them", gguf::cli::run_split},
     Command{"merge", "the shards of a split model as one file", gguf::cli::run_merge},
+    Command{"fix", "a copy with the mistakes check proves (GD-F012) undone", gguf::cli::run_fix},
 };
 
 void print_usage(std::ostream& os) {

@@ -1,0 +1,87 @@
+// `gguf-doctor fix` on damaged copies of the trained sample: the file it writes computes what the intact
+// model computes (logits within 1e-6 of the largest, for mistakes whose undoing is exact), and a healthy
+// file is left alone (exit 1, nothing written).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "gguf/container.hpp"
+#include "gguf/forward/cpu.hpp"
+#include "gguf/model/spec.hpp"
+#include "gguf/repair/rewrite.hpp"
+#include "support/command.hpp"
+#include "support/temp_dir.hpp"
+#include "verdict/damage_classes.hpp"
+
+using namespace gguf;
+
+namespace {
+
+const std::string kSample = std::string(GGUF_DOCTOR_SOURCE_DIR) + "/samples/trained/tiny-english-f16.gguf";
+
+std::string q(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+std::vector<float> logits_of(const std::filesystem::path& path) {
+    auto model = open(path);
+    REQUIRE(model.ok());
+    auto pass = forward::make_cpu_forward(*model, {});
+    REQUIRE(pass.ok());
+    const std::vector<std::int32_t> tokens{1, 450, 996, 1354, 1701, 12, 300, 29, 77, 1024};
+    auto logits = (*pass)->evaluate(tokens);
+    REQUIRE(logits.ok());
+    return {logits->values.begin(), logits->values.end()};
+}
+
+double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double diff = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff = std::max(diff, static_cast<double>(std::fabs(a[i] - b[i])));
+        scale = std::max(scale, static_cast<double>(std::fabs(a[i])));
+    }
+    return diff / scale;
+}
+
+}  // namespace
+
+TEST_CASE("fix undoes each exactly invertible mistake: the written file's logits are the intact model's") {
+    auto intact = open(kSample);
+    REQUIRE(intact.ok());
+    auto spec = model::read_spec(*intact);
+    REQUIRE(spec.ok());
+    const std::vector<float> reference = logits_of(kSample);
+    const std::vector<std::string> exact = {"qk_hf_order", "qk_double_permuted", "gate_up_swapped", "transposed_attn_output",
+                                            "transposed_attn_q", "transposed_output", "half_type_mislabelled"};
+    int tried = 0;
+    for (const auto& damage : test::damage_classes()) {
+        if (std::find(exact.begin(), exact.end(), damage.expected) == exact.end()) continue;
+        CAPTURE(damage.name);
+        ++tried;
+        test::TempDir dir;
+        auto replacements = damage.apply(*intact, *spec);
+        REQUIRE(replacements.ok());
+        auto damaged = repair::rewrite_with(*intact, *replacements);
+        REQUIRE(damaged.ok());
+        REQUIRE(damaged->writer.write(dir / "damaged.gguf").ok());
+        CHECK(relative_difference(reference, logits_of(dir / "damaged.gguf")) > 1e-3);  // the damage is real
+
+        const auto r = test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' fix " + q(dir / "damaged.gguf") + " -o " +
+                                         q(dir / "fixed.gguf") + " 2>&1");
+        REQUIRE_MESSAGE(r.status == 0, r.out);
+        CHECK_MESSAGE(r.out.find(damage.expected) != std::string::npos, r.out);
+        CHECK_MESSAGE(relative_difference(reference, logits_of(dir / "fixed.gguf")) <= 1e-6, r.out);
+    }
+    CHECK(tried == static_cast<int>(exact.size()));
+}
+
+TEST_CASE("fix leaves a healthy model alone, and never writes over its input") {
+    test::TempDir dir;
+    auto r = test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' fix '" + kSample + "' -o " + q(dir / "out.gguf") + " 2>&1");
+    CHECK_MESSAGE(r.status == 1, r.out);
+    CHECK(r.out.find("nothing written") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "out.gguf"));
+    r = test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' fix '" + kSample + "' -o '" + kSample + "' 2>&1");
+    CHECK(r.status == 3);
+}
