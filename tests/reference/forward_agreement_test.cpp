@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3"};
+const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35"};
 const char* const kMixes[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
 
 struct Fixture {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <exception>
 #include <numeric>
 #include <string>
@@ -68,10 +69,20 @@ struct KvCache {
     std::vector<float> v;  // [n_positions][v_width]
 };
 
+// What a recurrent layer carries between calls (LayerProgram::conv_state, delta_state); zero at position 0.
+struct RecurrentState {
+    std::vector<float> conv;   // [channels][d_conv - 1]
+    std::vector<float> delta;  // [n_v_heads][head_dim][head_dim]
+};
+
 class CpuForward final : public Forward {
 public:
     CpuForward(model::ModelSpec spec, Architecture arch, int threads, std::uint64_t keep_budget_bytes)
         : spec_(std::move(spec)), arch_(std::move(arch)), threads_(threads), cache_(arch_.program.layers.size()) {
+        for (const LayerProgram& l : arch_.program.layers) {
+            state_.push_back({std::vector<float>(l.conv_state), std::vector<float>(l.delta_state)});
+            recurrent_ = recurrent_ || l.conv_state > 0 || l.delta_state > 0;
+        }
         globals_ = wrap(arch_.weights.globals);
         for (const WeightSet& set : arch_.weights.layers) layers_.push_back(wrap(set));
         keep_decoded(keep_budget_bytes);
@@ -80,7 +91,13 @@ public:
     const model::ModelSpec& spec() const override { return spec_; }
     std::string_view backend() const override { return "cpu"; }
     std::uint64_t position() const override { return n_past_; }
-    void reset() override { truncate_cache(0); }
+    void reset() override {
+        truncate_cache(0);
+        for (RecurrentState& s : state_) {
+            std::fill(s.conv.begin(), s.conv.end(), 0.0f);
+            std::fill(s.delta.begin(), s.delta.end(), 0.0f);
+        }
+    }
 
     Result<Logits> evaluate(std::span<const std::int32_t> tokens, Trace* trace) override {
         const std::uint64_t n_vocab = arch_.weights.n_vocab;
@@ -100,18 +117,28 @@ public:
                 run(arch_.program.layers[il].ops, static_cast<std::int32_t>(il), layers_[il], step);
             run(arch_.program.output, -1, globals_, step);
         } catch (const DecodeFailure& failure) {
-            truncate_cache(n_past_);
-            return failure.error;
+            return failed(failure.error);
         } catch (const std::exception& e) {
             // An op refused its operands: an error for the caller to report, never a crash.
-            truncate_cache(n_past_);
-            return Error{ErrorCode::invalid_argument, 0, std::string("CPU forward pass: ") + e.what(), ""};
+            return failed(Error{ErrorCode::invalid_argument, 0, std::string("CPU forward pass: ") + e.what(), ""});
         }
         n_past_ += T;
         return Logits{T, n_vocab, std::move(a.logits)};
     }
 
 private:
+    // Undoes a call that failed part way: the KV caches drop its positions. Recurrent state cannot be
+    // rolled back (the call advanced it in place), so a model with recurrent layers starts over instead.
+    Error failed(Error error) {
+        if (!recurrent_) {
+            truncate_cache(n_past_);
+            return error;
+        }
+        reset();
+        error.message += " (the recurrent state was reset: the next call starts at position 0)";
+        return error;
+    }
+
     struct Step {
         std::span<const std::int32_t> tokens;
         std::span<const std::int64_t> positions;
@@ -150,6 +177,24 @@ private:
                            [&](const Record& o) {
                                if (step.trace) step.trace->record(layer, o.name, {T, o.width}, a(o.slot, o.width));
                            },
+                           [&](const SplitHeads& o) { split_heads(o, a); },
+                           [&](const RopeMulti& o) {
+                               std::vector<ops::SectionPositions> sections(T);
+                               for (std::size_t t = 0; t < T; ++t) sections[t] = ops::text_positions(step.positions[t]);
+                               ops::rope_multi(a(o.x, o.n_heads * o.head_dim), o.n_heads, o.head_dim, sections,
+                                               arch_.program.ropes[o.table], o.sections, o.interleaved);
+                           },
+                           [&](const SigmoidGate& o) { ops::sigmoid_gate(a(o.in, o.width), a(o.gate, o.width), a(o.out, o.width)); },
+                           [&](const CausalConv& o) {
+                               const auto out = a(o.out, o.channels);
+                               ops::causal_conv1d(a(o.in, o.channels), w.vector(o.taps), o.d_conv, state_[static_cast<std::size_t>(layer)].conv, out);
+                               for (float& x : out) x = x / (1.0f + std::exp(-x));  // ggml_silu
+                           },
+                           [&](const DeltaNet& o) { delta_net(o, w, state_[static_cast<std::size_t>(layer)].delta, a); },
+                           [&](const GatedRmsNorm& o) {
+                               ops::gated_rms_norm(a(o.in, o.width), w.vector(o.weight), a(o.gate, o.width), o.group, o.eps,
+                                                   a(o.out, o.width));
+                           },
                        },
                        op);
     }
@@ -167,6 +212,39 @@ private:
             ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
         else
             ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, {.sliding_window = o.window}, out);
+    }
+
+    // first/second[t][h] = the first/second half of head h of in[t].
+    static void split_heads(const SplitHeads& o, Activations& a) {
+        const std::uint64_t d = o.head_dim, heads = o.n_heads;
+        const auto in = a(o.in, 2 * heads * d), first = a(o.first, heads * d), second = a(o.second, heads * d);
+        for (std::uint64_t t = 0; t < a.T; ++t)
+            for (std::uint64_t h = 0; h < heads; ++h) {
+                const float* head = in.data() + (t * heads + h) * 2 * d;
+                std::copy_n(head, d, first.begin() + static_cast<std::ptrdiff_t>((t * heads + h) * d));
+                std::copy_n(head + d, d, second.begin() + static_cast<std::ptrdiff_t>((t * heads + h) * d));
+            }
+    }
+
+    // The delta-net's q, k and v out of the conv rows, L2-normalised q and k, the gates, and the rule.
+    static void delta_net(const DeltaNet& o, const CpuWeights& w, std::span<float> state, Activations& a) {
+        const ops::DeltaNetShape& s = o.shape;
+        const std::uint64_t T = a.T, key = s.n_k_heads * s.head_dim, value = s.n_v_heads * s.head_dim;
+        const std::uint64_t row = 2 * key + value;
+        const auto qkv = a(o.qkv, row);
+        std::vector<float> q(T * key), k(T * key), v(T * value);
+        for (std::uint64_t t = 0; t < T; ++t) {
+            const float* r = qkv.data() + t * row;
+            std::copy_n(r, key, q.begin() + static_cast<std::ptrdiff_t>(t * key));
+            std::copy_n(r + key, key, k.begin() + static_cast<std::ptrdiff_t>(t * key));
+            std::copy_n(r + 2 * key, value, v.begin() + static_cast<std::ptrdiff_t>(t * value));
+        }
+        ops::l2_norm(q, s.head_dim, o.eps, q);
+        ops::l2_norm(k, s.head_dim, o.eps, k);
+        const auto alpha = a(o.alpha, s.n_v_heads), beta = a(o.beta, s.n_v_heads);
+        std::vector<float> g(alpha.begin(), alpha.end()), strength(beta.begin(), beta.end());
+        ops::delta_net_gates(g, strength, w.vector(o.dt_bias), w.vector(o.ssm_a));
+        ops::gated_delta_net(q, k, v, g, strength, s, state, a(o.out, value));
     }
 
     // out = x W^T (+ bias when the file has one).
@@ -217,6 +295,8 @@ private:
     std::vector<CpuWeights> layers_;
     int threads_;
     std::vector<KvCache> cache_;
+    std::vector<RecurrentState> state_;  // per layer; empty vectors for layers without recurrent state
+    bool recurrent_ = false;             // some layer carries recurrent state
     std::uint64_t n_past_ = 0;
 };
 

@@ -27,8 +27,9 @@ Result<std::vector<float>> frequency_factors(const Container& model, const model
 Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec) {
     if (!spec.modelled)
         return unsupported("architecture '" + spec.architecture + "' is not modelled by the reference forward pass");
-    // llama.cpp's llama, qwen2 and qwen3 graphs assert these equalities when they build the graph.
-    if (spec.head_dim != spec.head_dim_v || spec.rope.n_rot != spec.head_dim)
+    // llama.cpp's llama, qwen2 and qwen3 graphs assert these equalities when they build the graph;
+    // multi-section RoPE (qwen35) rotates a part of each head, which its builder checks.
+    if (spec.head_dim != spec.head_dim_v || (spec.rope.n_rot != spec.head_dim && !spec.rope.multi_section()))
         return unsupported(fmt::format("{}: key_length {}, value_length {} and rope.dimension_count {} must be equal "
                                        "(llama.cpp rejects the model otherwise)",
                                        spec.architecture, spec.head_dim, spec.head_dim_v, spec.rope.n_rot));

@@ -21,7 +21,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"llama", RopeStyle::normal, false, false, true},
     {"qwen2", RopeStyle::neox, true, false, true},
     {"qwen3", RopeStyle::neox, false, true, true},
-    {"qwen35", RopeStyle::neox, false, true, false},
+    {"qwen35", RopeStyle::neox, false, true, true},
     {"qwen35moe", RopeStyle::neox, false, true, false},
     {"gemma3", RopeStyle::neox, false, true, true},
     {"qwen3moe", RopeStyle::neox, false, true, false},

@@ -22,6 +22,7 @@ constexpr Entry kBuilders[] = {
     {"qwen2", architectures::build_qwen2},
     {"qwen3", architectures::build_qwen3},
     {"gemma3", architectures::build_gemma3},
+    {"qwen35", architectures::build_qwen35},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -55,6 +56,20 @@ void size_slots(Program& p, const WeightBinding& w) {
                            [&](const GeGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
                            [&](const SoftCap& o) { use(o.x, o.width); },
                            [&](const Record& o) { use(o.slot, o.width); },
+                           [&](const SplitHeads& o) {
+                               use(o.in, 2 * o.n_heads * o.head_dim);
+                               use(o.first, o.n_heads * o.head_dim), use(o.second, o.n_heads * o.head_dim);
+                           },
+                           [&](const RopeMulti& o) { use(o.x, o.n_heads * o.head_dim); },
+                           [&](const SigmoidGate& o) { use(o.out, o.width), use(o.in, o.width), use(o.gate, o.width); },
+                           [&](const CausalConv& o) { use(o.out, o.channels), use(o.in, o.channels); },
+                           [&](const DeltaNet& o) {
+                               const ops::DeltaNetShape& d = o.shape;
+                               use(o.qkv, (2 * d.n_k_heads + d.n_v_heads) * d.head_dim);
+                               use(o.alpha, d.n_v_heads), use(o.beta, d.n_v_heads);
+                               use(o.out, d.n_v_heads * d.head_dim);
+                           },
+                           [&](const GatedRmsNorm& o) { use(o.out, o.width), use(o.in, o.width), use(o.gate, o.width); },
                        },
                        op);
     };

@@ -45,7 +45,15 @@ int Binder::matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, 
 }
 
 int Binder::vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required) {
-    const TensorInfo* t = find(name, {n}, required);
+    return decoded(set, name, {n}, required);
+}
+
+int Binder::values(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape) {
+    return decoded(set, name, shape, true);
+}
+
+int Binder::decoded(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape, bool required) {
+    const TensorInfo* t = find(name, shape, required);
     if (!t) return -1;
     auto view = model_.view(*t);
     if (!view) {

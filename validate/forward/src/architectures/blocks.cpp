@@ -67,12 +67,12 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
     b.arch.program.layers[il].v_width = n_v;
 }
 
-void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases) {
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm_weight) {
     const model::ModelSpec& m = b.spec;
     Scope s = b.layer(il);
     const std::uint64_t n_embd = m.n_embd, n_ff = m.n_ff;
     WeightSet& w = s.weights;
-    const int norm = b.bind.vector(w, s.tensor("ffn_norm.weight"), n_embd, true);
+    const int norm = b.bind.vector(w, s.tensor(norm_weight), n_embd, true);
     const int gate = b.bind.matrix(w, s.tensor("ffn_gate.weight"), n_embd, n_ff);
     const int up = b.bind.matrix(w, s.tensor("ffn_up.weight"), n_embd, n_ff);
     const int down = b.bind.matrix(w, s.tensor("ffn_down.weight"), n_ff, n_embd);

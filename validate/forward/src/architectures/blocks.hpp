@@ -24,7 +24,8 @@ struct AttentionTensors {
 void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tensors);
 
 // x += ffn_down(silu(ffn_gate(h)) * ffn_up(h)) with h = RMSNorm(ffn_norm)(x); records ffn_norm, gate,
-// up, ffn_act, down, ffn_residual. `biases`: ffn_{gate,up,down}.bias are read when present.
-void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases);
+// up, ffn_act, down, ffn_residual. `biases`: ffn_{gate,up,down}.bias are read when present. `norm`: the
+// norm weight's name in the layer (qwen35 calls it post_attention_norm).
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm = "ffn_norm.weight");
 
 }  // namespace gguf::forward::architectures

@@ -27,6 +27,9 @@ public:
     int matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out);
     // A vector of n values; -1 when absent (an error when required) or misshapen.
     int vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required);
+    // A required tensor of ggml shape `shape` decoded to float32 as a vector (row-major, ne[0] fastest):
+    // small tables an op reads whole, such as conv taps. -1 when missing or misshapen.
+    int values(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape);
 
     bool has(const std::string& name) const { return model_.find_tensor(name) != nullptr; }
     // Refuses the file for a reason of the builder's (a variant the program does not model).
@@ -35,6 +38,7 @@ public:
 
 private:
     const TensorInfo* find(const std::string& name, const std::vector<std::uint64_t>& shape, bool required);
+    int decoded(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape, bool required);
     void fail(const std::string& name, const std::string& what);
 
     const Container& model_;

@@ -21,6 +21,7 @@
 #include "gguf/error.hpp"
 #include "gguf/forward/binding.hpp"
 #include "gguf/forward/ops.hpp"
+#include "gguf/forward/ops_extra.hpp"
 #include "gguf/model/spec.hpp"
 
 namespace gguf::forward {
@@ -36,8 +37,12 @@ enum class Slot : std::uint8_t {
     gate,    // feed-forward gate (and its activation)
     up,      // feed-forward up projection
     logits,  // [n_tokens][n_vocab]
+    fused,   // a projection that several ops read parts of (qwen35: query and gate heads; q, k, v of the delta-net)
+    conv,    // the delta-net's convolved q, k, v
+    alpha,   // the delta-net's decay projection, one value per v head
+    beta,    // the delta-net's update-strength projection, one value per v head
 };
-inline constexpr std::size_t kSlotCount = 10;
+inline constexpr std::size_t kSlotCount = 14;
 
 // Weight indices refer to the WeightSet of the op's scope: the layer's for a layer's ops, the globals'
 // for the input and output sections. -1: none.
@@ -122,12 +127,73 @@ struct Record {
     std::string name;
 };
 
-using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record>;
+// ---- qwen35: gated full attention and the gated delta-net (recurrent layers) ----
+
+// Splits each of n_heads heads of 2 * head_dim values of `in` into its first half (to `first`) and its
+// second half (to `second`), n_heads * head_dim values per token each (qwen35's query and gate heads).
+struct SplitHeads {
+    Slot first, second, in;
+    std::uint64_t n_heads, head_dim;
+};
+
+// Multi-section RoPE of text tokens (ops::rope_multi with ops::text_positions) of every head, in place,
+// NeoX pairs, with the frequencies and scaling of Program::ropes[table].
+struct RopeMulti {
+    Slot x;
+    std::uint64_t n_heads, head_dim;
+    int table;
+    std::array<std::uint32_t, 4> sections;
+    bool interleaved;
+};
+
+// out = in * sigmoid(gate) over `width` values per token (ops::sigmoid_gate).
+struct SigmoidGate {
+    Slot out, in, gate;
+    std::uint64_t width;
+};
+
+// Causal depthwise convolution over time of `channels` values per token, then SiLU (ops::causal_conv1d,
+// ggml_ssm_conv + ggml_silu). The taps are a bound vector [channels][d_conv]; the earlier inputs come
+// from the layer's conv state (LayerProgram::conv_state), which the op advances. `out` and `in` differ.
+struct CausalConv {
+    Slot out, in;
+    std::uint64_t channels, d_conv;
+    int taps;
+};
+
+// The gated delta rule over the layer's recurrent state (LayerProgram::delta_state), as qwen35's
+// linear-attention layers compute it: q, k and v are the n_k_heads, n_k_heads and n_v_heads heads of
+// head_dim values at the start of each row of `qkv`, in that order; q and k are L2-normalised
+// (ops::l2_norm with eps), the decay and strength come from the rows of `alpha` and `beta` with the
+// bound vectors dt_bias and ssm_a (ops::delta_net_gates), and the rule is ops::gated_delta_net.
+// out: n_v_heads * head_dim values per token.
+struct DeltaNet {
+    Slot out, qkv, alpha, beta;
+    ops::DeltaNetShape shape;
+    int dt_bias, ssm_a;
+    float eps;
+};
+
+// out = RMSNorm(in) * weight * silu(gate) over each group of `group` values of the `width` values of a
+// row (ops::gated_rms_norm; the delta-net's output norm, gated by z).
+struct GatedRmsNorm {
+    Slot out, in, gate;
+    std::uint64_t width, group;
+    int weight;
+    float eps;
+};
+
+using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record, SplitHeads,
+                        RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm>;
 
 struct LayerProgram {
     std::vector<Op> ops;
     // Values per position of the layer's KV cache (keys, values); 0 when the layer has no attention.
     std::uint64_t k_width = 0, v_width = 0;
+    // Floats of state a recurrent layer carries from one call to the next, whatever the number of
+    // positions: the conv window (channels x (d_conv - 1) inputs) and the delta-net's state matrices
+    // (n_v_heads x head_dim x head_dim). 0 for other layers; zero at position 0.
+    std::uint64_t conv_state = 0, delta_state = 0;
 };
 
 struct Program {
