@@ -166,3 +166,83 @@ TEST_CASE("gemma3's program: scaled embedding, post-norms, GELU, sliding layers 
                                          "blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight"};
     CHECK(vector_names(d.arch.weights.layers[0]) == norms);
 }
+
+// docs/trace.md's qwen35 records; the preset (samples/generator/src/presets.cpp) has delta-net blocks 0
+// and 1 and a full-attention block 2.
+TEST_CASE("qwen35's program: delta-net blocks with recurrent state, gated attention with sectioned RoPE") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-qwen35", "q8_0"));
+    const model::ModelSpec& s = d.spec;
+    const forward::Program& p = d.arch.program;
+    const std::vector<std::string> ffn{"attn_residual", "ffn_norm", "gate", "up", "ffn_act", "down", "ffn_residual"};
+    std::vector<std::string> delta{"attn_norm", "ssm_qkv", "ssm_z", "ssm_beta", "ssm_alpha", "ssm_conv", "ssm_delta",
+                                   "ssm_gated_norm", "attn_out"};
+    std::vector<std::string> attention{"attn_norm", "q_proj", "attn_gate", "k_proj", "q", "k", "v", "attn", "attn_gated",
+                                       "attn_out"};
+    delta.insert(delta.end(), ffn.begin(), ffn.end());
+    attention.insert(attention.end(), ffn.begin(), ffn.end());
+    CHECK(record_names(p.input) == std::vector<std::string>{"embedding"});
+    CHECK(record_names(p.output) == std::vector<std::string>{"output_norm", "logits"});
+    REQUIRE(p.layers.size() == 3);
+    const std::uint64_t d_state = s.ssm.d_state, channels = 2 * 2 * d_state + 4 * d_state;  // 2 q/k heads, 4 v heads
+    for (std::size_t il : {0, 1}) {
+        CAPTURE(il);
+        const forward::LayerProgram& l = p.layers[il];
+        CHECK(record_names(l.ops) == delta);
+        CHECK(l.k_width == 0);
+        CHECK(l.v_width == 0);
+        CHECK(l.conv_state == channels * (s.ssm.d_conv - 1));
+        CHECK(l.delta_state == 4 * d_state * d_state);
+        const auto* net = std::get_if<forward::DeltaNet>(&l.ops[12]);
+        REQUIRE(net != nullptr);
+        CHECK(net->shape.n_k_heads == 2);
+        CHECK(net->shape.n_v_heads == 4);
+        CHECK(net->shape.head_dim == d_state);
+    }
+    const forward::LayerProgram& full = p.layers[2];
+    CHECK(record_names(full.ops) == attention);
+    CHECK(full.k_width == s.n_head_kv * s.head_dim);
+    CHECK(full.conv_state == 0);
+    CHECK(full.delta_state == 0);
+    int ropes = 0;
+    for (const auto& op : full.ops)
+        if (const auto* r = std::get_if<forward::RopeMulti>(&op)) {
+            ++ropes;
+            CHECK(r->sections == std::array<std::uint32_t, 4>{3, 3, 2, 0});
+            CHECK(r->interleaved);
+            CHECK(r->head_dim == 64);
+        }
+    CHECK(ropes == 2);
+    REQUIRE(p.ropes.size() == 1);
+    CHECK(p.ropes[0].n_rot == 16);  // a quarter of each 64-value head rotates
+
+    CHECK(matrix_names(d.arch.weights.layers[0]) ==
+          std::vector<std::string>{"blk.0.attn_qkv.weight", "blk.0.attn_gate.weight", "blk.0.ssm_beta.weight",
+                                   "blk.0.ssm_alpha.weight", "blk.0.ssm_out.weight", "blk.0.ffn_gate.weight",
+                                   "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"});
+    CHECK(vector_names(d.arch.weights.layers[0]) ==
+          std::vector<std::string>{"blk.0.attn_norm.weight", "blk.0.ssm_conv1d.weight", "blk.0.ssm_dt.bias", "blk.0.ssm_a",
+                                   "blk.0.ssm_norm.weight", "blk.0.post_attention_norm.weight"});
+    CHECK(d.arch.weights.layers[0].vectors[1].values.size() == channels * s.ssm.d_conv);  // the conv taps, decoded
+    CHECK(matrix_names(d.arch.weights.layers[2]) ==
+          std::vector<std::string>{"blk.2.attn_q.weight", "blk.2.attn_k.weight", "blk.2.attn_v.weight",
+                                   "blk.2.attn_output.weight", "blk.2.ffn_gate.weight", "blk.2.ffn_up.weight",
+                                   "blk.2.ffn_down.weight"});
+    CHECK(d.arch.weights.layers[2].matrices[0].n_out == 2 * s.n_head * s.head_dim);  // query and gate halves
+    CHECK(p.width(forward::Slot::fused) == 2 * s.n_head * s.head_dim);  // wider than the 256 conv channels
+    CHECK(p.width(forward::Slot::conv) == channels);
+    CHECK(p.width(forward::Slot::alpha) == 4);
+}
+
+TEST_CASE("qwen35: the NextN block after the main blocks is not part of the pass") {
+    const test::TempDir dir;
+    Writer w = test::build_preset("tiny-qwen35");
+    w.set("qwen35.nextn_predict_layers", Value::u32(1));
+    const auto path = dir / "nextn.gguf";
+    REQUIRE(w.write(path).ok());
+    const Described d = describe(path);
+    REQUIRE(d.arch.program.layers.size() == 2);
+    REQUIRE(d.arch.weights.layers.size() == 2);
+    for (const auto& set : d.arch.weights.layers)
+        for (const auto& name : matrix_names(set)) CHECK(name.rfind("blk.2.", 0) == std::string::npos);
+}
