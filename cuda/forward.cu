@@ -51,12 +51,24 @@ using forward::Overloaded;
 
 AttentionDims attention_dims(const forward::ops::AttentionShape& s) { return {s.n_head, s.n_head_kv, s.head_dim, s.head_dim_v}; }
 
+// A multi-section RoPE table: the frequencies of a program table, the sections of RopeMulti ops.
+struct SectionedRope {
+    int table;
+    std::array<std::uint32_t, 4> sections;
+    bool interleaved;
+    bool operator==(const SectionedRope&) const = default;
+};
+
+SectionedRope sectioned_rope(const forward::RopeMulti& o) { return {o.table, o.sections, o.interleaved}; }
+
 // The sizes the memory plan and the pass share, read from the program.
 struct Dims {
     std::uint64_t n_vocab, n_layer;
     std::array<std::uint64_t, forward::kSlotCount> width;  // per token; k and v live in the cache
     std::vector<std::uint64_t> k_width, v_width;            // per layer; 0 without a KV cache
-    std::vector<std::uint64_t> n_pairs;                     // per RoPE table
+    std::vector<std::uint64_t> conv_state, delta_state;     // per layer; floats of recurrent state, 0 without
+    std::vector<SectionedRope> sectioned;                   // the multi-section tables RopeMulti ops read
+    std::vector<std::uint64_t> n_pairs;                     // per RoPE table: the program's, then `sectioned`
     std::vector<AttentionDims> attention;                   // every attention shape of the program
     std::uint64_t max_heads = 1;
 
@@ -67,13 +79,32 @@ struct Dims {
         for (const forward::LayerProgram& l : p.layers) {
             k_width.push_back(l.k_width);
             v_width.push_back(l.v_width);
-            for (const forward::Op& op : l.ops)
+            conv_state.push_back(l.conv_state);
+            delta_state.push_back(l.delta_state);
+            for (const forward::Op& op : l.ops) {
                 if (const auto* a = std::get_if<forward::Attention>(&op)) {
                     attention.push_back(attention_dims(a->shape));
                     max_heads = std::max<std::uint64_t>(max_heads, a->shape.n_head);
                 }
+                if (const auto* r = std::get_if<forward::RopeMulti>(&op))
+                    if (std::find(sectioned.begin(), sectioned.end(), sectioned_rope(*r)) == sectioned.end())
+                        sectioned.push_back(sectioned_rope(*r));
+            }
         }
         for (const forward::ops::RopeParams& r : p.ropes) n_pairs.push_back(r.n_rot / 2);
+        for (const SectionedRope& r : sectioned) n_pairs.push_back(p.ropes[static_cast<std::size_t>(r.table)].n_rot / 2);
+    }
+
+    // The RoPE table of a RopeMulti op (an index into n_pairs).
+    std::size_t table_of(const forward::RopeMulti& o, const forward::Program& p) const {
+        const auto at = std::find(sectioned.begin(), sectioned.end(), sectioned_rope(o));
+        return p.ropes.size() + static_cast<std::size_t>(at - sectioned.begin());
+    }
+
+    std::uint64_t state_bytes() const {
+        std::uint64_t floats = 0;
+        for (std::size_t l = 0; l < conv_state.size(); ++l) floats += conv_state[l] + delta_state[l];
+        return sizeof(float) * floats;
     }
 
     std::uint64_t activation_bytes(std::uint64_t tokens) const {
@@ -125,7 +156,8 @@ public:
         allocate_activations(chunk_);
         scratch_ = budget_.allocate<float>(plan.scratch_floats, "dequantization scratch");
         grow_kv(plan.initial_positions);
-        ropes_.resize(program_.ropes.size());
+        allocate_state();
+        ropes_.resize(dims_.n_pairs.size());
         grow_rope(plan.initial_positions);
         upload_gelu_table();
         weights_ = std::make_unique<DeviceWeights>(std::move(layout), plan.streamed, plan.decoded_budget, budget_, stream_.get());
@@ -134,7 +166,10 @@ public:
     const model::ModelSpec& spec() const override { return spec_; }
     std::string_view backend() const override { return backend_; }
     std::uint64_t position() const override { return n_past_; }
-    void reset() override { n_past_ = 0; }
+    void reset() override {
+        n_past_ = 0;
+        state_stale_ = true;  // cleared by the next evaluate(), which can report a failure
+    }
     Precision precision() const override { return blas_.precision(); }
 
     MemoryPlan memory_plan() const override {
@@ -160,6 +195,7 @@ public:
         if (T == 0) return forward::Logits{0, dims_.n_vocab, {}};
         try {
             GGUF_CUDA_CHECK(cudaSetDevice(device_));
+            if (state_stale_) clear_state();
             forward::Logits logits{T, dims_.n_vocab, forward::LogitValues(T * dims_.n_vocab)};  // not zero-filled
             const std::uint64_t chunk = trace ? T : std::min(T, chunk_);
             if (chunk > chunk_) {  // a traced call longer than the planned chunk
@@ -175,7 +211,10 @@ public:
             return logits;
         } catch (const std::exception& e) {
             cudaStreamSynchronize(stream_.get());
-            return pass_error(backend_ + ": " + e.what());
+            if (!recurrent_) return pass_error(backend_ + ": " + e.what());
+            // The call advanced the recurrent state in place, which cannot be rolled back: start over.
+            reset();
+            return pass_error(backend_ + ": " + e.what() + " (the recurrent state was reset: the next call starts at position 0)");
         }
     }
 
@@ -286,6 +325,30 @@ private:
                            },
                            [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
+                           [&](const forward::SplitHeads& o) {
+                               split_heads_forward(at(o.first), at(o.second), at(o.in), n, o.n_heads, o.head_dim, s);
+                           },
+                           [&](const forward::RopeMulti& o) {
+                               const std::size_t i = dims_.table_of(o, program_);
+                               const std::uint64_t pairs = dims_.n_pairs[i];
+                               rope_forward(at(o.x), n, o.n_heads, o.head_dim, program_.ropes[static_cast<std::size_t>(o.table)].n_rot,
+                                            true, ropes_[i].cos.data() + c.first * pairs, ropes_[i].sin.data() + c.first * pairs, s);
+                           },
+                           [&](const forward::SigmoidGate& o) { sigmoid_gate_forward(at(o.out), at(o.in), at(o.gate), n * o.width, s); },
+                           [&](const forward::CausalConv& o) {
+                               causal_conv_silu_forward(at(o.out), at(o.in), w.vector(o.taps), conv_state_.at(static_cast<std::size_t>(layer)).data(),
+                                                        n, o.channels, o.d_conv, s);
+                           },
+                           [&](const forward::DeltaNet& o) {
+                               const forward::ops::DeltaNetShape& d = o.shape;
+                               delta_net_forward(at(o.out), at(o.qkv), at(o.alpha), at(o.beta), w.vector(o.dt_bias), w.vector(o.ssm_a),
+                                                 delta_state_.at(static_cast<std::size_t>(layer)).data(), n, d.n_k_heads, d.n_v_heads,
+                                                 d.head_dim, o.eps, s);
+                           },
+                           [&](const forward::GatedRmsNorm& o) {
+                               rmsnorm_forward(at(o.out), at(o.in), w.vector(o.weight), n * (o.width / o.group), o.group, o.eps, s);
+                               silu_gate_forward(at(o.out), at(o.gate), n * o.width, s);
+                           },
                        },
                        op);
     }
@@ -369,7 +432,25 @@ private:
         kv_positions_ = target;
     }
 
-    // cos and sin of every position's RoPE angles, computed on the host by the CPU's own function.
+    // The recurrent layers' conv windows and delta-net states; fixed in size, zeroed by clear_state().
+    void allocate_state() {
+        conv_state_.resize(dims_.n_layer);
+        delta_state_.resize(dims_.n_layer);
+        for (std::uint64_t l = 0; l < dims_.n_layer; ++l) {
+            if (dims_.conv_state[l] > 0) conv_state_[l] = budget_.allocate<float>(dims_.conv_state[l], "the recurrent state");
+            if (dims_.delta_state[l] > 0) delta_state_[l] = budget_.allocate<float>(dims_.delta_state[l], "the recurrent state");
+            recurrent_ = recurrent_ || dims_.conv_state[l] > 0 || dims_.delta_state[l] > 0;
+        }
+    }
+
+    void clear_state() {
+        for (auto* states : {&conv_state_, &delta_state_})
+            for (DeviceBuffer<float>& b : *states)
+                if (b.size() > 0) GGUF_CUDA_CHECK(cudaMemsetAsync(b.data(), 0, b.size() * sizeof(float), stream_.get()));
+        state_stale_ = false;
+    }
+
+    // cos and sin of every position's RoPE angles, computed on the host by the CPU's own functions.
     void grow_rope(std::uint64_t positions) {
         if (positions <= rope_positions_) return;
         const std::uint64_t target = std::max(positions, std::max<std::uint64_t>(2 * rope_positions_, 64));
@@ -378,10 +459,16 @@ private:
             const std::uint64_t pairs = dims_.n_pairs[i];
             t.host_cos.resize(target * pairs);
             t.host_sin.resize(target * pairs);
-            for (std::uint64_t pos = rope_positions_; pos < target; ++pos)
-                forward::ops::rope_angles(program_.ropes[i], static_cast<std::int64_t>(pos),
-                                          std::span(t.host_cos.data() + pos * pairs, pairs),
-                                          std::span(t.host_sin.data() + pos * pairs, pairs));
+            for (std::uint64_t pos = rope_positions_; pos < target; ++pos) {
+                const std::span cos(t.host_cos.data() + pos * pairs, pairs), sin(t.host_sin.data() + pos * pairs, pairs);
+                if (i < program_.ropes.size()) {
+                    forward::ops::rope_angles(program_.ropes[i], static_cast<std::int64_t>(pos), cos, sin);
+                } else {
+                    const SectionedRope& r = dims_.sectioned[i - program_.ropes.size()];
+                    forward::ops::rope_multi_angles(program_.ropes[static_cast<std::size_t>(r.table)], r.sections, r.interleaved,
+                                                    forward::ops::text_positions(static_cast<std::int64_t>(pos)), cos, sin);
+                }
+            }
             t.cos = grown(t.cos, target * pairs, "RoPE tables");
             t.sin = grown(t.sin, target * pairs, "RoPE tables");
             t.cos.upload(t.host_cos, stream_.get());
@@ -449,6 +536,9 @@ private:
     DeviceBuffer<float> scratch_, attention_;
     std::vector<DeviceBuffer<float>> k_cache_, v_cache_;
     std::uint64_t kv_positions_ = 0;
+    std::vector<DeviceBuffer<float>> conv_state_, delta_state_;  // per layer; empty without recurrent state
+    bool recurrent_ = false;                                    // some layer carries recurrent state
+    bool state_stale_ = true;                                   // to be zeroed before the next pass
     std::vector<RopeTable> ropes_;
     DeviceBuffer<float> gelu_table_;
     std::uint64_t rope_positions_ = 0;
@@ -468,7 +558,7 @@ Result<Plan> plan_memory(const Dims& dims, const WeightLayout& layout, const mod
     plan.scratch_floats = std::max<std::uint64_t>(scratch, 1);
     const std::uint64_t vectors = layout.vectors.size() * sizeof(float);
     const auto fixed = [&](std::uint64_t chunk) {
-        return kPlanSlack + vectors + dims.activation_bytes(chunk) + plan.scratch_floats * sizeof(float) +
+        return kPlanSlack + vectors + dims.state_bytes() + dims.activation_bytes(chunk) + plan.scratch_floats * sizeof(float) +
                dims.kv_bytes(plan.initial_positions) + dims.rope_bytes(plan.initial_positions) +
                dims.attention_bytes(chunk, chunk);
     };

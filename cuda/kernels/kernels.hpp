@@ -102,6 +102,34 @@ void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cu
 // x[r] += bias for each of `rows` rows of `width` (ops::add_bias).
 void add_bias_forward(float* x, const float* bias, std::uint64_t rows, std::uint64_t width, cudaStream_t stream);
 
+// ---- gates.cu ----
+
+// out = in * sigmoid(gate), elementwise (ops::sigmoid_gate). `out` may alias `in`.
+void sigmoid_gate_forward(float* out, const float* in, const float* gate, std::uint64_t n, cudaStream_t stream);
+
+// first/second [n_tokens][n_heads * head_dim] = the first/second half of each head of 2 * head_dim values
+// of in [n_tokens][n_heads * 2 * head_dim] (forward::SplitHeads).
+void split_heads_forward(float* first, float* second, const float* in, std::uint64_t n_tokens, std::uint64_t n_heads,
+                         std::uint64_t head_dim, cudaStream_t stream);
+
+// ---- delta_net.cu ----
+
+// out = silu(causal conv of x [n_tokens][channels] with taps [channels][d_conv]), continuing from and
+// advancing state [channels][d_conv - 1] (ops::causal_conv1d, then SiLU). `out` must not alias `x`.
+void causal_conv_silu_forward(float* out, const float* x, const float* taps, float* state, std::uint64_t n_tokens,
+                              std::uint64_t channels, std::uint64_t d_conv, cudaStream_t stream);
+
+// The gated delta rule (forward::DeltaNet): q, k, v are the first (2 n_k_heads + n_v_heads) head_dim
+// values of each row of qkv; q and k L2-normalised with eps (ops::l2_norm), the gates from alpha and beta
+// [n_tokens][n_v_heads] with dt_bias and ssm_a (ops::delta_net_gates), the rule over state
+// [n_v_heads][head_dim][head_dim] (ops::gated_delta_net) into out [n_tokens][n_v_heads * head_dim].
+void delta_net_forward(float* out, const float* qkv, const float* alpha, const float* beta, const float* dt_bias,
+                       const float* ssm_a, float* state, std::uint64_t n_tokens, std::uint64_t n_k_heads,
+                       std::uint64_t n_v_heads, std::uint64_t head_dim, float eps, cudaStream_t stream);
+
+// x *= silu(gate), elementwise: the gate of ops::gated_rms_norm after rmsnorm_forward.
+void silu_gate_forward(float* x, const float* gate, std::uint64_t n, cudaStream_t stream);
+
 }  // namespace gguf::cuda
 
 namespace gguf::cuda {

@@ -3,6 +3,7 @@
 // order (products, attention) or call exp (whose last bit may differ) within float rounding.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -290,4 +291,81 @@ TEST_CASE("the cuBLAS wrapper multiplies like ops::matmul, into a column range o
     for (std::size_t t = 0; t < T; ++t) block.insert(block.end(), got.begin() + t * ld + first, got.begin() + t * ld + first + n_out);
     CHECK(relative_difference(block, expected) < 1e-5);
     CHECK(got[0] == 0.0f);  // columns outside the range are untouched
+}
+
+TEST_CASE("qwen35's delta-net kernels equal their CPU twins, through the carried state") {
+    test::require_gpu();
+    // 2 q/k heads, 4 v heads of 32 (v head h reads q/k head h mod 2), a conv of 4 taps; two calls so the
+    // second starts from the state the first left.
+    const ops::DeltaNetShape shape{2, 4, 32};
+    const std::size_t d = shape.head_dim, key = shape.n_k_heads * d, value = shape.n_v_heads * d;
+    const std::size_t channels = 2 * key + value, d_conv = 4, heads = shape.n_v_heads;
+    const auto taps = random_floats(channels * d_conv, 21, 0.3f);
+    const auto dt_bias = random_floats(heads, 22, 0.5f);
+    std::vector<float> ssm_a = random_floats(heads, 23);
+    for (float& a : ssm_a) a = -std::exp(a);  // decay rates are negative
+    std::vector<float> conv_state(channels * (d_conv - 1)), delta_state(heads * d * d);
+    auto dtaps = on_device(taps), ddt = on_device(dt_bias), da = on_device(ssm_a);
+    auto dconv_state = on_device(conv_state), ddelta_state = on_device(delta_state);
+    for (const std::size_t T : {7u, 3u}) {
+        CAPTURE(T);
+        const auto x = random_floats(T * channels, 24 + static_cast<std::uint32_t>(T));
+        const auto alpha = random_floats(T * heads, 30 + static_cast<std::uint32_t>(T));
+        const auto beta = random_floats(T * heads, 40 + static_cast<std::uint32_t>(T));
+        // CPU: the conv and SiLU, then the executor's steps of forward::DeltaNet.
+        std::vector<float> conv(x.size());
+        ops::causal_conv1d(x, taps, d_conv, conv_state, conv);
+        for (float& c : conv) c = c / (1.0f + std::exp(-c));
+        std::vector<float> q(T * key), k(T * key), v(T * value);
+        for (std::size_t t = 0; t < T; ++t) {
+            std::copy_n(conv.begin() + t * channels, key, q.begin() + t * key);
+            std::copy_n(conv.begin() + t * channels + key, key, k.begin() + t * key);
+            std::copy_n(conv.begin() + t * channels + 2 * key, value, v.begin() + t * value);
+        }
+        ops::l2_norm(q, d, 1e-6f, q);
+        ops::l2_norm(k, d, 1e-6f, k);
+        std::vector<float> g = alpha, strength = beta, expected(T * value);
+        ops::delta_net_gates(g, strength, dt_bias, ssm_a);
+        ops::gated_delta_net(q, k, v, g, strength, shape, delta_state, expected);
+
+        auto dx = on_device(x), dalpha = on_device(alpha), dbeta = on_device(beta);
+        cuda::DeviceBuffer<float> dconv(x.size()), dout(T * value);
+        cuda::causal_conv_silu_forward(dconv.data(), dx.data(), dtaps.data(), dconv_state.data(), T, channels, d_conv, nullptr);
+        CHECK(relative_difference(to_host(dconv), conv) < 1e-6);  // expf's last bit
+        CHECK(same_bits(to_host(dconv_state), conv_state));       // the window is a copy of inputs
+        cuda::delta_net_forward(dout.data(), dconv.data(), dalpha.data(), dbeta.data(), ddt.data(), da.data(),
+                                ddelta_state.data(), T, shape.n_k_heads, shape.n_v_heads, d, 1e-6f, nullptr);
+        CHECK(relative_difference(to_host(dout), expected) < 1e-5);  // dot products summed in another order
+        CHECK(relative_difference(to_host(ddelta_state), delta_state) < 1e-5);
+    }
+}
+
+TEST_CASE("qwen35's gates: split heads, sigmoid gate and the gated RMSNorm equal their CPU twins") {
+    test::require_gpu();
+    const std::size_t T = 5, heads = 3, d = 16, n = T * heads * d;
+    const auto fused = random_floats(2 * n, 51);
+    std::vector<float> first(n), second(n);
+    for (std::size_t th = 0; th < T * heads; ++th) {
+        std::copy_n(fused.begin() + 2 * th * d, d, first.begin() + th * d);
+        std::copy_n(fused.begin() + 2 * th * d + d, d, second.begin() + th * d);
+    }
+    auto dfused = on_device(fused);
+    cuda::DeviceBuffer<float> dfirst(n), dsecond(n);
+    cuda::split_heads_forward(dfirst.data(), dsecond.data(), dfused.data(), T, heads, d, nullptr);
+    CHECK(same_bits(to_host(dfirst), first));
+    CHECK(same_bits(to_host(dsecond), second));
+
+    std::vector<float> gated(n);
+    ops::sigmoid_gate(first, second, gated);
+    cuda::sigmoid_gate_forward(dfirst.data(), dfirst.data(), dsecond.data(), n, nullptr);  // in place
+    CHECK(relative_difference(to_host(dfirst), gated) < 1e-6);
+
+    const auto w = random_floats(d, 52);
+    std::vector<float> normed(n);
+    ops::gated_rms_norm(first, w, second, d, 1e-6f, normed);
+    auto dx = on_device(first), dw = on_device(w), dgate = on_device(second);
+    cuda::DeviceBuffer<float> dnormed(n);
+    cuda::rmsnorm_forward(dnormed.data(), dx.data(), dw.data(), T * heads, d, 1e-6f, nullptr);
+    cuda::silu_gate_forward(dnormed.data(), dgate.data(), n, nullptr);
+    CHECK(relative_difference(to_host(dnormed), normed) < 1e-6);
 }
