@@ -130,9 +130,9 @@ bool supported_shapes(Build& b) {
     return true;
 }
 
-}  // namespace
-
-void build_qwen35(Build& b) {
+// The blocks of qwen35 and qwen35moe, which differ only in their feed-forward block: `ffn` appends it
+// (from RMSNorm(post_attention_norm) to the residual add).
+void qwen35_blocks(Build& b, void (*ffn)(Build&, std::uint64_t)) {
     if (!supported_shapes(b)) return;
     // The main pass runs the first n_main_layers() blocks; the NextN blocks after them are the MTP head's.
     const std::uint64_t n_main = b.spec.n_main_layers();
@@ -153,9 +153,15 @@ void build_qwen35(Build& b) {
         Scope s = b.layer(il);
         s.ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
         s.ops.push_back(Record{Slot::x, n_embd, "attn_residual"});
-        pre_norm_swiglu_ffn(b, il, false, "post_attention_norm.weight");
+        ffn(b, il);
     }
     norm_and_lm_head(b, false);
 }
+
+void dense_ffn(Build& b, std::uint64_t il) { pre_norm_swiglu_ffn(b, il, false, "post_attention_norm.weight"); }
+
+}  // namespace
+
+void build_qwen35(Build& b) { qwen35_blocks(b, dense_ffn); }
 
 }  // namespace gguf::forward::architectures
