@@ -198,6 +198,15 @@ TEST_CASE("the pass refuses models it cannot evaluate, naming what is wrong") {
         w.set("llama.rope.scaling.type", Value::string("longrope"));
         refused(w, "rope scaling 'longrope' is not supported");
     }
+    SUBCASE("a delta-net block without its conv taps") {
+        refused(test::with_tensors(test::build_preset("tiny-qwen35"), [](WriterTensor& t) { return t.name != "blk.1.ssm_conv1d.weight"; }),
+                "blk.1.ssm_conv1d.weight' is missing");
+    }
+    SUBCASE("delta-net sizes llama.cpp's graph does not assume") {
+        Writer w = test::build_preset("tiny-qwen35");
+        w.set("qwen35.ssm.inner_size", Value::u32(96));  // not state_size x time_step_rank = 128
+        refused(w, "inner_size 96");
+    }
     SUBCASE("a vocabulary that disagrees with the embedding rows") {
         Writer w = test::build_preset("tiny-llama");
         std::vector<std::string> tokens(100, "x");

@@ -119,7 +119,7 @@ bool supported_shapes(Build& b) {
                                   arch, m.rope.n_rot, m.head_dim));
         return false;
     }
-    if (ssm.d_conv < 1 || ssm.n_group == 0 || ssm.dt_rank % ssm.n_group != 0 || ssm.d_state == 0 ||
+    if (ssm.d_conv < 1 || ssm.n_group == 0 || ssm.dt_rank == 0 || ssm.dt_rank % ssm.n_group != 0 || ssm.d_state == 0 ||
         ssm.d_inner != ssm.d_state * ssm.dt_rank) {
         b.bind.reject(fmt::format("{}: ssm.* sizes not modelled: conv_kernel {}, state_size {}, group_count {}, "
                                   "time_step_rank {}, inner_size {} (need time_step_rank a multiple of group_count "
