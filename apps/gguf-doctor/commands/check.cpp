@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
+#include "check_report.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
@@ -42,6 +44,7 @@ struct Options {
     std::uint32_t text_tokens = 128;
     BackendOptions backend;  // --threads (also for the statistics), --gpu, --device
     bool colour = false;
+    bool progress = true;  // a progress bar on a terminal
     std::string base;  // the base model of a LoRA adapter
 };
 
@@ -313,14 +316,17 @@ bool emit(const report::Report& r, const Options& o, const report::CheckMeasurem
     return ok;
 }
 
-}  // namespace
+// One run of check: the report, the measures the HTML report plots, and the model they point into.
+struct CheckRun {
+    report::Report report;
+    report::CheckMeasurements measured;
+    std::unique_ptr<Container> model;  // kept for `measured`; null when the file cannot be parsed
+};
 
-int run_check(const std::vector<std::string>& args) {
-    Options o;
-    if (auto stop = read_options(args, o)) return *stop;
+CheckRun run_pipeline(const Options& o) {
     const auto start = std::chrono::steady_clock::now();
-
-    report::Report r;
+    CheckRun run;
+    report::Report& r = run.report;
     r.tool_version = GGUF_DOCTOR_VERSION;
     r.path = o.path;
     r.codes = code_descriptions();
@@ -334,10 +340,10 @@ int run_check(const std::vector<std::string>& args) {
         r.findings.push_back(rules::unparsable_finding(opened.error()));
         rules::apply_settings(r.findings, o.settings);
         r.steps.push_back({"structure", "ran", "the header cannot be parsed"});
-        emit(r, o);
-        return exit_unreadable;
+        return run;
     }
-    const Container& model = *opened;
+    run.model = std::make_unique<Container>(std::move(*opened));
+    const Container& model = *run.model;
 
     rules::CheckOptions options;
     options.settings = o.settings;
@@ -346,7 +352,7 @@ int run_check(const std::vector<std::string>& args) {
     std::uint64_t data_bytes = 0;
     for (const auto& t : model.tensors())
         if (t.data_valid) data_bytes += t.n_bytes;
-    ProgressBar progress("checking", data_bytes, o.values && stderr_is_terminal());
+    ProgressBar progress("checking", data_bytes, o.values && o.progress && stderr_is_terminal());
     options.progress = [&](std::uint64_t done, std::uint64_t) { progress.advance_to(done); };
     rules::CheckResult result = rules::check(model, options);
     progress.finish();
@@ -363,7 +369,7 @@ int run_check(const std::vector<std::string>& args) {
                                                  std::to_string(result.bytes_read / 1000000) + " MB read once"});
     else
         r.steps.push_back({"weights", "skipped", "--no-values"});
-    report::CheckMeasurements measured;
+    report::CheckMeasurements& measured = run.measured;
     const bool html = !o.html.empty();
     if (html && o.values) {
         measured.model = &model;
@@ -381,9 +387,29 @@ int run_check(const std::vector<std::string>& args) {
     r.steps.push_back(run_forward(model, result, o, r.findings, later_steps, html ? &measured : nullptr));
     r.steps.insert(r.steps.end(), later_steps.begin(), later_steps.end());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return run;
+}
 
-    if (!emit(r, o, measured)) return exit_usage;  // a report file that cannot be written
-    return report::verdict(r).passed ? exit_ok : exit_findings;
+}  // namespace
+
+report::Report check_report(const std::string& path, const BackendOptions& backend) {
+    Options o;
+    o.path = path;
+    o.backend = backend;
+    o.progress = false;
+    return run_pipeline(o).report;
+}
+
+int run_check(const std::vector<std::string>& args) {
+    Options o;
+    if (auto stop = read_options(args, o)) return *stop;
+    const CheckRun run = run_pipeline(o);
+    if (!run.model) {
+        emit(run.report, o);
+        return exit_unreadable;
+    }
+    if (!emit(run.report, o, run.measured)) return exit_usage;  // a report file that cannot be written
+    return report::verdict(run.report).passed ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli
