@@ -1,14 +1,20 @@
-// llama.cpp (through node-llama-cpp) loads what `gguf-doctor edit`, `split` and `merge` write, and sees
-// an edited value: the context length it reports is the one written by edit. (The tiny llama has 21
-// tensors: 8 a shard makes 3 shards.)
+// llama.cpp (through node-llama-cpp) loads what `gguf-doctor edit`, `split`, `merge` and `fix` write,
+// and sees an edited value: the context length it reports is the one written by edit. (The tiny llama
+// has 21 tensors: 8 a shard makes 3 shards.) A file fixed by `fix` gives llama.cpp's logits of the
+// intact model bit for bit.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <string>
 
+#include "gguf/container.hpp"
+#include "gguf/model/spec.hpp"
+#include "gguf/repair/rewrite.hpp"
 #include "gguf/writer.hpp"
 #include "reference/libgguf_llama_fixture.hpp"
 #include "support/command.hpp"
 #include "support/temp_dir.hpp"
+#include "verdict/damage_classes.hpp"
 
 using namespace gguf;
 
@@ -52,4 +58,46 @@ TEST_CASE("llama.cpp loads edited, split and merged files") {
     out = llama_load(dir / "merged.gguf");
     CHECK_MESSAGE(loaded(out), out);
     CHECK(test::read_file(dir / "merged.gguf") == test::read_file(dir / "tiny.gguf"));
+}
+
+TEST_CASE("llama.cpp loads what fix writes, and computes the intact model's logits from it") {
+    const std::string sample = std::string(GGUF_DOCTOR_SOURCE_DIR) + "/samples/trained/tiny-english-f16.gguf";
+    auto intact = open(sample);
+    REQUIRE(intact.ok());
+    auto spec = model::read_spec(*intact);
+    REQUIRE(spec.ok());
+    test::TempDir dir;
+    const auto ids = dir / "ids.json";
+    std::ofstream(ids) << "[1, 450, 996, 1354, 1701, 12, 300, 29, 77, 1024]";
+    const auto llama_logits = [&](const std::filesystem::path& model, const std::string& name) {
+        const auto out = dir / (name + ".f32");
+        const auto r = test::run_command("GGUF_DOCTOR_KV_TYPE=F32 GGUF_DOCTOR_FLASH_ATTENTION=off '" + std::string(GGUF_DOCTOR_NODE) +
+                                         "' '" + GGUF_DOCTOR_REFERENCE_SCRIPT + "' logits " + q(model) + " " + q(ids) + " " +
+                                         q(out) + " 2>&1");
+        REQUIRE_MESSAGE(r.status == 0, r.out);
+        return test::read_file(out);
+    };
+    const std::string reference = llama_logits(sample, "intact");
+    REQUIRE(!reference.empty());
+    int tried = 0;
+    for (const auto& damage : test::damage_classes()) {
+        if (damage.expected != "qk_hf_order" && damage.expected != "gate_up_swapped" && damage.expected != "byte_order" &&
+            damage.expected != "transposed_attn_output")
+            continue;
+        CAPTURE(damage.name);
+        ++tried;
+        auto replacements = damage.apply(*intact, *spec);
+        REQUIRE(replacements.ok());
+        auto damaged = repair::rewrite_with(*intact, *replacements);
+        REQUIRE(damaged.ok());
+        const auto damaged_path = dir / (damage.expected + ".gguf"), fixed_path = dir / (damage.expected + "-fixed.gguf");
+        REQUIRE(damaged->writer.write(damaged_path).ok());
+        const auto r = doctor("fix " + q(damaged_path) + " -o " + q(fixed_path));
+        REQUIRE_MESSAGE(r.status == 0, r.out);
+        const std::string out = llama_load(fixed_path);
+        CHECK_MESSAGE(loaded(out), out);
+        // Same tensor bytes, same metadata meaning: llama.cpp's own logits are bit-identical.
+        CHECK(llama_logits(fixed_path, damage.expected) == reference);
+    }
+    CHECK(tried == 4);
 }

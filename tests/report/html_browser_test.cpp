@@ -218,7 +218,7 @@ void double_f16_tensor(const fs::path& file, const std::string& tensor) {
 
 }  // namespace
 
-TEST_CASE("the check report of the trained sample draws norms, weight RMS, histograms, predictions and activations") {
+TEST_CASE("the check report of the trained sample draws norms, weight RMS, histograms, predictions, activations and the counterfactual passes") {
     REQUIRE(fs::exists(kSource / kTrained));
     const Browser browser;
     test::TempDir dir;
@@ -231,6 +231,9 @@ TEST_CASE("the check report of the trained sample draws norms, weight RMS, histo
     CHECK(has_block(page, "histograms", "Histogram per tensor"));
     CHECK(has_block(page, "table", "Top predictions per prompt"));
     CHECK(has_block(page, "line", "Activation RMS per layer and op"));
+    // The counterfactual passes run on a model this small: every trial, and the per-block ones as lines.
+    CHECK(has_block(page, "table", "Every trial"));
+    CHECK(has_block(page, "line", "Per block"));
 }
 
 TEST_CASE("the check report of a K-quantized model draws its block scales") {

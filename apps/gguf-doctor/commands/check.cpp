@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <memory>
 
+#include "check_report.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
@@ -42,6 +45,7 @@ struct Options {
     std::uint32_t text_tokens = 128;
     BackendOptions backend;  // --threads (also for the statistics), --gpu, --device
     bool colour = false;
+    bool progress = true;  // a progress bar on a terminal
     std::string base;  // the base model of a LoRA adapter
 };
 
@@ -159,11 +163,58 @@ bool has_error_in(const std::vector<model::Finding>& findings, std::string_view 
 
 // The forward pass's logit sanity, when the architecture is modelled and the file is sound enough to
 // evaluate. Its findings join the report; the step says what happened.
+// The counterfactual passes for the HTML report: every trial as a table row, and the per-block trials
+// as perplexity across blocks (one line per mistake), so that a reader sees where undoing helps.
+report::Section counterfactual_section(const verdict::CounterfactualResult& result) {
+    report::Section section;
+    section.title = "Counterfactual passes";
+    section.text = fmt::format("The model evaluated again on {} tokens of English text with each known mistake undone; as it "
+                               "is, its perplexity is {:.4g}. A trial is decisive when it lowers the loss by at least "
+                               "{} nats per token and ends well below guessing (docs/rules.md).",
+                               result.tokens, result.perplexity, verdict::CounterfactualOptions{}.decisive_gain);
+    report::Table table;
+    table.columns = {"mistake undone", "block", "perplexity", "change (nats/token)", "decisive", "what would be wrong"};
+    std::map<std::string, report::Series> per_block;
+    for (const auto& t : result.trials) {
+        table.rows.push_back({t.id, t.layer == verdict::every_layer ? std::string("all") : std::to_string(t.layer),
+                              t.perplexity, t.nll - result.nll, std::string(t.decisive ? "yes" : "no"), t.mistake});
+        table.row_status.push_back(t.decisive ? "error" : "");
+        if (t.layer == verdict::every_layer) continue;
+        report::Series& s = per_block[t.id];
+        s.name = t.id;
+        s.x.push_back(static_cast<double>(t.layer));
+        s.y.push_back(t.perplexity);
+    }
+    section.blocks.push_back({"Every trial", "Red rows are decisive: the file most likely carries that mistake.", table});
+    if (!per_block.empty()) {
+        report::LinePlot plot;
+        plot.x_label = "block";
+        plot.y_label = "perplexity with the mistake undone in that block";
+        plot.log_y = true;
+        plot.points = true;
+        for (auto& [id, series] : per_block) plot.series.push_back(std::move(series));
+        report::Series as_is{"as the file is", {}, {}, true};
+        for (const auto& s : plot.series)
+            for (double x : s.x) {
+                as_is.x.push_back(x);
+                as_is.y.push_back(result.perplexity);
+            }
+        std::sort(as_is.x.begin(), as_is.x.end());
+        as_is.x.erase(std::unique(as_is.x.begin(), as_is.x.end()), as_is.x.end());
+        as_is.y.assign(as_is.x.size(), result.perplexity);
+        plot.series.push_back(std::move(as_is));
+        section.blocks.push_back({"Per block", "A block where undoing a mistake drops well below the dashed line is where the "
+                                               "model breaks.", plot});
+    }
+    return section;
+}
+
 // Counterfactual passes: the model again with each known converter mistake undone, on the first
 // tokens of the perplexity text. Which ones run depends on their cost and on the main pass's verdict.
+// Their results also become a section of the HTML report.
 report::CheckStep run_counterfactuals(const Container& model, const model::ModelSpec& spec, const tokenizer::Tokenizer* tok,
                                       const Options& o, bool looks_weak, std::uint64_t sanity_positions,
-                                      std::vector<model::Finding>& findings) {
+                                      std::vector<model::Finding>& findings, std::vector<report::Section>& sections) {
     report::CheckStep step{"counterfactual passes", "skipped", ""};
     auto selection = verdict::select_hypotheses(verdict::hypotheses(model, spec), model.n_parameters(), looks_weak,
                                                 sanity_positions);
@@ -187,6 +238,7 @@ report::CheckStep run_counterfactuals(const Container& model, const model::Model
         step.detail = result.error().message;
         return step;
     }
+    sections.push_back(counterfactual_section(*result));
     auto verdicts = verdict::counterfactual_findings(*result, "English text");
     rules::apply_settings(verdicts, o.settings);
     findings.insert(findings.end(), verdicts.begin(), verdicts.end());
@@ -198,7 +250,7 @@ report::CheckStep run_counterfactuals(const Container& model, const model::Model
 // With `measured` (--html), also keeps the measures and traces one pass over the first prompt.
 report::CheckStep run_forward(const Container& model, const rules::CheckResult& result, const Options& o,
                               std::vector<model::Finding>& findings, std::vector<report::CheckStep>& steps,
-                              report::CheckMeasurements* measured) {
+                              std::vector<report::Section>& sections, report::CheckMeasurements* measured) {
     report::CheckStep step{"forward pass", "skipped", ""};
     if (!o.forward) {
         step.detail = "--no-forward";
@@ -254,7 +306,8 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
                                    sanity->measures.text_tokens, sanity->measures.text_label);
     pass.value().reset();  // frees the pass: the counterfactual ones make their own (one model on the GPU at a time)
     if (tok) steps.push_back(run_counterfactuals(model, *result.spec, tok, o, looks_weak,
-                                                 sanity->measures.positions + sanity_options.generated_tokens, findings));
+                                                 sanity->measures.positions + sanity_options.generated_tokens, findings,
+                                                 sections));
     return step;
 }
 
@@ -313,14 +366,17 @@ bool emit(const report::Report& r, const Options& o, const report::CheckMeasurem
     return ok;
 }
 
-}  // namespace
+// One run of check: the report, the measures the HTML report plots, and the model they point into.
+struct CheckRun {
+    report::Report report;
+    report::CheckMeasurements measured;
+    std::unique_ptr<Container> model;  // kept for `measured`; null when the file cannot be parsed
+};
 
-int run_check(const std::vector<std::string>& args) {
-    Options o;
-    if (auto stop = read_options(args, o)) return *stop;
+CheckRun run_pipeline(const Options& o) {
     const auto start = std::chrono::steady_clock::now();
-
-    report::Report r;
+    CheckRun run;
+    report::Report& r = run.report;
     r.tool_version = GGUF_DOCTOR_VERSION;
     r.path = o.path;
     r.codes = code_descriptions();
@@ -334,10 +390,10 @@ int run_check(const std::vector<std::string>& args) {
         r.findings.push_back(rules::unparsable_finding(opened.error()));
         rules::apply_settings(r.findings, o.settings);
         r.steps.push_back({"structure", "ran", "the header cannot be parsed"});
-        emit(r, o);
-        return exit_unreadable;
+        return run;
     }
-    const Container& model = *opened;
+    run.model = std::make_unique<Container>(std::move(*opened));
+    const Container& model = *run.model;
 
     rules::CheckOptions options;
     options.settings = o.settings;
@@ -346,7 +402,7 @@ int run_check(const std::vector<std::string>& args) {
     std::uint64_t data_bytes = 0;
     for (const auto& t : model.tensors())
         if (t.data_valid) data_bytes += t.n_bytes;
-    ProgressBar progress("checking", data_bytes, o.values && stderr_is_terminal());
+    ProgressBar progress("checking", data_bytes, o.values && o.progress && stderr_is_terminal());
     options.progress = [&](std::uint64_t done, std::uint64_t) { progress.advance_to(done); };
     rules::CheckResult result = rules::check(model, options);
     progress.finish();
@@ -363,7 +419,7 @@ int run_check(const std::vector<std::string>& args) {
                                                  std::to_string(result.bytes_read / 1000000) + " MB read once"});
     else
         r.steps.push_back({"weights", "skipped", "--no-values"});
-    report::CheckMeasurements measured;
+    report::CheckMeasurements& measured = run.measured;
     const bool html = !o.html.empty();
     if (html && o.values) {
         measured.model = &model;
@@ -378,12 +434,32 @@ int run_check(const std::vector<std::string>& args) {
         r.findings.insert(r.findings.end(), verdicts.begin(), verdicts.end());
     }
     std::vector<report::CheckStep> later_steps;
-    r.steps.push_back(run_forward(model, result, o, r.findings, later_steps, html ? &measured : nullptr));
+    r.steps.push_back(run_forward(model, result, o, r.findings, later_steps, r.sections, html ? &measured : nullptr));
     r.steps.insert(r.steps.end(), later_steps.begin(), later_steps.end());
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return run;
+}
 
-    if (!emit(r, o, measured)) return exit_usage;  // a report file that cannot be written
-    return report::verdict(r).passed ? exit_ok : exit_findings;
+}  // namespace
+
+report::Report check_report(const std::string& path, const BackendOptions& backend) {
+    Options o;
+    o.path = path;
+    o.backend = backend;
+    o.progress = false;
+    return run_pipeline(o).report;
+}
+
+int run_check(const std::vector<std::string>& args) {
+    Options o;
+    if (auto stop = read_options(args, o)) return *stop;
+    const CheckRun run = run_pipeline(o);
+    if (!run.model) {
+        emit(run.report, o);
+        return exit_unreadable;
+    }
+    if (!emit(run.report, o, run.measured)) return exit_usage;  // a report file that cannot be written
+    return report::verdict(run.report).passed ? exit_ok : exit_findings;
 }
 
 }  // namespace gguf::cli

@@ -1,24 +1,30 @@
 // gguf-doctor fix FILE -o OUT [--apply ID|all] [--dry-run] [--force] [--gpu ...]: the model with the known
 // converter or loader mistakes undone that check's counterfactual passes prove (GD-F012), written as a
-// new file. Each round runs the passes (validate/verdict) on the model as corrected so far and takes the
+// new file. Hyperparameters the tensor shapes determine (validate/repair shape_evidence) are set
+// first, since a wrong one keeps the model from loading at all. Each round runs the passes (validate/verdict) on the model as corrected so far and takes the
 // most decisive hypothesis; rounds end when none is decisive. Corrected tensors are written in their own
 // type (bit-exact for permutations and relabelled types, re-quantized otherwise, as the output says),
-// then the written file is evaluated again. Exit: 0 written (or listed with --dry-run), 1 nothing to
-// fix, 2 unreadable input or failed write, 3 usage.
+// then check runs on the written file and its verdict and findings are printed beside the input's.
+// Exit: 0 written (or listed with --dry-run), 1 nothing to fix, 2 unreadable input or failed write,
+// 3 usage.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "check_report.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
 #include "gguf/forward/sanity.hpp"
 #include "gguf/overlay.hpp"
+#include "gguf/repair/edit.hpp"
 #include "gguf/repair/rewrite.hpp"
+#include "gguf/repair/shape_evidence.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
 #include "gguf/verdict/counterfactual.hpp"
 #include "gguf/verdict/hypotheses.hpp"
@@ -39,6 +45,68 @@ const verdict::Trial* best_decisive(const verdict::CounterfactualResult& r, cons
     return best;
 }
 
+// check's verdict and finding counts per code, input beside output:
+//   check: FAIL  2 errors, 0 warnings, 1 note (fails on: error) -> PASS  0 errors, ...
+//     GD-F012 (error): 1 -> 0
+std::string compare_checks(const report::Report& before, const report::Report& after) {
+    std::string out = fmt::format("check: {} -> {}\n", report::verdict_line(before), report::verdict_line(after));
+    struct Counts {
+        Severity severity = Severity::info;
+        int before = 0, after = 0;
+    };
+    std::map<std::string, Counts> by_code;
+    for (const auto& f : before.findings) {
+        Counts& c = by_code[f.code];
+        c.severity = std::max(c.severity, f.severity);
+        ++c.before;
+    }
+    for (const auto& f : after.findings) {
+        Counts& c = by_code[f.code];
+        c.severity = std::max(c.severity, f.severity);
+        ++c.after;
+    }
+    for (const auto& [code, c] : by_code)
+        out += fmt::format("  {} ({}): {} -> {}\n", code, severity_name(c.severity), c.before, c.after);
+    return out;
+}
+
+// A file that exists while fix works and is removed when it is done, whatever the outcome.
+struct ScratchFile {
+    std::filesystem::path path;
+    ~ScratchFile() {
+        std::error_code ignored;
+        if (!path.empty()) std::filesystem::remove(path, ignored);
+    }
+};
+
+// The input with the hyperparameters its shapes determine set, written beside OUT and opened in place
+// of the input; nullopt (after printing why) when that fails. Prints one line per key.
+std::optional<Container> with_implied_values(const Container& model, const std::vector<repair::ImpliedValue>& implied,
+                                             ScratchFile& scratch, const std::string& out) {
+    std::vector<repair::MetadataEdit> edits;
+    for (const auto& v : implied) {
+        std::cout << fmt::format("metadata {}: {} -> {} ({})\n", v.key, v.file ? std::to_string(*v.file) : "absent",
+                                 v.implied, v.evidence);
+        edits.push_back({repair::MetadataEdit::Kind::set, v.key, std::to_string(v.implied), std::nullopt});
+    }
+    auto edited = repair::apply_edits(model, edits);
+    if (!edited) {
+        print_error("fix: " + edited.error().describe());
+        return std::nullopt;
+    }
+    scratch.path = out + ".fix-metadata.tmp";
+    if (auto w = edited->writer.write(scratch.path); !w) {
+        print_error("fix: " + w.error().describe());
+        return std::nullopt;
+    }
+    auto reopened = gguf::open(scratch.path);
+    if (!reopened) {
+        print_error("fix: " + reopened.error().describe());
+        return std::nullopt;
+    }
+    return std::move(*reopened);
+}
+
 }  // namespace
 
 int run_fix(const std::vector<std::string>& args) {
@@ -49,7 +117,8 @@ int run_fix(const std::vector<std::string>& args) {
         ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
         ("out,o", po::value(&out)->required()->value_name("FILE"), "the corrected copy (never the input)")
         ("apply", po::value(&apply)->default_value("all")->value_name("ID"),
-         "only this hypothesis (an id GD-F012 names, e.g. qk_hf_order), or all")
+         "only this hypothesis (an id GD-F012 names, e.g. qk_hf_order), metadata (only the hyperparameters the "
+         "tensor shapes determine), or all")
         ("dry-run", "list the corrections, write nothing")
         ("force", "replace OUT if it exists");
     add_backend_options(options, backend);
@@ -66,26 +135,42 @@ int run_fix(const std::vector<std::string>& args) {
             print_error("fix: " + why);
             return exit_usage;
         }
+    const report::Report checked_before = check_report(file, backend);
+
+    ScratchFile scratch;
+    const std::vector<repair::ImpliedValue> implied =
+        apply == "all" || apply == "metadata" ? repair::values_implied_by_shapes(*model) : std::vector<repair::ImpliedValue>{};
+    if (!implied.empty()) {
+        model = with_implied_values(*model, implied, scratch, out);
+        if (!model) return exit_unreadable;
+    }
     auto spec = model::read_spec(*model);
-    if (!spec || !spec->modelled) {
-        print_error(fmt::format("fix: {}: the forward pass does not model this architecture, so no correction can be proven",
-                                file));
-        return exit_unreadable;
+    const bool provable = spec && spec->modelled && apply != "metadata";
+    if (!provable && implied.empty()) {
+        print_error("fix: " + file +
+                    (apply == "metadata" ? ": no hyperparameter disagrees with the tensor shapes"
+                                         : ": the forward pass does not model this architecture, so no correction can be proven"));
+        return apply == "metadata" ? exit_findings : exit_unreadable;
     }
-    auto tok = tokenizer::load_tokenizer(*model);
-    if (!tok) {
-        print_error("fix: " + tok.error().describe());
-        return exit_unreadable;
+    std::vector<std::int32_t> tokens;
+    if (provable) {
+        auto tok = tokenizer::load_tokenizer(*model);
+        if (!tok) {
+            print_error("fix: " + tok.error().describe());
+            return exit_unreadable;
+        }
+        // The passage and length the passes were calibrated on (docs/rules.md).
+        tokens = tok.value()->encode(forward::builtin_text(), true, false);
+        std::uint64_t limit = verdict::counterfactual_tokens;
+        if (spec->n_ctx_train > 0) limit = std::min<std::uint64_t>(limit, spec->n_ctx_train);
+        if (tokens.size() > limit) tokens.resize(limit);
+    } else {
+        std::cout << "the weights are not examined: " << (spec ? "the forward pass does not model this architecture" : spec.error().message)
+                  << "\n";
     }
-    // The passage and length the passes were calibrated on (docs/rules.md).
-    std::vector<std::int32_t> tokens = tok.value()->encode(forward::builtin_text(), true, false);
-    std::uint64_t limit = verdict::counterfactual_tokens;
-    if (spec->n_ctx_train > 0) limit = std::min<std::uint64_t>(limit, spec->n_ctx_train);
-    if (tokens.size() > limit) tokens.resize(limit);
     const verdict::ForwardFactory factory = [&](const Container& m) { return make_backend(m, backend); };
 
     std::map<std::string, TensorReplacement> fixes;  // by tensor name: the latest correction
-    // `base` stays as read; `current` is base with the corrections so far (an overlay).
     const Container base = std::move(*model);
     auto start = make_overlay(base, {});
     if (!start) {
@@ -94,7 +179,7 @@ int run_fix(const std::vector<std::string>& args) {
     }
     Container current = std::move(*start);
     double first_nll = NAN, last_nll = NAN;
-    for (int round = 0; round < kMaxRounds; ++round) {
+    for (int round = 0; provable && round < kMaxRounds; ++round) {
         auto result = verdict::run_counterfactuals(current, verdict::hypotheses(current, *spec), factory, tokens);
         if (!result) {
             print_error("fix: " + result.error().message);
@@ -126,7 +211,7 @@ int run_fix(const std::vector<std::string>& args) {
         current = std::move(*next);
         last_nll = best->nll;
     }
-    if (fixes.empty()) {
+    if (fixes.empty() && implied.empty()) {
         std::cout << fmt::format("no known mistake, undone, makes {} decisively better (perplexity {:.4g} on {} tokens "
                                  "of English text): nothing written\n", file, std::exp(first_nll), tokens.size());
         return exit_findings;
@@ -143,8 +228,13 @@ int run_fix(const std::vector<std::string>& args) {
                                  t.old_type != t.new_type ? fmt::format("retyped {} -> {}", type_label(t.old_type), type_label(t.new_type))
                                                           : std::string(type_label(t.new_type)),
                                  t.exact ? ", exact" : fmt::format(", re-quantized (largest difference {:.3g})", t.max_abs_diff));
+    // With hyperparameters set first, "before" is the model with those set: the input itself may not run.
+    const std::string before_label = implied.empty() ? "" : " (metadata corrected)";
     if (dry_run) {
-        std::cout << fmt::format("perplexity {:.4g} -> {:.4g}; dry run: nothing written\n", std::exp(first_nll), std::exp(last_nll));
+        if (provable)
+            std::cout << fmt::format("perplexity{} {:.4g} -> {:.4g}\n", before_label, std::exp(first_nll), std::exp(last_nll));
+        std::cout << "dry run: nothing written\n";
+        std::cout << fmt::format("check: {}\n", report::verdict_line(checked_before));
         return exit_ok;
     }
     if (auto w = rewritten->writer.write(out); !w) {
@@ -152,23 +242,28 @@ int run_fix(const std::vector<std::string>& args) {
         return exit_unreadable;
     }
     // The written file, evaluated again: what a user of OUT gets, re-quantization included.
-    auto written = gguf::open(out);
-    if (!written) {
-        print_error("fix: " + written.error().describe());
-        return exit_unreadable;
+    if (provable) {
+        auto written = gguf::open(out);
+        if (!written) {
+            print_error("fix: " + written.error().describe());
+            return exit_unreadable;
+        }
+        auto pass = make_backend(*written, backend);
+        if (!pass) {
+            print_error("fix: " + pass.error().message);
+            return exit_unreadable;
+        }
+        auto after = verdict::text_nll(**pass, tokens);
+        if (!after) {
+            print_error("fix: " + after.error().message);
+            return exit_unreadable;
+        }
+        std::cout << fmt::format("wrote {}: perplexity{} {:.4g} -> {:.4g} on {} tokens of English text\n", out, before_label,
+                                 std::exp(first_nll), std::exp(*after), tokens.size());
+    } else {
+        std::cout << fmt::format("wrote {}\n", out);
     }
-    auto pass = make_backend(*written, backend);
-    if (!pass) {
-        print_error("fix: " + pass.error().message);
-        return exit_unreadable;
-    }
-    auto after = verdict::text_nll(**pass, tokens);
-    if (!after) {
-        print_error("fix: " + after.error().message);
-        return exit_unreadable;
-    }
-    std::cout << fmt::format("wrote {}: perplexity {:.4g} -> {:.4g} on {} tokens of English text\n", out, std::exp(first_nll),
-                             std::exp(*after), tokens.size());
+    std::cout << compare_checks(checked_before, check_report(out, backend));
     return exit_ok;
 }
 

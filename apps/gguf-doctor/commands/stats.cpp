@@ -1,7 +1,15 @@
 // gguf-doctor stats FILE: per-tensor value statistics, streamed over the tensor data on all cores
-// (dequant::compute_stats), as a table, JSON or CSV. Exit: 0 done (tensors of unsupported types are
+// (dequant::compute_stats), as a table, JSON or CSV. The tensors are shared out as check's value pass
+// shares them: one work-sharing loop hands each thread whole tensors, largest first; only a tensor
+// larger than a thread's share of the data is read by all threads at once. No thread then waits at a
+// barrier after each small tensor. Exit: 0 done (tensors of unsupported types are
 // listed as such), 2 unreadable file or tensor data, 3 usage.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <exception>
+#include <mutex>
 
 #include "cli.hpp"
 #include "commands.hpp"
@@ -12,6 +20,58 @@
 #include "progress.hpp"
 
 namespace gguf::cli {
+namespace {
+
+// Fills each entry's stats or error; returns whether every tensor could be read.
+bool compute_all(const Container& model, std::vector<report::stats::Entry>& entries, const dequant::StatsOptions& options,
+                 ProgressBar& bar) {
+    std::uint64_t total_bytes = 0;
+    for (const auto& e : entries) total_bytes += e.info->n_bytes;
+    const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+    std::vector<std::size_t> large, small;
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        (entries[i].info->n_bytes * 2 * static_cast<std::uint64_t>(threads) > total_bytes ? large : small).push_back(i);
+    std::stable_sort(small.begin(), small.end(),
+                     [&](std::size_t a, std::size_t b) { return entries[a].info->n_bytes > entries[b].info->n_bytes; });
+
+    std::mutex progress_mutex;
+    std::uint64_t done_bytes = 0;  // guarded by progress_mutex: tensors finished
+    const auto compute = [&](report::stats::Entry& e, const dequant::StatsOptions& o) {
+        auto view = model.view(*e.info);
+        auto s = view ? dequant::compute_stats(*view, o) : Result<dequant::TensorStats>(view.error());
+        if (s) e.stats = std::move(*s);
+        else e.error = s.error().describe();
+    };
+
+    dequant::StatsOptions one_thread = options;
+    one_thread.threads = 1;
+    one_thread.progress = nullptr;
+    std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(small.size()); ++i) {
+        try {
+            report::stats::Entry& e = entries[small[static_cast<std::size_t>(i)]];
+            compute(e, one_thread);
+            std::lock_guard lock(progress_mutex);
+            done_bytes += e.info->n_bytes;
+            bar.advance_to(done_bytes);
+        } catch (...) {
+            std::lock_guard lock(progress_mutex);
+            if (!failure) failure = std::current_exception();
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+    for (std::size_t i : large) {
+        dequant::StatsOptions all_threads = options;
+        all_threads.threads = threads;
+        all_threads.progress = [&, before = done_bytes](std::uint64_t done) { bar.advance_to(before + done); };
+        compute(entries[i], all_threads);
+        done_bytes += entries[i].info->n_bytes;
+    }
+    return std::none_of(entries.begin(), entries.end(), [](const report::stats::Entry& e) { return !e.error.empty(); });
+}
+
+}  // namespace
 
 int run_stats(const std::vector<std::string>& args) {
     po::options_description options("options");
@@ -60,19 +120,7 @@ int run_stats(const std::vector<std::string>& args) {
     }
 
     ProgressBar bar("stats", total_bytes, stderr_is_terminal());
-    std::uint64_t done_before = 0;
-    bool unreadable = false;
-    for (auto& e : entries) {
-        stats_options.progress = [&](std::uint64_t done) { bar.advance_to(done_before + done); };
-        auto view = model->view(*e.info);
-        auto s = view ? dequant::compute_stats(*view, stats_options) : Result<dequant::TensorStats>(view.error());
-        if (s) e.stats = std::move(*s);
-        else {
-            e.error = s.error().describe();
-            unreadable = true;
-        }
-        done_before += e.info->n_bytes;
-    }
+    const bool unreadable = !compute_all(*model, entries, stats_options, bar);
     bar.finish();
 
     const std::string out = vm.count("json") ? report::stats::render_json(file, entries)
