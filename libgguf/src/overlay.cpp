@@ -1,5 +1,6 @@
 #include "gguf/overlay.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "container_impl.hpp"
@@ -8,7 +9,8 @@ namespace gguf {
 
 class OverlayBuilder {
 public:
-    static Result<Container> build(const Container& base, std::vector<TensorReplacement> replacements) {
+    static Result<Container> build(const Container& base, std::vector<TensorReplacement> replacements,
+                                   const std::vector<std::pair<std::string, Value>>& metadata) {
         const Container::Impl& from = *base.impl_;
         Container c;
         Container::Impl& to = *c.impl_;
@@ -16,6 +18,11 @@ public:
         to.owned = from.owned;
         to.shards = from.shards;
         to.metadata = from.metadata;
+        for (const auto& [key, value] : metadata) {
+            auto it = std::find_if(to.metadata.begin(), to.metadata.end(), [&](const MetadataEntry& e) { return e.key == key; });
+            if (it != to.metadata.end()) it->value = value;
+            else to.metadata.push_back({key, value, 0});
+        }
         to.tensors = from.tensors;
         to.issues = from.issues;
 
@@ -74,7 +81,12 @@ public:
 };
 
 Result<Container> make_overlay(const Container& base, std::vector<TensorReplacement> replacements) {
-    return OverlayBuilder::build(base, std::move(replacements));
+    return OverlayBuilder::build(base, std::move(replacements), {});
+}
+
+Result<Container> make_overlay(const Container& base, std::vector<TensorReplacement> replacements,
+                               const std::vector<std::pair<std::string, Value>>& metadata) {
+    return OverlayBuilder::build(base, std::move(replacements), metadata);
 }
 
 }  // namespace gguf

@@ -234,6 +234,7 @@ TEST_CASE("the check report of the trained sample draws norms, weight RMS, histo
     // The counterfactual passes run on a model this small: every trial, and the per-block ones as lines.
     CHECK(has_block(page, "table", "Every trial"));
     CHECK(has_block(page, "line", "Per block"));
+    CHECK(has_block(page, "line", "Perplexity after each block"));  // the logit lens
 }
 
 TEST_CASE("the check report of a K-quantized model draws its block scales") {

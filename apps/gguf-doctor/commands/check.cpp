@@ -22,6 +22,7 @@
 #include "gguf/stats.hpp"
 #include "gguf/tokenizer/tokenizer.hpp"
 #include "gguf/verdict/counterfactual.hpp"
+#include "gguf/verdict/logit_lens.hpp"
 #include "gguf/verdict/weight_evidence.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
@@ -209,6 +210,45 @@ report::Section counterfactual_section(const verdict::CounterfactualResult& resu
     return section;
 }
 
+// The logit lens for the HTML report: perplexity of the residual stream after each block, read through
+// the model's own output section, and the block whose output predicts worst relative to its input.
+report::Section logit_lens_section(const verdict::LogitLens& lens) {
+    report::Section section;
+    section.title = "Logit lens";
+    report::LinePlot plot;
+    plot.x_label = "blocks evaluated";
+    plot.y_label = "perplexity";
+    plot.log_y = true;
+    plot.points = lens.points.size() <= 48;
+    report::Series series{"after the block", {}, {}, false};
+    report::Table table;
+    table.columns = {"block", "perplexity after it", "change (nats/token)"};
+    std::size_t worst = 0;  // the point with the largest rise over the previous one; 0: none rises
+    double worst_rise = 0;
+    for (std::size_t i = 0; i < lens.points.size(); ++i) {
+        const auto& p = lens.points[i];
+        series.x.push_back(static_cast<double>(p.blocks));
+        series.y.push_back(p.perplexity);
+        const double change = i == 0 ? NAN : p.nll - lens.points[i - 1].nll;
+        table.rows.push_back({std::to_string(p.blocks - 1), p.perplexity, change});
+        if (i > 0 && change > worst_rise) {
+            worst = i;
+            worst_rise = change;
+        }
+    }
+    plot.series.push_back(std::move(series));
+    section.text = fmt::format("The residual stream after each block read through the final norm and the lm_head, on {} tokens "
+                               "of English text. In a trained model the perplexity mostly falls block after block; a block "
+                               "that raises it a lot is where to look first.",
+                               lens.tokens);
+    if (worst > 0)
+        section.text += fmt::format(" The largest rise: block {} takes it from {:.4g} to {:.4g}.", worst,
+                                    lens.points[worst - 1].perplexity, lens.points[worst].perplexity);
+    section.blocks.push_back({"Perplexity after each block", "", plot});
+    section.blocks.push_back({"Per block", "", table});
+    return section;
+}
+
 // Counterfactual passes: the model again with each known converter mistake undone, on the first
 // tokens of the perplexity text. Which ones run depends on their cost and on the main pass's verdict.
 // Their results also become a section of the HTML report.
@@ -239,6 +279,8 @@ report::CheckStep run_counterfactuals(const Container& model, const model::Model
         return step;
     }
     sections.push_back(counterfactual_section(*result));
+    if (verdict::logit_lens_is_cheap(spec, model.n_parameters(), tokens.size()))
+        if (auto lens = verdict::logit_lens(model, spec, factory, tokens)) sections.push_back(logit_lens_section(*lens));
     auto verdicts = verdict::counterfactual_findings(*result, "English text");
     rules::apply_settings(verdicts, o.settings);
     findings.insert(findings.end(), verdicts.begin(), verdicts.end());

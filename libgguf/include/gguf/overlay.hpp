@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gguf/container.hpp"
@@ -28,5 +29,10 @@ struct TensorReplacement {
 // Fails with ErrorCode::invalid_argument naming the tensor when a replacement names no tensor of the
 // base, repeats one, or has the wrong size for its type.
 Result<Container> make_overlay(const Container& base, std::vector<TensorReplacement> replacements);
+
+// The same with metadata values set as well: each key replaces the base's value or is added (a model
+// read with another hyperparameter, e.g. fewer blocks for a logit lens).
+Result<Container> make_overlay(const Container& base, std::vector<TensorReplacement> replacements,
+                               const std::vector<std::pair<std::string, Value>>& metadata);
 
 }  // namespace gguf
