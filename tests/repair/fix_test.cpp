@@ -14,6 +14,7 @@
 #include "gguf/model/spec.hpp"
 #include "gguf/repair/edit.hpp"
 #include "gguf/repair/rewrite.hpp"
+#include "gguf/writer.hpp"
 #include "support/command.hpp"
 #include "support/temp_dir.hpp"
 #include "verdict/damage_classes.hpp"
@@ -161,4 +162,50 @@ TEST_CASE("fix sets hyperparameters the tensor shapes determine, and the file th
     REQUIRE(fixed.ok());
     CHECK(fixed->get_u64(key) == right);
     CHECK(relative_difference(logits_of(kSample), logits_of(dir / "fixed.gguf")) == 0.0);
+}
+
+TEST_CASE("fix on a Q8_0 file: a transposed projection is re-quantized (and said so), the model restored to its Q8_0 self") {
+    auto intact = open(kSample);
+    REQUIRE(intact.ok());
+    auto spec = model::read_spec(*intact);
+    REQUIRE(spec.ok());
+    test::TempDir dir;
+    // The trained sample quantized to Q8_0 (our quantizer), written as a file.
+    test::HealthyRewrite q8;
+    for (auto& h : test::healthy_rewrites(false))
+        if (h.name == "Q8_0") q8 = h;
+    REQUIRE(q8.apply);
+    auto q8_replacements = q8.apply(*intact, *spec);
+    REQUIRE(q8_replacements.ok());
+    auto q8_overlay = make_overlay(*intact, std::move(*q8_replacements));
+    REQUIRE(q8_overlay.ok());
+    auto q8_writer = writer_from(*q8_overlay, ByteOrder::little);
+    REQUIRE(q8_writer.ok());
+    REQUIRE(q8_writer->write(dir / "q8_0.gguf").ok());
+    auto q8_file = open(dir / "q8_0.gguf");
+    REQUIRE(q8_file.ok());
+    const std::vector<float> reference = logits_of(dir / "q8_0.gguf");
+
+    test::DamageClass transposed;
+    for (auto& d : test::damage_classes())
+        if (d.expected == "transposed_attn_output") transposed = d;
+    REQUIRE(transposed.apply);
+    auto replacements = transposed.apply(*q8_file, *spec);
+    REQUIRE(replacements.ok());
+    auto damaged = repair::rewrite_with(*q8_file, *replacements);
+    REQUIRE(damaged.ok());
+    REQUIRE(damaged->writer.write(dir / "damaged.gguf").ok());
+    CHECK(relative_difference(reference, logits_of(dir / "damaged.gguf")) > 1e-3);
+
+    const auto r = test::run_command(std::string("'") + GGUF_DOCTOR_EXE + "' fix " + q(dir / "damaged.gguf") + " -o " +
+                                     q(dir / "fixed.gguf") + " 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.out);
+    CHECK_MESSAGE(r.out.find("transposed_attn_output") != std::string::npos, r.out);
+    CHECK_MESSAGE(r.out.find("re-quantized") != std::string::npos, r.out);
+    CHECK_MESSAGE(r.out.find("-> PASS") != std::string::npos, r.out);
+    auto fixed = open(dir / "fixed.gguf");
+    REQUIRE(fixed.ok());
+    CHECK(fixed->find_tensor("blk.0.attn_output.weight")->type == static_cast<std::uint32_t>(TypeId::Q8_0));
+    // Quantized twice (damaged, then fixed) is not the Q8_0 model bit for bit, but close to it.
+    CHECK_MESSAGE(relative_difference(reference, logits_of(dir / "fixed.gguf")) <= 0.05, r.out);
 }
