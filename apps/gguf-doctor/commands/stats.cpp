@@ -2,9 +2,11 @@
 // (dequant::compute_stats), as a table, JSON or CSV. Exit: 0 done (tensors of unsupported types are
 // listed as such), 2 unreadable file or tensor data, 3 usage.
 #include <cstdio>
+#include <deque>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "gguf/model/schema.hpp"
 #include "gguf/report/html.hpp"
 #include "gguf/report/stats.hpp"
 #include "gguf/writer.hpp"
@@ -12,6 +14,27 @@
 #include "progress.hpp"
 
 namespace gguf::cli {
+namespace {
+
+// A stack of per-expert matrices, ne = [n_in, n_out, n_expert], whose bytes lie in the file.
+bool is_expert_stack_tensor(const TensorInfo& t) {
+    return t.n_dims == 3 && t.data_valid && t.n_rows() > 0 && t.n_bytes % t.ne[2] == 0 &&
+           model::is_expert_stack(model::role_from_name(t.name));
+}
+
+// Expert e of a stack as a tensor of its own: NAME[e], ne = [n_in, n_out], its bytes within the stack's.
+TensorInfo expert_info(const TensorInfo& stack, std::uint64_t e) {
+    TensorInfo t = stack;
+    t.name = stack.name + "[" + std::to_string(e) + "]";
+    t.n_dims = 2;
+    t.ne[2] = 1;
+    t.n_bytes = stack.n_bytes / stack.ne[2];
+    t.offset = stack.offset + e * t.n_bytes;
+    if (stack.file_offset != UINT64_MAX) t.file_offset = stack.file_offset + e * t.n_bytes;
+    return t;
+}
+
+}  // namespace
 
 int run_stats(const std::vector<std::string>& args) {
     po::options_description options("options");
@@ -32,7 +55,8 @@ int run_stats(const std::vector<std::string>& args) {
         ("bins", po::value(&stats_options.linear_bins)->default_value(64)->value_name("N"),
          "bins of the linear histogram (JSON)")
         ("rows", po::value(&stats_options.extreme_rows)->default_value(3)->value_name("N"),
-         "rows listed with the smallest and largest rms (JSON)");
+         "rows listed with the smallest and largest rms (JSON)")
+        ("experts", "list each 3-D expert stack (ffn_*_exps) as its experts, one entry NAME[e] per expert");
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;
@@ -50,21 +74,36 @@ int run_stats(const std::vector<std::string>& args) {
     auto model = open_model(file);
     if (!model) return exit_unreadable;
     std::vector<report::stats::Entry> entries;
+    std::deque<TensorInfo> expert_infos;  // the experts' entries point at these
+    std::vector<const TensorInfo*> sources;  // per entry: the file's tensor whose bytes it reads
     std::uint64_t total_bytes = 0;
     for (const auto& t : model->tensors()) {
         bool selected = globs.empty();
         for (const auto& g : globs) selected = selected || glob_match(g, t.name);
         if (!selected) continue;
-        entries.push_back({&t, {}, {}});
         total_bytes += t.n_bytes;
+        if (vm.count("experts") && is_expert_stack_tensor(t)) {
+            for (std::uint64_t e = 0; e < t.ne[2]; ++e) {
+                entries.push_back({&expert_infos.emplace_back(expert_info(t, e)), {}, {}});
+                sources.push_back(&t);
+            }
+            continue;
+        }
+        entries.push_back({&t, {}, {}});
+        sources.push_back(&t);
     }
 
     ProgressBar bar("stats", total_bytes, stderr_is_terminal());
     std::uint64_t done_before = 0;
     bool unreadable = false;
-    for (auto& e : entries) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        report::stats::Entry& e = entries[i];
         stats_options.progress = [&](std::uint64_t done) { bar.advance_to(done_before + done); };
-        auto view = model->view(*e.info);
+        auto view = model->view(*sources[i]);
+        if (view && e.info != sources[i]) {  // an expert: its bytes within the stack's
+            const std::uint64_t at = e.info->offset - sources[i]->offset;
+            view = TensorView{e.info, view->bytes.subspan(at, e.info->n_bytes), view->order};
+        }
         auto s = view ? dequant::compute_stats(*view, stats_options) : Result<dequant::TensorStats>(view.error());
         if (s) e.stats = std::move(*s);
         else {
