@@ -424,11 +424,11 @@ private:
     void allocate_activations(std::uint64_t tokens) {
         stream_.synchronize();
         for (DeviceBuffer<float>& b : a_) budget_.release(b);
+        budget_.release(moe_);
+        budget_.release(moe_indices_);
         make_room(dims_.activation_bytes(tokens));
         for (std::size_t i = 0; i < forward::kSlotCount; ++i)
             if (dims_.width[i] > 0) a_[i] = budget_.allocate<float>(tokens * dims_.width[i], "activations");
-        budget_.release(moe_);
-        budget_.release(moe_indices_);
         if (dims_.moe.k > 0) {
             moe_ = budget_.allocate<float>(tokens * dims_.moe.floats() + 3 * kMoeAlignFloats, "mixture-of-experts scratch");
             moe_indices_ = budget_.allocate<std::int32_t>(tokens * dims_.moe.indices(), "mixture-of-experts scratch");
