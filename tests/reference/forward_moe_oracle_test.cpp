@@ -2,7 +2,8 @@
 // weights: our CPU pass runs on the quantized file, llama.cpp (F32 KV cache, no flash attention) on a
 // float32 copy whose tensors ggml's own to_float decoded. llama.cpp's pass on the quantized file itself
 // multiplies by 8-bit activations and may route a token to other experts; this comparison isolates the
-// forward pass (routing, experts, shared expert) from that rounding.
+// forward pass (routing, experts, shared expert) from that rounding. Also: a file's expert_weights_scale,
+// which llama.cpp ignores for these architectures, is ignored here too.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -76,6 +77,21 @@ TEST_CASE("qwen3moe and qwen2moe in every weight mix agree with llama.cpp's floa
                                 {"kv_type", "F32"}, {"flash_attention", "off"}});
             jobs.push_back(job);
         }
+    }
+    // expert_weights_scale in the file: llama.cpp's loaders of these architectures do not read it, so the
+    // weights are not scaled on either side.
+    for (const char* preset : kPresets) {
+        auto config = samples::preset(preset);
+        REQUIRE(config.ok());
+        const std::string arch = std::string(preset).substr(5);
+        Writer w = test::build_preset(preset, "f32");
+        w.set(arch + ".expert_weights_scale", Value::f32(2.5f));
+        const std::string name = std::string(preset) + "-f32-weights-scale";
+        Job job{name, dir / (name + ".gguf"), dir / (name + ".f32"), prompt_ids(config->n_vocab - config->n_vocab_padding)};
+        REQUIRE(w.write(job.quantized).ok());
+        job_list.push_back({{"model", job.quantized.string()}, {"ids", job.ids}, {"out", job.logits.string()},
+                            {"kv_type", "F32"}, {"flash_attention", "off"}});
+        jobs.push_back(job);
     }
     const fs::path job_file = dir / "jobs.json";
     std::ofstream(job_file) << job_list.dump();
