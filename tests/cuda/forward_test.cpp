@@ -161,10 +161,13 @@ TEST_CASE("mixtures of experts: a long prompt, whose experts multiply many token
             CHECK(a.relative_diff <= 1e-5);
             // The same experts for every token of every layer (the routing records hold ids, then weights).
             std::size_t routings = 0;
+            REQUIRE(gpu_trace.records().size() == cpu_trace.records().size());
             for (std::size_t i = 0; i < cpu_trace.records().size(); ++i) {
                 const auto &c = cpu_trace.records()[i], &g = gpu_trace.records()[i];
                 if (c.op != "moe_experts") continue;
                 ++routings;
+                REQUIRE(g.op == c.op);
+                REQUIRE(g.values.size() == c.values.size());
                 const std::size_t k = c.shape[1] / 2;
                 for (std::size_t t = 0; t < c.shape[0]; ++t)
                     for (std::size_t r = 0; r < k; ++r) CHECK(c.values[t * 2 * k + r] == g.values[t * 2 * k + r]);
