@@ -23,6 +23,7 @@
 #include "gguf/forward/ops.hpp"
 #include "gguf/float_formats.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/ops_moe.hpp"
 #include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "host_copy.hpp"
@@ -61,6 +62,24 @@ struct SectionedRope {
 
 SectionedRope sectioned_rope(const forward::RopeMulti& o) { return {o.table, o.sections, o.interleaved}; }
 
+constexpr std::uint64_t kMoeAlignFloats = 4;
+
+// Per-token scratch of the MoeFfn ops: the gathered inputs of one expert, its gate and up products, the
+// outputs of every chosen expert (k rows), and the grouping's token and position indices (2k).
+struct MoeScratch {
+    std::uint64_t n_in = 0, n_ff = 0, k_out = 0, k = 0;
+
+    void cover(const forward::MoeFfn& m, const forward::WeightSet& w) {
+        const forward::BoundMatrix& gate = w.matrices[static_cast<std::size_t>(m.gate)];
+        n_in = std::max(n_in, gate.n_in);
+        n_ff = std::max(n_ff, gate.n_out);
+        k_out = std::max(k_out, m.n_expert_used * w.matrices[static_cast<std::size_t>(m.down)].n_out);
+        k = std::max(k, m.n_expert_used);
+    }
+    std::uint64_t floats() const { return n_in + 2 * n_ff + k_out; }
+    std::uint64_t indices() const { return 2 * k; }
+};
+
 // The sizes the memory plan and the pass share, read from the program.
 struct Dims {
     std::uint64_t n_vocab, n_layer;
@@ -71,12 +90,14 @@ struct Dims {
     std::vector<std::uint64_t> n_pairs;                     // per RoPE table: the program's, then `sectioned`
     std::vector<AttentionDims> attention;                   // every attention shape of the program
     std::uint64_t max_heads = 1;
+    MoeScratch moe;  // per token, the largest any MoeFfn op needs
 
     explicit Dims(const forward::Architecture& arch) : n_vocab(arch.weights.n_vocab), n_layer(arch.program.layers.size()) {
         const forward::Program& p = arch.program;
         width = p.slot_width;
         width[static_cast<std::size_t>(forward::Slot::k)] = width[static_cast<std::size_t>(forward::Slot::v)] = 0;
-        for (const forward::LayerProgram& l : p.layers) {
+        for (std::size_t il = 0; il < p.layers.size(); ++il) {
+            const forward::LayerProgram& l = p.layers[il];
             k_width.push_back(l.k_width);
             v_width.push_back(l.v_width);
             conv_state.push_back(l.conv_state);
@@ -89,6 +110,7 @@ struct Dims {
                 if (const auto* r = std::get_if<forward::RopeMulti>(&op))
                     if (std::find(sectioned.begin(), sectioned.end(), sectioned_rope(*r)) == sectioned.end())
                         sectioned.push_back(sectioned_rope(*r));
+                if (const auto* m = std::get_if<forward::MoeFfn>(&op)) moe.cover(*m, arch.weights.layers[il]);
             }
         }
         for (const forward::ops::RopeParams& r : p.ropes) n_pairs.push_back(r.n_rot / 2);
@@ -110,7 +132,8 @@ struct Dims {
     std::uint64_t activation_bytes(std::uint64_t tokens) const {
         std::uint64_t per_token = 0;
         for (const std::uint64_t w : width) per_token += w;
-        return sizeof(float) * tokens * per_token + sizeof(std::int32_t) * tokens;
+        return sizeof(float) * (tokens * (per_token + moe.floats()) + 3 * kMoeAlignFloats) +
+               sizeof(std::int32_t) * tokens * (1 + moe.indices());
     }
     std::uint64_t kv_bytes(std::uint64_t positions) const {
         std::uint64_t per_position = 0;
@@ -324,6 +347,11 @@ private:
                                geglu_forward(at(o.out), at(o.gate), at(o.up), gelu_table_.data(), n * o.width, s);
                            },
                            [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
+                           [&](const forward::RouteExperts& o) { route_experts(o, at(o.logits), at(o.out), n); },
+                           [&](const forward::MoeFfn& o) { mix_experts(o, w, at(o.in), at(o.routing), at(o.out), n); },
+                           [&](const forward::SharedExpertGate& o) {
+                               shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, s);
+                           },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
                            [&](const forward::SplitHeads& o) {
                                split_heads_forward(at(o.first), at(o.second), at(o.in), n, o.n_heads, o.head_dim, s);
@@ -376,6 +404,59 @@ private:
         if (bias) add_bias_forward(out, bias, n, w.n_out, s);
     }
 
+    // The routing is chosen on the host by the CPU's own function (the chosen experts drive the loop of
+    // mix_experts there anyway).
+    void route_experts(const forward::RouteExperts& o, const float* logits, float* routing, std::uint64_t n) {
+        const std::uint64_t k = o.params.n_expert_used;
+        download(logits, n * o.n_expert);
+        const forward::ops::Routing r = forward::ops::route_experts(host_, o.n_expert, o.params);
+        host_.resize(n * 2 * k);
+        forward::ops::write_routing(r, k, host_);
+        GGUF_CUDA_CHECK(cudaMemcpyAsync(routing, host_.data(), host_.size() * sizeof(float), cudaMemcpyHostToDevice, stream_.get()));
+        stream_.synchronize();  // host_ is reused
+    }
+
+    // Each expert multiplies the tokens that chose it, gathered, into its rows of the grouped outputs,
+    // which are then summed per token in routing order (ops::moe_ffn).
+    void mix_experts(const forward::MoeFfn& o, const ScopeRefs& w, const float* x, const float* routing, float* out,
+                     std::uint64_t n) {
+        cudaStream_t s = stream_.get();
+        const std::uint64_t k = o.n_expert_used;
+        const MatrixRef& gate0 = w.matrices[static_cast<std::size_t>(o.gate)];
+        const std::uint64_t n_in = gate0.n_in, n_ff = gate0.n_out, n_out = w.matrices[static_cast<std::size_t>(o.down)].n_out;
+        download(routing, n * 2 * k);
+        const forward::ops::Routing r = forward::ops::read_routing(host_, k, o.n_expert);
+        const forward::ops::ExpertGroups g = forward::ops::group_by_expert(r, k, o.n_expert);
+        std::int32_t* tokens = moe_indices_.data();
+        std::int32_t* positions = tokens + n * k;
+        moe_indices_.upload(g.token, s);
+        moe_indices_.upload(g.position, s, n * k);
+        // Each piece starts 16-byte aligned, as the products' inputs must.
+        const auto aligned = [](std::uint64_t floats) { return (floats + kMoeAlignFloats - 1) / kMoeAlignFloats * kMoeAlignFloats; };
+        float* xs = moe_.data();
+        float* gate = xs + aligned(n * n_in);
+        float* up = gate + aligned(n * n_ff);
+        float* y = up + aligned(n * n_ff);
+        for (std::uint64_t e = 0; e < o.n_expert; ++e) {
+            const std::uint64_t first = g.start[e], m = g.start[e + 1] - first;
+            if (m == 0) continue;
+            gather_rows_forward(xs, x, tokens + first, m, n_in, s);
+            linear(xs, m, w.matrices[static_cast<std::size_t>(o.gate) + e], nullptr, gate);
+            linear(xs, m, w.matrices[static_cast<std::size_t>(o.up) + e], nullptr, up);
+            swiglu_forward(gate, gate, up, m * n_ff, s);
+            linear(gate, m, w.matrices[static_cast<std::size_t>(o.down) + e], nullptr, y + first * n_out);
+        }
+        combine_experts_forward(out, y, positions, routing + k, 2 * k, n, k, n_out, s);
+        stream_.synchronize();  // the index uploads read g's memory
+    }
+
+    // host_ = `count` floats of device memory, after the work queued before.
+    void download(const float* data, std::uint64_t count) {
+        host_.resize(count);
+        GGUF_CUDA_CHECK(cudaMemcpyAsync(host_.data(), data, count * sizeof(float), cudaMemcpyDeviceToHost, stream_.get()));
+        stream_.synchronize();
+    }
+
     void record(forward::Trace* trace, std::int32_t layer, std::string_view op, const float* data, std::uint64_t n,
                 std::uint64_t width) {
         if (!trace) return;
@@ -405,9 +486,15 @@ private:
     void allocate_activations(std::uint64_t tokens) {
         stream_.synchronize();
         for (DeviceBuffer<float>& b : a_) budget_.release(b);
+        budget_.release(moe_);
+        budget_.release(moe_indices_);
         make_room(dims_.activation_bytes(tokens));
         for (std::size_t i = 0; i < forward::kSlotCount; ++i)
             if (dims_.width[i] > 0) a_[i] = budget_.allocate<float>(tokens * dims_.width[i], "activations");
+        if (dims_.moe.k > 0) {
+            moe_ = budget_.allocate<float>(tokens * dims_.moe.floats() + 3 * kMoeAlignFloats, "mixture-of-experts scratch");
+            moe_indices_ = budget_.allocate<std::int32_t>(tokens * dims_.moe.indices(), "mixture-of-experts scratch");
+        }
     }
 
     // The KV cache holds `positions` rows per layer; growing keeps the rows evaluated so far.
@@ -534,6 +621,8 @@ private:
     DeviceBuffer<std::int32_t> ids_;
     std::array<DeviceBuffer<float>, forward::kSlotCount> a_;  // k and v stay empty: they are cache rows
     DeviceBuffer<float> scratch_, attention_;
+    DeviceBuffer<float> moe_;                 // MoeScratch's floats for chunk_ tokens
+    DeviceBuffer<std::int32_t> moe_indices_;  // and its indices
     std::vector<DeviceBuffer<float>> k_cache_, v_cache_;
     std::uint64_t kv_positions_ = 0;
     std::vector<DeviceBuffer<float>> conv_state_, delta_state_;  // per layer; empty without recurrent state

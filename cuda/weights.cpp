@@ -24,8 +24,10 @@ std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
 }
 
 void add_matrix(ImageLayout& image, const forward::BoundMatrix& w, bool product) {
-    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, w.view, align_up(image.bytes, kAlign), product};
-    image.bytes = m.offset + w.view.bytes.size();
+    // Only the matrix's own rows: one expert of a 3-D expert tensor is one matrix.
+    const TensorView own{w.view.info, w.bytes(), w.view.order};
+    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, own, align_up(image.bytes, kAlign), product};
+    image.bytes = m.offset + own.bytes.size();
     image.matrices.push_back(std::move(m));
 }
 
@@ -33,8 +35,12 @@ void add_matrix(ImageLayout& image, const forward::BoundMatrix& w, bool product)
 void add_scope(ImageLayout& image, std::vector<std::int64_t>& offsets, std::vector<float>& vectors,
                const forward::WeightSet& set, const std::vector<forward::Op>& ops) {
     std::vector<bool> product(set.matrices.size(), false);
-    for (const forward::Op& op : ops)
+    for (const forward::Op& op : ops) {
         if (const auto* linear = std::get_if<forward::Linear>(&op)) product[static_cast<std::size_t>(linear->matrix)] = true;
+        if (const auto* moe = std::get_if<forward::MoeFfn>(&op))
+            for (const int first : {moe->gate, moe->up, moe->down})
+                for (std::uint64_t e = 0; e < moe->n_expert; ++e) product[static_cast<std::size_t>(first) + e] = true;
+    }
     for (std::size_t i = 0; i < set.matrices.size(); ++i) add_matrix(image, set.matrices[i], product[i]);
     for (const forward::BoundVector& v : set.vectors) offsets.push_back(append(vectors, v.values));
 }

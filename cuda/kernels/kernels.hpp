@@ -88,6 +88,21 @@ inline constexpr std::uint64_t kGeluTableSize = 65536;
 void geglu_forward(float* out, const float* gate, const float* up, const float* gelu_table, std::uint64_t n,
                    cudaStream_t stream);
 
+// ---- moe.cu ----
+
+// out[i] = row rows[i] of x [..][width], for i < n_rows: the tokens one expert multiplies, gathered.
+void gather_rows_forward(float* out, const float* x, const std::int32_t* rows, std::uint64_t n_rows, std::uint64_t width,
+                         cudaStream_t stream);
+
+// out[t] = sum over r < k of y[position[t * k + r]] * weights[t * weight_stride + r], in rank order
+// (ops::combine_experts): out [n_tokens][width], y [n_tokens * k][width] in grouped order.
+void combine_experts_forward(float* out, const float* y, const std::int32_t* position, const float* weights,
+                             std::uint64_t weight_stride, std::uint64_t n_tokens, std::uint64_t k, std::uint64_t width,
+                             cudaStream_t stream);
+
+// x[t][i] *= silu(gate[t]) / gate[t] over n_tokens rows of `width` (ops::shared_expert_gate).
+void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, cudaStream_t stream);
+
 // ---- elementwise.cu ----
 
 // x *= factor (ggml_scale).

@@ -570,3 +570,38 @@ TEST_CASE("the other residual and activation forms: ffn_residual without its res
         CHECK(named);
     }
 }
+
+TEST_CASE("mixtures of experts: a wrong expert sum is localised to moe_out, after the routing that agrees") {
+    const test::TempDir dir;
+    for (const char* preset : {"tiny-qwen3moe", "tiny-qwen2moe"}) {
+        CAPTURE(preset);
+        const Container model = test::open_model(test::write_model(dir, preset, test::type_id(TypeId::F32)));
+        const auto ours = run_trace(model);
+        CHECK(audit_written(dir, model, ours, true).passed());
+        // Their pass forgot the routing weights' normalisation, or scaled the sum: moe_out is 1.5x.
+        const auto theirs = edited(ours, [](const forward::TraceRecord& r, const forward::Trace&) -> std::optional<std::vector<float>> {
+            if (r.layer != 1 || r.op != "moe_out") return std::nullopt;
+            std::vector<float> v = r.values;
+            for (float& x : v) x *= 1.5f;
+            return v;
+        });
+        const auto a = audit_written(dir, model, theirs, true);
+        INFO(describe(a));
+        CHECK(first_name(a) == "blk.1.moe_out");
+        CHECK(a.localisation.find("blk.1.ffn_norm and blk.1.moe_experts agree, blk.1.moe_out does not: the chosen experts'") !=
+              std::string::npos);
+        CHECK(a.localisation.find("blk.1.ffn_down_exps.weight") != std::string::npos);
+    }
+    // The residual add of a mixture of experts reads the block's output, not a dense `down`.
+    const Container q2 = test::open_model(test::write_model(dir, "tiny-qwen2moe", test::type_id(TypeId::F32)));
+    const auto ours = run_trace(q2);
+    const auto theirs = edited(ours, [](const forward::TraceRecord& r, const forward::Trace& t) -> std::optional<std::vector<float>> {
+        if (r.layer == 0 && r.op == "ffn_residual") return values_of(t, 0, "ffn_out");
+        return std::nullopt;
+    });
+    const auto a = audit_written(dir, q2, theirs, true);
+    INFO(describe(a));
+    CHECK(first_name(a) == "blk.0.ffn_residual");
+    CHECK(a.localisation.find("blk.0.attn_residual and blk.0.ffn_out agree") != std::string::npos);
+    CHECK(a.localisation.find("not in your trace") == std::string::npos);
+}

@@ -39,7 +39,7 @@ bool rows_fit(const samples::ModelConfig& config, TypeId type) {
 // CPU decodes (whose blocks fit the preset's rows), as all the model's matrices.
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe", "tiny-qwen2moe"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());
@@ -150,6 +150,40 @@ TEST_CASE("GPU logits, greedy generation and traces agree with the CPU reference
         std::printf("%-28s %12.3g %12.3g %8s  %s\n", m.name.c_str(), a.relative_diff, trace_rel,
                     cpu_tokens == gpu_tokens ? "same" : "DIFFERS", worst.c_str());
     }
+}
+
+TEST_CASE("mixtures of experts: a long prompt, whose experts multiply many tokens at once, agrees with the CPU") {
+    test::require_gpu();
+    const test::TempDir dir;
+    std::vector<std::int32_t> tokens(300);
+    for (std::size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<std::int32_t>((i * 37 + 11) % 480);
+    for (const char* preset : {"tiny-qwen3moe", "tiny-qwen2moe"})
+        for (const char* mix : {"f32", "q4_k_m"}) {
+            CAPTURE(preset);
+            CAPTURE(mix);
+            const Container model = test::open_model(test::write_preset(dir, preset, mix));
+            auto cpu = test::cpu_pass(model);
+            auto gpu = gpu_pass(model);
+            forward::Trace cpu_trace({8, true}), gpu_trace({8, true});
+            const auto a = forward::compare_logits(evaluate(*cpu, tokens, &cpu_trace), evaluate(*gpu, tokens, &gpu_trace));
+            CHECK(a.argmax_mismatches == 0);
+            CHECK(a.relative_diff <= 1e-5);
+            // The same experts for every token of every layer (the routing records hold ids, then weights).
+            std::size_t routings = 0;
+            REQUIRE(gpu_trace.records().size() == cpu_trace.records().size());
+            for (std::size_t i = 0; i < cpu_trace.records().size(); ++i) {
+                const auto &c = cpu_trace.records()[i], &g = gpu_trace.records()[i];
+                if (c.op != "moe_experts") continue;
+                ++routings;
+                REQUIRE(g.op == c.op);
+                REQUIRE(g.values.size() == c.values.size());
+                const std::size_t k = c.shape[1] / 2;
+                for (std::size_t t = 0; t < c.shape[0]; ++t)
+                    for (std::size_t r = 0; r < k; ++r) CHECK(c.values[t * 2 * k + r] == g.values[t * 2 * k + r]);
+            }
+            CHECK(routings == model::read_spec(model)->n_layer);
+            std::printf("%s %s, 300-token prompt: relative difference %.3g\n", preset, mix, a.relative_diff);
+        }
 }
 
 // tiny-qwen35's recurrent layers carry their conv windows and delta-net states from call to call.

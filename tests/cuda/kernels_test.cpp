@@ -15,6 +15,7 @@
 #include "gguf/float_formats.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/ops_moe.hpp"
 #include "gguf/quantize.hpp"
 #include "gguf/types.hpp"
 #include "gpu.hpp"
@@ -164,6 +165,46 @@ TEST_CASE("geglu, scale and softcap equal their CPU twins") {
     auto dc = on_device(gate);
     cuda::softcap_forward(dc.data(), 30.0f, n, nullptr);
     CHECK(relative_difference(to_host(dc), capped) < 1e-6);  // tanh may differ in its last bit
+}
+
+TEST_CASE("the mixture-of-experts kernels equal their CPU twins: gather, combine in rank order, shared-expert gate") {
+    test::require_gpu();
+    // 7 tokens routed to 3 of 8 experts by the CPU's router; the grouped outputs y are random.
+    const std::size_t n_tokens = 7, n_expert = 8, k = 3, width = 300;
+    const auto logits = random_floats(n_tokens * n_expert, 31);
+    const ops::Routing routing = ops::route_experts(logits, n_expert, {.n_expert_used = k, .normalize = true});
+    const ops::ExpertGroups groups = ops::group_by_expert(routing, k, n_expert);
+    std::vector<float> slot(n_tokens * 2 * k);
+    ops::write_routing(routing, k, slot);
+
+    const auto x = random_floats(n_tokens * width, 32);
+    cuda::DeviceBuffer<std::int32_t> tokens(groups.token.size()), positions(groups.position.size());
+    tokens.upload(groups.token);
+    positions.upload(groups.position);
+    auto dx = on_device(x);
+    cuda::DeviceBuffer<float> gathered(groups.token.size() * width);
+    cuda::gather_rows_forward(gathered.data(), dx.data(), tokens.data(), groups.token.size(), width, nullptr);
+    std::vector<float> expected_rows;
+    for (const std::int32_t t : groups.token) expected_rows.insert(expected_rows.end(), x.begin() + t * width, x.begin() + (t + 1) * width);
+    CHECK(same_bits(to_host(gathered), expected_rows));
+
+    const auto y = random_floats(n_tokens * k * width, 33);
+    std::vector<float> expected(n_tokens * width);
+    ops::combine_experts(y, groups.position, routing.weights, k, width, expected);
+    auto dy = on_device(y), dslot = on_device(slot);
+    cuda::DeviceBuffer<float> out(n_tokens * width);
+    cuda::combine_experts_forward(out.data(), dy.data(), positions.data(), dslot.data() + k, 2 * k, n_tokens, k, width, nullptr);
+    CHECK(same_bits(to_host(out), expected));
+
+    auto gate = random_floats(n_tokens, 34, 3.0f);
+    std::vector<float> gated = x;
+    std::vector<float> g = gate;
+    ops::shared_expert_gate(g);
+    for (std::size_t t = 0; t < n_tokens; ++t)
+        for (std::size_t i = 0; i < width; ++i) gated[t * width + i] *= g[t];
+    auto dgate = on_device(gate);
+    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, nullptr);
+    CHECK(relative_difference(to_host(dx), gated) < 1e-6);  // exp may differ in its last bit
 }
 
 TEST_CASE("sliding-window attention equals ops::causal_attention_ext, through the cache and in row pieces") {

@@ -191,6 +191,35 @@ TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
     CHECK(text.out.find("Q8_K has no dequantizer") != std::string::npos);
 }
 
+TEST_CASE("stats --experts lists each expert of a 3-D expert stack as an entry of its own") {
+    test::TempDir dir;
+    // 3 experts of 4 rows of 8: expert e holds the value e + 1 everywhere, except expert 1, all zero.
+    std::vector<float> stack(3 * 32);
+    for (std::size_t i = 0; i < stack.size(); ++i) stack[i] = i / 32 == 1 ? 0.0f : static_cast<float>(i / 32 + 1);
+    Writer w;
+    REQUIRE(w.add_tensor({"blk.0.ffn_up_exps.weight", static_cast<std::uint32_t>(TypeId::F32), {8, 4, 3}, f32_bytes(stack)}).ok());
+    REQUIRE(w.add_tensor({"small", static_cast<std::uint32_t>(TypeId::F32), {8, 4}, f32_bytes(small_matrix())}).ok());
+    const auto file = dir / "experts.gguf";
+    REQUIRE(w.write(file).ok());
+
+    const Run r = doctor(dir, "stats " + q(file) + " --json --experts");
+    REQUIRE(r.status == 0);
+    const Json doc = Json::parse(r.out);
+    REQUIRE(doc["tensors"].size() == 4);  // three experts, then the plain tensor
+    const double expected_rms[] = {1.0, 0.0, 3.0};
+    for (int e = 0; e < 3; ++e) {
+        const Json& t = tensor_named(doc, "blk.0.ffn_up_exps.weight[" + std::to_string(e) + "]");
+        CHECK(t["ne"] == Json::array({8, 4}));
+        CHECK(t["count"] == 32);
+        CHECK(t["rms"] == expected_rms[e]);
+        CHECK(t["zero"] == (e == 1 ? 32 : 0));
+    }
+    CHECK(tensor_named(doc, "small")["count"] == 32);
+    // Without the option the stack is one entry.
+    const Json whole = Json::parse(doctor(dir, "stats " + q(file) + " --json").out);
+    CHECK(tensor_named(whole, "blk.0.ffn_up_exps.weight")["count"] == 96);
+}
+
 TEST_CASE("stats and dump exit codes: usage errors 3, unreadable input 2") {
     test::TempDir dir;
     const auto file = write_sample(dir);

@@ -246,3 +246,77 @@ TEST_CASE("qwen35: the NextN block after the main blocks is not part of the pass
     for (const auto& set : d.arch.weights.layers)
         for (const auto& name : matrix_names(set)) CHECK(name.rfind("blk.2.", 0) == std::string::npos);
 }
+
+TEST_CASE("qwen3moe's and qwen2moe's programs: routed experts bound as views, the routing recorded, qwen2moe's shared expert") {
+    const test::TempDir dir;
+    const std::vector<std::string> attention{"attn_norm", "q_proj", "k_proj", "q", "k", "v", "attn", "attn_out",
+                                             "attn_residual", "ffn_norm", "router_logits", "moe_experts", "moe_out"};
+    for (const char* preset : {"tiny-qwen3moe", "tiny-qwen2moe"}) {
+        CAPTURE(preset);
+        const bool qwen2 = std::string(preset) == "tiny-qwen2moe";
+        const Described d = describe(test::write_preset(dir, preset, "q8_0"));
+        const model::MoeSpec& moe = d.spec.moe;
+        const forward::Program& p = d.arch.program;
+        REQUIRE(p.layers.size() == d.spec.n_layer);
+        std::vector<std::string> layer = attention;
+        if (qwen2) layer.insert(layer.end(), {"shexp", "shexp_gated", "ffn_out"});
+        layer.push_back("ffn_residual");
+        for (const auto& l : p.layers) CHECK(record_names(l.ops) == layer);
+        CHECK(p.width(forward::Slot::router) == moe.n_expert);
+        CHECK(p.width(forward::Slot::routing) == 2 * moe.n_expert_used);
+        CHECK(p.width(forward::Slot::shared) == (qwen2 ? d.spec.n_embd : 0));
+
+        // Layer 1: the router, then each 3-D expert tensor as n_expert consecutive views of its rows.
+        const forward::WeightSet& w = d.arch.weights.layers[1];
+        const forward::MoeFfn* ffn = nullptr;
+        const forward::RouteExperts* route = nullptr;
+        for (const forward::Op& op : p.layers[1].ops) {
+            if (const auto* m = std::get_if<forward::MoeFfn>(&op)) ffn = m;
+            if (const auto* r = std::get_if<forward::RouteExperts>(&op)) route = r;
+        }
+        REQUIRE(ffn != nullptr);
+        REQUIRE(route != nullptr);
+        CHECK(route->n_expert == moe.n_expert);
+        CHECK(route->params.n_expert_used == moe.n_expert_used);
+        CHECK(route->params.gating == forward::ops::RouterGating::softmax);
+        CHECK(route->params.normalize == !qwen2);  // fixed per architecture by llama.cpp's builders
+        CHECK(ffn->n_expert == moe.n_expert);
+        const std::pair<int, const char*> stacks[] = {{ffn->gate, "blk.1.ffn_gate_exps.weight"},
+                                                      {ffn->up, "blk.1.ffn_up_exps.weight"},
+                                                      {ffn->down, "blk.1.ffn_down_exps.weight"}};
+        for (const auto& [first, name] : stacks) {
+            CAPTURE(name);
+            for (std::uint64_t e = 0; e < moe.n_expert; ++e) {
+                const forward::BoundMatrix& m = w.matrices[static_cast<std::size_t>(first) + e];
+                CHECK(m.name() == name);
+                CHECK(m.first_row == e * m.n_out);
+                CHECK(m.bytes().size() == m.view.bytes.size() / moe.n_expert);
+                CHECK(m.bytes().data() == m.view.bytes.data() + e * m.bytes().size());
+            }
+        }
+        CHECK(w.matrices[static_cast<std::size_t>(ffn->gate)].n_out == moe.n_ff_exp);
+        CHECK(w.matrices[static_cast<std::size_t>(ffn->down)].n_in == moe.n_ff_exp);
+        const std::vector<std::string> names = matrix_names(w);
+        CHECK(std::count(names.begin(), names.end(), "blk.1.ffn_gate_inp.weight") == 1);
+        CHECK(std::count(names.begin(), names.end(), "blk.1.ffn_gate_inp_shexp.weight") == (qwen2 ? 1 : 0));
+        CHECK(std::count(names.begin(), names.end(), "blk.1.ffn_down_shexp.weight") == (qwen2 ? 1 : 0));
+        if (qwen2) CHECK(vector_names(w)[1] == "blk.1.attn_q.bias");
+    }
+}
+
+TEST_CASE("a missing expert tensor is refused naming it") {
+    const test::TempDir dir;
+    Writer w = test::build_preset("tiny-qwen3moe");
+    const std::vector<WriterTensor> tensors = w.tensors();
+    w.clear_tensors();
+    for (const WriterTensor& t : tensors)
+        if (t.name != "blk.0.ffn_up_exps.weight") REQUIRE(w.add_tensor(t).ok());
+    const auto path = dir / "no-up-exps.gguf";
+    REQUIRE(w.write(path).ok());
+    const Container model = test::open_model(path);
+    auto spec = model::read_spec(model);
+    REQUIRE(spec.ok());
+    auto arch = forward::describe_architecture(model, *spec);
+    REQUIRE_FALSE(arch.ok());
+    CHECK(arch.error().message == "tensor 'blk.0.ffn_up_exps.weight' is missing");
+}

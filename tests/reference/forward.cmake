@@ -12,3 +12,10 @@ if(TARGET gguf_forward AND TARGET gguf_samples)
     LIBS gguf gguf_forward gguf_samples gguf_dequant nlohmann_json::nlohmann_json
     NEEDS_NODE)
 endif()
+if(TARGET gguf_forward AND TARGET gguf_samples)
+  # qwen3moe and qwen2moe in every weight mix against llama.cpp's float32 pass on the decoded weights.
+  gguf_doctor_reference_test(reference_forward_moe_oracle
+    SOURCES forward_moe_oracle_test.cpp
+    LIBS gguf gguf_forward gguf_samples gguf_dequant nlohmann_json::nlohmann_json
+    NEEDS_NODE)
+endif()

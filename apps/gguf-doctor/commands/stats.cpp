@@ -10,9 +10,11 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <deque>
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "gguf/model/schema.hpp"
 #include "gguf/report/html.hpp"
 #include "gguf/report/stats.hpp"
 #include "gguf/writer.hpp"
@@ -22,9 +24,28 @@
 namespace gguf::cli {
 namespace {
 
+// A stack of per-expert matrices, ne = [n_in, n_out, n_expert], whose bytes lie in the file.
+bool is_expert_stack_tensor(const TensorInfo& t) {
+    return t.n_dims == 3 && t.data_valid && t.n_rows() > 0 && t.n_bytes % t.ne[2] == 0 &&
+           model::is_expert_stack(model::role_from_name(t.name));
+}
+
+// Expert e of a stack as a tensor of its own: NAME[e], ne = [n_in, n_out], its bytes within the stack's.
+TensorInfo expert_info(const TensorInfo& stack, std::uint64_t e) {
+    TensorInfo t = stack;
+    t.name = stack.name + "[" + std::to_string(e) + "]";
+    t.n_dims = 2;
+    t.ne[2] = 1;
+    t.n_bytes = stack.n_bytes / stack.ne[2];
+    t.offset = stack.offset + e * t.n_bytes;
+    if (stack.file_offset != UINT64_MAX) t.file_offset = stack.file_offset + e * t.n_bytes;
+    return t;
+}
+
 // Fills each entry's stats or error; returns whether every tensor could be read.
-bool compute_all(const Container& model, std::vector<report::stats::Entry>& entries, const dequant::StatsOptions& options,
-                 ProgressBar& bar) {
+// sources[i]: the file's tensor whose bytes entry i reads (an expert's entry reads part of its stack's).
+bool compute_all(const Container& model, std::vector<report::stats::Entry>& entries,
+                 const std::vector<const TensorInfo*>& sources, const dequant::StatsOptions& options, ProgressBar& bar) {
     std::uint64_t total_bytes = 0;
     for (const auto& e : entries) total_bytes += e.info->n_bytes;
     const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
@@ -36,8 +57,13 @@ bool compute_all(const Container& model, std::vector<report::stats::Entry>& entr
 
     std::mutex progress_mutex;
     std::uint64_t done_bytes = 0;  // guarded by progress_mutex: tensors finished
-    const auto compute = [&](report::stats::Entry& e, const dequant::StatsOptions& o) {
-        auto view = model.view(*e.info);
+    const auto compute = [&](std::size_t i, const dequant::StatsOptions& o) {
+        report::stats::Entry& e = entries[i];
+        auto view = model.view(*sources[i]);
+        if (view && e.info != sources[i]) {  // an expert: its bytes within the stack's
+            const std::uint64_t at = e.info->offset - sources[i]->offset;
+            view = TensorView{e.info, view->bytes.subspan(at, e.info->n_bytes), view->order};
+        }
         auto s = view ? dequant::compute_stats(*view, o) : Result<dequant::TensorStats>(view.error());
         if (s) e.stats = std::move(*s);
         else e.error = s.error().describe();
@@ -50,8 +76,9 @@ bool compute_all(const Container& model, std::vector<report::stats::Entry>& entr
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(small.size()); ++i) {
         try {
-            report::stats::Entry& e = entries[small[static_cast<std::size_t>(i)]];
-            compute(e, one_thread);
+            const std::size_t k = small[static_cast<std::size_t>(i)];
+            compute(k, one_thread);
+            const report::stats::Entry& e = entries[k];
             std::lock_guard lock(progress_mutex);
             done_bytes += e.info->n_bytes;
             bar.advance_to(done_bytes);
@@ -65,7 +92,7 @@ bool compute_all(const Container& model, std::vector<report::stats::Entry>& entr
         dequant::StatsOptions all_threads = options;
         all_threads.threads = threads;
         all_threads.progress = [&, before = done_bytes](std::uint64_t done) { bar.advance_to(before + done); };
-        compute(entries[i], all_threads);
+        compute(i, all_threads);
         done_bytes += entries[i].info->n_bytes;
     }
     return std::none_of(entries.begin(), entries.end(), [](const report::stats::Entry& e) { return !e.error.empty(); });
@@ -92,7 +119,8 @@ int run_stats(const std::vector<std::string>& args) {
         ("bins", po::value(&stats_options.linear_bins)->default_value(64)->value_name("N"),
          "bins of the linear histogram (JSON)")
         ("rows", po::value(&stats_options.extreme_rows)->default_value(3)->value_name("N"),
-         "rows listed with the smallest and largest rms (JSON)");
+         "rows listed with the smallest and largest rms (JSON)")
+        ("experts", "list each 3-D expert stack (ffn_*_exps) as its experts, one entry NAME[e] per expert");
     po::positional_options_description positional;
     positional.add("file", 1);
     po::variables_map vm;
@@ -110,17 +138,27 @@ int run_stats(const std::vector<std::string>& args) {
     auto model = open_model(file);
     if (!model) return exit_unreadable;
     std::vector<report::stats::Entry> entries;
+    std::deque<TensorInfo> expert_infos;  // the experts' entries point at these
+    std::vector<const TensorInfo*> sources;  // per entry: the file's tensor whose bytes it reads
     std::uint64_t total_bytes = 0;
     for (const auto& t : model->tensors()) {
         bool selected = globs.empty();
         for (const auto& g : globs) selected = selected || glob_match(g, t.name);
         if (!selected) continue;
-        entries.push_back({&t, {}, {}});
         total_bytes += t.n_bytes;
+        if (vm.count("experts") && is_expert_stack_tensor(t)) {
+            for (std::uint64_t e = 0; e < t.ne[2]; ++e) {
+                entries.push_back({&expert_infos.emplace_back(expert_info(t, e)), {}, {}});
+                sources.push_back(&t);
+            }
+            continue;
+        }
+        entries.push_back({&t, {}, {}});
+        sources.push_back(&t);
     }
 
     ProgressBar bar("stats", total_bytes, stderr_is_terminal());
-    const bool unreadable = !compute_all(*model, entries, stats_options, bar);
+    const bool unreadable = !compute_all(*model, entries, sources, stats_options, bar);
     bar.finish();
 
     const std::string out = vm.count("json") ? report::stats::render_json(file, entries)

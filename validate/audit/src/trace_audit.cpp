@@ -29,7 +29,7 @@ std::string localise(const Container& model, const TraceAudit& audit, const Reco
     std::map<std::string, const RecordComparison*> compared;
     for (const auto& r : audit.records) compared.emplace(record_name(r.layer, r.op), &r);
     std::vector<std::string> agreeing, absent;
-    for (const auto& [layer, op] : detail::op_inputs(d.layer, d.op, n_layer)) {
+    for (const auto& [layer, op] : detail::op_inputs(model, d.layer, d.op, n_layer)) {
         const std::string name = record_name(layer, op);
         const auto it = compared.find(name);
         (it != compared.end() && !it->second->diverged ? agreeing : absent).push_back(name);

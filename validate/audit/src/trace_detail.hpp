@@ -51,7 +51,8 @@ struct DivergencePoint {
 std::vector<float> in_their_order(const model::ModelSpec& spec, bool qk_hf, const std::string& op, std::span<const float> values);
 
 // The ops whose outputs feed `op` of `layer` (docs/trace.md's table), as (layer, op).
-std::vector<std::pair<std::int32_t, std::string>> op_inputs(std::int32_t layer, const std::string& op, std::uint64_t n_layer);
+std::vector<std::pair<std::int32_t, std::string>> op_inputs(const Container& model, std::int32_t layer, const std::string& op,
+                                                             std::uint64_t n_layer);
 // "the residual add (x + attn_out)", "RoPE", ... and the weights the op reads.
 std::string op_description(const std::string& op);
 std::vector<std::string> op_weights(const Container& model, std::int32_t layer, const std::string& op);

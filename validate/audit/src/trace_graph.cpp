@@ -4,8 +4,20 @@
 #include "trace_detail.hpp"
 
 namespace gguf::audit::detail {
+namespace {
 
-std::vector<std::pair<std::int32_t, std::string>> op_inputs(std::int32_t layer, const std::string& op, std::uint64_t n_layer) {
+// The record of what a layer's feed-forward block adds to attn_residual: `down`, or for a mixture of
+// experts `moe_out` (`ffn_out` when a shared expert is added to it).
+std::string ffn_output(const Container& model, std::int32_t layer) {
+    const std::string blk = "blk." + std::to_string(layer) + ".";
+    if (!model.find_tensor(blk + "ffn_gate_inp.weight")) return "down";
+    return model.find_tensor(blk + "ffn_gate_inp_shexp.weight") ? "ffn_out" : "moe_out";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::int32_t, std::string>> op_inputs(const Container& model, std::int32_t layer, const std::string& op,
+                                                             std::uint64_t n_layer) {
     using Input = std::pair<std::int32_t, std::string>;
     const Input x = layer <= 0 ? Input{-1, "embedding"} : Input{layer - 1, "ffn_residual"};
     if (layer < 0) {
@@ -24,7 +36,12 @@ std::vector<std::pair<std::int32_t, std::string>> op_inputs(std::int32_t layer, 
     if (op == "gate" || op == "up") return {{layer, "ffn_norm"}};
     if (op == "ffn_act") return {{layer, "gate"}, {layer, "up"}};
     if (op == "down") return {{layer, "ffn_act"}};
-    if (op == "ffn_residual") return {{layer, "attn_residual"}, {layer, "down"}};
+    if (op == "router_logits" || op == "shexp") return {{layer, "ffn_norm"}};
+    if (op == "moe_experts") return {{layer, "router_logits"}};
+    if (op == "moe_out") return {{layer, "ffn_norm"}, {layer, "moe_experts"}};
+    if (op == "shexp_gated") return {{layer, "ffn_norm"}, {layer, "shexp"}};
+    if (op == "ffn_out") return {{layer, "moe_out"}, {layer, "shexp_gated"}};
+    if (op == "ffn_residual") return {{layer, "attn_residual"}, {layer, ffn_output(model, layer)}};
     return {};
 }
 
@@ -43,7 +60,13 @@ std::string op_description(const std::string& op) {
     if (op == "up") return "the FFN up projection";
     if (op == "ffn_act") return "the activation silu(gate) * up";
     if (op == "down") return "the FFN down projection";
-    if (op == "ffn_residual") return "the residual add (attn_residual + down)";
+    if (op == "router_logits") return "the router projection";
+    if (op == "moe_experts") return "the choice of experts (softmax, top-k, the weights and their normalisation)";
+    if (op == "moe_out") return "the chosen experts' SwiGLU feed-forwards, weighted and summed in routing order";
+    if (op == "shexp") return "the shared expert's SwiGLU feed-forward";
+    if (op == "shexp_gated") return "the shared expert's sigmoid gate";
+    if (op == "ffn_out") return "the sum of the routed experts' and the shared expert's outputs";
+    if (op == "ffn_residual") return "the residual add (attn_residual + the feed-forward block's output)";
     if (op == "logits") return "the output projection (output.weight, or token_embd when tied)";
     return "this op";
 }
@@ -62,6 +85,10 @@ std::vector<std::string> op_weights(const Container& model, std::int32_t layer, 
     else if (op == "gate") candidates = {blk + "ffn_gate.weight"};
     else if (op == "up") candidates = {blk + "ffn_up.weight"};
     else if (op == "down") candidates = {blk + "ffn_down.weight"};
+    else if (op == "router_logits") candidates = {blk + "ffn_gate_inp.weight"};
+    else if (op == "moe_out") candidates = {blk + "ffn_gate_exps.weight", blk + "ffn_up_exps.weight", blk + "ffn_down_exps.weight"};
+    else if (op == "shexp") candidates = {blk + "ffn_gate_shexp.weight", blk + "ffn_up_shexp.weight", blk + "ffn_down_shexp.weight"};
+    else if (op == "shexp_gated") candidates = {blk + "ffn_gate_inp_shexp.weight"};
     else if (op == "output_norm") candidates = {"output_norm.weight"};
     else if (op == "logits")
         candidates = model.find_tensor("output.weight") ? std::vector<std::string>{"output.weight", "output.bias"}

@@ -14,6 +14,7 @@
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/ops_moe.hpp"
 #include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "matmul.hpp"
@@ -41,7 +42,7 @@ struct CpuWeights {
 
 CpuWeights wrap(const WeightSet& set) {
     CpuWeights w{&set, {}};
-    for (const BoundMatrix& m : set.matrices) w.matrices.emplace_back(m.view, m.n_in, m.n_out);
+    for (const BoundMatrix& m : set.matrices) w.matrices.emplace_back(m.view, m.n_in, m.n_out, m.first_row);
     return w;
 }
 
@@ -174,6 +175,19 @@ private:
                                ops::geglu(a(o.gate, o.width), a(o.up, o.width), a(o.out, o.width), ops::GeluEvaluation::ggml_cpu_table);
                            },
                            [&](const SoftCap& o) { ops::softcap(a(o.x, o.width), o.cap); },
+                           [&](const RouteExperts& o) {
+                               const std::uint64_t k = o.params.n_expert_used;
+                               ops::write_routing(ops::route_experts(a(o.logits, o.n_expert), o.n_expert, o.params), k,
+                                                  a(o.out, 2 * k));
+                           },
+                           [&](const MoeFfn& o) { mix_experts(o, w, a); },
+                           [&](const SharedExpertGate& o) {
+                               std::vector<float> gate(a(o.gate, 1).begin(), a(o.gate, 1).end());
+                               ops::shared_expert_gate(gate);
+                               const auto x = a(o.x, o.width);
+                               for (std::uint64_t t = 0; t < T; ++t)
+                                   for (std::uint64_t i = 0; i < o.width; ++i) x[t * o.width + i] *= gate[t];
+                           },
                            [&](const Record& o) {
                                if (step.trace) step.trace->record(layer, o.name, {T, o.width}, a(o.slot, o.width));
                            },
@@ -247,6 +261,19 @@ private:
         ops::gated_delta_net(q, k, v, g, strength, s, state, a(o.out, value));
     }
 
+    // The routed experts of MoeFfn, each multiplying the tokens that chose it at once.
+    void mix_experts(const MoeFfn& o, CpuWeights& w, Activations& a) {
+        const ops::ExpertShape shape{o.n_expert, w.matrices[o.gate].n_in(), w.matrices[o.gate].n_out(),
+                                     w.matrices[o.down].n_out()};
+        const ops::Routing routing = ops::read_routing(a(o.routing, 2 * o.n_expert_used), o.n_expert_used, o.n_expert);
+        const std::array<int, 3> first{o.gate, o.up, o.down};  // indexed by ops::ExpertMatrix
+        ops::moe_ffn(a(o.in, shape.n_in), routing, shape,
+                     [&](std::size_t e, ops::ExpertMatrix which, std::span<const float> in, std::span<float> out) {
+                         project(in, w.matrices[first[static_cast<std::size_t>(which)] + e], {}, out);
+                     },
+                     a(o.out, shape.n_out));
+    }
+
     // out = x W^T (+ bias when the file has one).
     void project(std::span<const float> x, WeightMatrix& w, std::span<const float> bias, std::span<float> out) {
         if (auto r = matmul(x, w, out, threads_); !r) throw DecodeFailure{r.error()};
@@ -267,14 +294,18 @@ private:
     // Keeps decoded matrices that products read, in the order the pass uses them, until the budget is spent.
     void keep_decoded(std::uint64_t budget) {
         const auto keep = [&budget](const std::vector<Op>& ops, CpuWeights& w) {
-            for (const Op& op : ops) {
-                const auto* linear = std::get_if<Linear>(&op);
-                if (!linear) continue;
-                WeightMatrix& m = w.matrices[linear->matrix];
+            const auto keep_matrix = [&](int index) {
+                WeightMatrix& m = w.matrices[index];
                 if (m.keep_cost() <= budget) {
                     m.keep_decoded();
                     budget -= m.keep_cost();
                 }
+            };
+            for (const Op& op : ops) {
+                if (const auto* linear = std::get_if<Linear>(&op)) keep_matrix(linear->matrix);
+                if (const auto* moe = std::get_if<MoeFfn>(&op))
+                    for (const int first : {moe->gate, moe->up, moe->down})
+                        for (std::uint64_t e = 0; e < moe->n_expert; ++e) keep_matrix(first + static_cast<int>(e));
             }
         };
         for (std::size_t il = 0; il < layers_.size(); ++il) keep(arch_.program.layers[il].ops, layers_[il]);

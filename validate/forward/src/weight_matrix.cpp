@@ -4,8 +4,8 @@
 
 namespace gguf::forward {
 
-WeightMatrix::WeightMatrix(TensorView view, std::uint64_t n_in, std::uint64_t n_out)
-    : view_(view), n_in_(n_in), n_out_(n_out) {
+WeightMatrix::WeightMatrix(TensorView view, std::uint64_t n_in, std::uint64_t n_out, std::uint64_t first_row)
+    : view_(view), n_in_(n_in), n_out_(n_out), first_row_(first_row) {
     direct_ = view.info->type == static_cast<std::uint32_t>(TypeId::F32) && view.order == host_byte_order;
 }
 
@@ -14,7 +14,7 @@ void WeightMatrix::prepare() {
 }
 
 Result<const float*> WeightMatrix::rows(std::uint64_t first, std::uint64_t count, std::vector<float>& scratch) {
-    if (direct_) return reinterpret_cast<const float*>(view_.bytes.data()) + first * n_in_;
+    if (direct_) return reinterpret_cast<const float*>(view_.bytes.data()) + (first_row_ + first) * n_in_;
     if (complete_) return kept_.data() + first * n_in_;
     std::span<float> out;
     if (!kept_.empty()) {
@@ -23,7 +23,7 @@ Result<const float*> WeightMatrix::rows(std::uint64_t first, std::uint64_t count
         if (scratch.size() < count * n_in_) scratch.resize(count * n_in_);
         out = {scratch.data(), count * n_in_};
     }
-    if (auto r = dequant::decode_rows(view_, first, count, out); !r) return r.error();
+    if (auto r = dequant::decode_rows(view_, first_row_ + first, count, out); !r) return r.error();
     return out.data();
 }
 

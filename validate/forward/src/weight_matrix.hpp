@@ -19,7 +19,9 @@ namespace gguf::forward {
 class WeightMatrix {
 public:
     WeightMatrix() = default;
-    WeightMatrix(TensorView view, std::uint64_t n_in, std::uint64_t n_out);
+    // Rows [first_row, first_row + n_out) of the tensor seen as rows of n_in values (one expert of a 3-D
+    // expert tensor; binding.hpp's BoundMatrix).
+    WeightMatrix(TensorView view, std::uint64_t n_in, std::uint64_t n_out, std::uint64_t first_row = 0);
 
     const std::string& name() const { return view_.info->name; }
     std::uint32_t type() const { return view_.info->type; }
@@ -44,6 +46,7 @@ public:
 private:
     TensorView view_{};
     std::uint64_t n_in_ = 0, n_out_ = 0;
+    std::uint64_t first_row_ = 0;  // of the tensor
     bool direct_ = false;      // host-order F32: used in place
     bool keep_ = false;
     std::vector<float> kept_;  // [n_out][n_in] once filled

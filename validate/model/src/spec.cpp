@@ -24,8 +24,8 @@ constexpr ArchitectureTraits kKnown[] = {
     {"qwen35", RopeStyle::neox, false, true, true},
     {"qwen35moe", RopeStyle::neox, false, true, false},
     {"gemma3", RopeStyle::neox, false, true, true},
-    {"qwen3moe", RopeStyle::neox, false, true, false},
-    {"qwen2moe", RopeStyle::neox, true, false, false},
+    {"qwen3moe", RopeStyle::neox, false, true, true},
+    {"qwen2moe", RopeStyle::neox, true, false, true},
     {"gpt-oss", RopeStyle::neox, true, false, false},
     {"gemma2", RopeStyle::neox, false, false, false},
     {"olmo2", RopeStyle::neox, false, true, false},
@@ -209,7 +209,8 @@ void read_experts(KeyReader& keys, ModelSpec& spec, bool norm_weights, bool shar
     spec.moe.n_expert_used = keys.required_u64("expert_used_count");
     spec.moe.gating = ExpertGating::softmax;
     spec.moe.norm_weights = norm_weights;
-    spec.moe.weights_scale = keys.optional_f64("expert_weights_scale").value_or(0.0);
+    // llama.cpp's loaders of these architectures do not read expert_weights_scale: no scaling.
+    spec.moe.weights_scale = 0.0;
     if (spec.moe.n_expert == 0 || spec.moe.n_expert_used == 0 || spec.moe.n_expert_used > spec.moe.n_expert) {
         keys.fail(keys.key("expert_used_count"), "must be between 1 and expert_count (llama.cpp refuses the model)");
         return;

@@ -79,6 +79,8 @@ constexpr CodeInfo kCodes[] = {
     {code::implausible_values, warning, "values unlike trained weights"},
     {code::block_scale_outliers, warning, "block scales far outside the tensor's range"},
     {code::identical_blocks, error, "a block stored with another block's weights"},
+    {code::dead_expert, error, "an expert entirely zero"},
+    {code::duplicate_expert, warning, "an expert stored with another expert's bytes"},
 };
 
 }  // namespace

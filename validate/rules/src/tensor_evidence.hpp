@@ -25,6 +25,15 @@ struct ValueStats {
     std::uint64_t max_row = 0;
 };
 
+// One expert's matrix of a 3-D expert stack (ne = [n_in, n_out, n_expert]): its raw bytes' hash and
+// the rms of its decoded values.
+struct ExpertSlice {
+    std::uint64_t hash_low = 0, hash_high = 0;  // XXH3-128 of the expert's raw bytes
+    bool decoded = false;                       // the type has a dequantizer: rms and all_zero are set
+    double rms = 0;                             // over the finite values
+    bool all_zero = false;                      // every value is +-0
+};
+
 struct TensorEvidence {
     const TensorInfo* tensor = nullptr;
     model::TensorRole role = model::TensorRole::other;
@@ -36,6 +45,7 @@ struct TensorEvidence {
     std::optional<BlockScan> blocks;      // absent when the data is not readable
     std::optional<FloatFormatSample> format;
     std::vector<float> values;            // norm vectors only
+    std::vector<ExpertSlice> experts;     // expert stacks only, one per expert
 };
 
 }  // namespace gguf::rules

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "expert_rules.hpp"
 #include "gguf/dequant.hpp"
 #include "stats_adapter.hpp"
 #include "value_rules.hpp"
@@ -56,6 +57,7 @@ void read_tensor(const TensorView& view, TensorEvidence& e, int threads, Progres
     e.format = sample_float_format(view);
     if (e.norm && e.stats && e.tensor->n_elements() <= kMaxNormValues)
         if (auto values = dequant::to_float(view, 1)) e.values = std::move(*values);
+    if (model::is_expert_stack(e.role)) e.experts = expert_slices(view, threads);
     if (reported < e.tensor->n_bytes) progress.add(e.tensor->n_bytes - reported);
 }
 
@@ -118,6 +120,7 @@ ValuePassTotals value_pass(RuleContext& ctx, const CheckOptions& options, const 
     for (const TensorEvidence& e : all) tensor_value_rules(ctx, e);
     duplicate_rules(ctx, all);
     norm_rules(ctx, all);
+    expert_rules(ctx, all);
     return totals;
 }
 

@@ -23,6 +23,8 @@ constexpr Entry kBuilders[] = {
     {"qwen3", architectures::build_qwen3},
     {"gemma3", architectures::build_gemma3},
     {"qwen35", architectures::build_qwen35},
+    {"qwen3moe", architectures::build_qwen3moe},
+    {"qwen2moe", architectures::build_qwen2moe},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -55,6 +57,13 @@ void size_slots(Program& p, const WeightBinding& w) {
                            [&](const SwiGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
                            [&](const GeGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
                            [&](const SoftCap& o) { use(o.x, o.width); },
+                           [&](const RouteExperts& o) { use(o.logits, o.n_expert), use(o.out, 2 * o.params.n_expert_used); },
+                           [&](const MoeFfn& o) {
+                               use(o.in, set.matrices[o.gate].n_in);
+                               use(o.out, set.matrices[o.down].n_out);
+                               use(o.routing, 2 * o.n_expert_used);
+                           },
+                           [&](const SharedExpertGate& o) { use(o.x, o.width), use(o.gate, 1); },
                            [&](const Record& o) { use(o.slot, o.width); },
                            [&](const SplitHeads& o) {
                                use(o.in, 2 * o.n_heads * o.head_dim);

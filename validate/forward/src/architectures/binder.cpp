@@ -44,6 +44,19 @@ int Binder::matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, 
     return static_cast<int>(set.matrices.size() - 1);
 }
 
+int Binder::experts(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out, std::uint64_t n_expert) {
+    const TensorInfo* t = find(name, {n_in, n_out, n_expert}, true);
+    if (!t) return -1;
+    auto view = model_.view(*t);
+    if (!view) {
+        fail(name, view.error().message);
+        return -1;
+    }
+    const auto first = static_cast<int>(set.matrices.size());
+    for (std::uint64_t e = 0; e < n_expert; ++e) set.matrices.push_back({*view, n_in, n_out, e * n_out});
+    return first;
+}
+
 int Binder::vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required) {
     return decoded(set, name, {n}, required);
 }

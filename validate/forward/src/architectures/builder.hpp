@@ -25,6 +25,9 @@ public:
 
     // A matrix of ne = [n_in, n_out]; -1 when missing (an error) or misshapen.
     int matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out);
+    // The n_expert matrices [n_in, n_out] of a 3-D expert tensor of ne = [n_in, n_out, n_expert], bound
+    // as consecutive views (expert e at the returned index + e); -1 when missing or misshapen.
+    int experts(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out, std::uint64_t n_expert);
     // A vector of n values; -1 when absent (an error when required) or misshapen.
     int vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required);
     // A required tensor of ggml shape `shape` decoded to float32 as a vector (row-major, ne[0] fastest):

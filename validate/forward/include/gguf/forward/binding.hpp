@@ -4,7 +4,9 @@
 // and refuse the same files with the same messages.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,13 +15,23 @@
 namespace gguf::forward {
 
 // A ggml weight with ne[0] = n_in and ne[1] = n_out, used as out = x W^T (or as a table of n_out rows,
-// for the embedding). The bytes stay in the file's encoding and byte order.
+// for the embedding). The bytes stay in the file's encoding and byte order. A matrix may be a view of
+// part of its tensor: rows [first_row, first_row + n_out) of the tensor seen as rows of n_in values,
+// which is how expert e of a 3-D expert tensor (ne = [n_in, n_out, n_expert]) is bound (first_row =
+// e * n_out).
 struct BoundMatrix {
-    TensorView view;
+    TensorView view;  // the whole tensor
     std::uint64_t n_in = 0, n_out = 0;
+    std::uint64_t first_row = 0;
 
     const std::string& name() const { return view.info->name; }
     std::uint32_t type() const { return view.info->type; }
+    // The matrix's own bytes within the tensor's (rows are whole blocks).
+    std::span<const std::byte> bytes() const {
+        const std::uint64_t rows = view.info->n_rows();
+        const std::uint64_t row_bytes = rows ? view.bytes.size() / rows : 0;
+        return view.bytes.subspan(first_row * row_bytes, n_out * row_bytes);
+    }
 };
 
 // A norm weight or a bias, decoded to float32 on the host when bound.

@@ -22,6 +22,7 @@
 #include "gguf/forward/binding.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/ops_moe.hpp"
 #include "gguf/model/spec.hpp"
 
 namespace gguf::forward {
@@ -41,8 +42,11 @@ enum class Slot : std::uint8_t {
     conv,    // the delta-net's convolved q, k, v
     alpha,   // the delta-net's decay projection, one value per v head
     beta,    // the delta-net's update-strength projection, one value per v head
+    router,   // router logits of a mixture of experts (and a shared expert's gate logit)
+    routing,  // the experts each token chose: their ids (as floats), then their weights
+    shared,   // a shared expert's output
 };
-inline constexpr std::size_t kSlotCount = 14;
+inline constexpr std::size_t kSlotCount = 17;
 
 // Weight indices refer to the WeightSet of the op's scope: the layer's for a layer's ops, the globals'
 // for the input and output sections. -1: none.
@@ -120,6 +124,31 @@ struct SoftCap {
     float cap;
 };
 
+// Chooses `params.n_expert_used` (k) of n_expert experts per token from the router logits
+// (ops::route_experts): out[t] = the chosen experts' ids as floats, best first, then their k weights.
+struct RouteExperts {
+    Slot out, logits;
+    std::uint64_t n_expert;
+    ops::RouterParams params;
+};
+
+// A mixture of SwiGLU experts (ops::moe_ffn): out[t] = the sum over token t's chosen experts, in
+// routing order, of weight * down_e(silu(gate_e(in[t])) * up_e(in[t])), with the choice read from
+// `routing` (written by RouteExperts). Expert e's matrices are the scope's matrices gate + e, up + e
+// and down + e (views of the 3-D expert tensors, binding.hpp).
+struct MoeFfn {
+    Slot out, in, routing;
+    std::uint64_t n_expert, n_expert_used;
+    int gate, up, down;
+};
+
+// x[t] *= silu(g[t]) / g[t] over `width` values, g[t] the one value per token of `gate`
+// (ops::shared_expert_gate): qwen2moe's sigmoid gate of its shared expert.
+struct SharedExpertGate {
+    Slot x, gate;
+    std::uint64_t width;
+};
+
 // A trace record of `width` values per token of the slot, named `name` (docs/trace.md).
 struct Record {
     Slot slot;
@@ -183,8 +212,8 @@ struct GatedRmsNorm {
     float eps;
 };
 
-using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record, SplitHeads,
-                        RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm>;
+using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, RouteExperts, MoeFfn,
+                        SharedExpertGate, Record, SplitHeads, RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm>;
 
 struct LayerProgram {
     std::vector<Op> ops;

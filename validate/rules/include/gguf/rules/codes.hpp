@@ -94,6 +94,9 @@ inline constexpr std::string_view implausible_values = "GD-W018";
 inline constexpr std::string_view block_scale_outliers = "GD-W019";
 // Emitted by validate/verdict (weight_evidence.hpp), registered here with every GD-W code.
 inline constexpr std::string_view identical_blocks = "GD-W020";
+// Experts of a 3-D expert stack (expert_rules.cpp).
+inline constexpr std::string_view dead_expert = "GD-W021";
+inline constexpr std::string_view duplicate_expert = "GD-W022";
 }  // namespace code
 
 }  // namespace gguf::rules
