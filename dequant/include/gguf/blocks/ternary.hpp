@@ -29,17 +29,22 @@ struct BlockTQ1_0 {
 
     static constexpr TypeId type = TypeId::TQ1_0;
     static constexpr int values = 256, bytes = 54;
+    // A group of 8 values reads 8 consecutive bytes at one digit position, except the last two groups
+    // (values 240-255), which take two digit positions of the 4 qh bytes; the group's region is chosen
+    // once, not per value (on the GPU a warp's 32 groups then follow three short paths, not 8 branches each).
     GGUF_BLOCK_FN static void decode8(const std::uint8_t* b, int g, float (&v)[8]) {
         const float d = f16(b + 52);
         const int i0 = 8 * g;
-        GGUF_UNROLL
-        for (int k = 0; k < 8; ++k) {
-            const int i = i0 + k;
-            int t;
-            if (i < 160) t = tq1_digit(b[i % 32], i / 32);
-            else if (i < 240) t = tq1_digit(b[32 + (i - 160) % 16], (i - 160) / 16);
-            else t = tq1_digit(b[48 + (i - 240) % 4], (i - 240) / 4);
-            v[k] = mul(static_cast<float>(t - 1), d);
+        if (i0 < 240) {
+            const bool low = i0 < 160;
+            const std::uint8_t* p = low ? b + i0 % 32 : b + 32 + (i0 - 160) % 16;
+            const int n = low ? i0 / 32 : (i0 - 160) / 16;
+            GGUF_UNROLL
+            for (int k = 0; k < 8; ++k) v[k] = mul(static_cast<float>(tq1_digit(p[k], n) - 1), d);
+        } else {
+            const int n = (i0 - 240) / 4;
+            GGUF_UNROLL
+            for (int k = 0; k < 8; ++k) v[k] = mul(static_cast<float>(tq1_digit(b[48 + k % 4], n + k / 4) - 1), d);
         }
     }
 };
