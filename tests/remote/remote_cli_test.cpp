@@ -263,3 +263,28 @@ TEST_CASE("hash --header-only and check --header-only give the same answers for 
     CHECK(doctor("check " + url).status == 3);
     CHECK(doctor("hash --header-only --sha256 " + url).status == 3);
 }
+
+TEST_CASE("a header of megabytes (a 150k-token vocabulary) is read with the default first request in a few requests") {
+    test::TempDir dir;
+    Writer w;
+    w.set("general.architecture", Value::string("llama"));
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 150000; ++i) tokens.push_back("token-" + std::to_string(i));
+    w.set("tokenizer.ggml.tokens", Value::string_array(tokens));
+    REQUIRE(w.add_tensor({"token_embd.weight", 0, {1024, 4096}, std::vector<std::byte>(1024 * 4096 * 4, std::byte{0})}).ok());
+    const auto file = dir / "big.gguf";
+    REQUIRE(w.write(file).ok());
+    const std::uint64_t header = open(file).value().shards()[0].header_bytes;
+    test::HttpServer server;
+    server.route("/big.gguf", {.body = test::read_file(file)});
+    const Run local = doctor("info " + quoted(file.string()));
+    const Run remote = doctor("info " + server.url("/big.gguf"), "");
+    REQUIRE_MESSAGE(remote.status == 0, remote.err);
+    CHECK(replaced(remote.out, server.url("/big.gguf"), "FILE") == replaced(local.out, file.string(), "FILE"));
+    const std::uint64_t sent = server.body_bytes_sent("/big.gguf");
+    MESSAGE("header " << header << " bytes, sent " << sent << " bytes in " << server.requests("/big.gguf")
+                      << " requests: " << double(sent) / double(header) << " x the header");
+    CHECK(sent >= header);
+    CHECK(sent <= 2 * header);
+    CHECK(server.requests("/big.gguf") <= 5);  // 256 KiB, 512 KiB, 1 MiB, 2 MiB, 4 MiB
+}
