@@ -18,7 +18,8 @@ public:
     HttpReader& operator=(const HttpReader&) = delete;
 
     // Extends `prefix` (the first bytes of the file at `url`) to `want` bytes, or to the end of a shorter
-    // file, with one range request (and its retries); returns the file's size.
+    // file, with one range request (and its retries); returns the file's size. A server that answers
+    // with a shorter range than asked leaves the prefix shorter; open_header() asks again.
     Result<std::uint64_t> read(const std::string& url, std::uint64_t want, std::vector<std::byte>& prefix);
 
     const FetchStats& stats() const { return stats_; }

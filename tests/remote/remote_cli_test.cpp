@@ -102,7 +102,7 @@ TEST_CASE("info URL prints what info FILE prints, from at most twice the header'
     CHECK(s.server.body_bytes_sent("/m.gguf") < s.bytes.size());
 }
 
-TEST_CASE("redirects are followed, and a connection cut once is resumed by a retry") {
+TEST_CASE("redirects are followed, short answers are asked again, and a connection cut once is resumed by a retry") {
     Served s;
     s.server.route("/redirect/m.gguf", {.redirect_to = "/cdn/m.gguf"});
     s.server.route("/cdn/m.gguf", {.body = s.bytes});
@@ -111,6 +111,12 @@ TEST_CASE("redirects are followed, and a connection cut once is resumed by a ret
     REQUIRE_MESSAGE(redirected.status == 0, redirected.err);
     CHECK(replaced(redirected.out, s.server.url("/redirect/m.gguf"), "FILE") == replaced(local.out, s.file.string(), "FILE"));
     CHECK(s.server.body_bytes_sent("/cdn/m.gguf") <= 2 * s.header);
+
+    s.server.route("/capped.gguf", {.body = s.bytes, .max_answer = 1000});
+    const Run capped = doctor("info " + s.server.url("/capped.gguf"));
+    REQUIRE_MESSAGE(capped.status == 0, capped.err);
+    CHECK(replaced(capped.out, s.server.url("/capped.gguf"), "FILE") == replaced(local.out, s.file.string(), "FILE"));
+    CHECK(s.server.body_bytes_sent("/capped.gguf") <= 2 * s.header);
 
     s.server.route("/flaky.gguf", {.body = s.bytes, .cut_at = s.header / 2, .cuts = 1});
     const Run flaky = doctor("info " + s.server.url("/flaky.gguf"));

@@ -36,6 +36,7 @@ public:
         std::optional<std::uint64_t> cut_at;
         int cuts = -1;
         bool hang = false;             // read the request and never answer
+        std::uint64_t max_answer = 0;  // non-zero: answer a range with at most this many bytes (as some servers cap)
     };
 
     HttpServer() {
@@ -207,7 +208,8 @@ private:
                              "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             return;
         }
-        const std::uint64_t end = std::min(*last, size - 1) + 1;
+        std::uint64_t end = std::min(*last, size - 1) + 1;
+        if (r.max_answer) end = std::min(end, *first + r.max_answer);
         send_all(fd, "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + std::to_string(*first) + "-" +
                          std::to_string(end - 1) + "/" + std::to_string(size) + "\r\nContent-Length: " +
                          std::to_string(end - *first) + "\r\nConnection: close\r\n\r\n");

@@ -165,8 +165,9 @@ Result<Container> open(const std::filesystem::path& path, const OpenOptions& opt
 Result<Container> open_memory(std::span<const std::byte> bytes, std::string name, const OpenOptions& options = {});
 
 // Where open_header() gets bytes from: extends `prefix` (the first prefix.size() bytes of the file
-// called `name`) with the bytes that follow until it holds at least `want` bytes, or the whole file when
-// it is shorter, and returns the file's size. gguf::remote reads over HTTP; a local file works too.
+// called `name`) with the bytes that follow, up to `want` bytes or the end of the file, and returns the
+// file's size. It may add fewer (a server that caps its answers): open_header() asks again, and fails
+// only when nothing was added. gguf::remote reads over HTTP; a local file works too.
 using PrefixReader =
     std::function<Result<std::uint64_t>(const std::string& name, std::uint64_t want, std::vector<std::byte>& prefix)>;
 
