@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <charconv>
 #include <cstdint>
 #include <map>
@@ -40,6 +41,10 @@ public:
     };
 
     HttpServer() {
+        // Clients in this process and its children must reach the server directly, not through a proxy
+        // that the environment of a CI machine may name (libcurl honours http_proxy and no_proxy).
+        ::setenv("no_proxy", "127.0.0.1", 1);
+        ::setenv("NO_PROXY", "127.0.0.1", 1);
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
         if (listener_ < 0) throw std::runtime_error("socket");
         const int one = 1;
