@@ -2,11 +2,18 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include "http_reader.hpp"
 
 namespace gguf::remote {
 namespace {
+
+std::string shortest(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
 
 // A number from the environment variable `name`, or nullopt when it is unset.
 Result<std::optional<double>> env_number(const char* name, double min, double max) {
@@ -16,8 +23,8 @@ Result<std::optional<double>> env_number(const char* name, double min, double ma
     const double v = std::strtod(text, &end);
     if (end == text || *end != '\0' || !std::isfinite(v) || v < min || v > max)
         return Error{ErrorCode::invalid_argument, 0,
-                     std::string(name) + " is '" + text + "'; it must be a number from " + std::to_string(min) + " to " +
-                         std::to_string(max),
+                     std::string(name) + " is '" + text + "'; it must be a number from " + shortest(min) + " to " +
+                         shortest(max),
                      ""};
     return std::optional<double>{v};
 }

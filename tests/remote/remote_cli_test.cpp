@@ -174,6 +174,10 @@ TEST_CASE("every failure exits 2 within seconds, naming the URL and the cause") 
     const Run remote = doctor("info " + s.server.url("/truncated.gguf"));
     CHECK(local.status == 2);
     CHECK(replaced(remote.err, s.server.url("/truncated.gguf"), "FILE") == replaced(local.err, cut_file.string(), "FILE"));
+    // A setting that is not a number is named.
+    const Run bad_setting = doctor("info " + s.server.url("/m.gguf"), "GGUF_DOCTOR_HTTP_TIMEOUT=soon");
+    CHECK(bad_setting.status == 2);
+    CHECK(bad_setting.err.find("GGUF_DOCTOR_HTTP_TIMEOUT is 'soon'") != std::string::npos);
     // Nothing listens on a closed port.
     test::HttpServer* closed = new test::HttpServer;
     const std::string gone = closed->url("/m.gguf");
