@@ -212,6 +212,10 @@ TEST_CASE("the shards of a split model are found from the first URL, each read o
         CHECK(sent >= headers[k]);
         CHECK(sent <= std::max<std::uint64_t>(4096, 2 * headers[k]));
     }
+    const Run local_hash = doctor("hash --header-only " + quoted(paths->front().string()));
+    const Run remote_hash = doctor("hash --header-only " + first);
+    REQUIRE_MESSAGE(remote_hash.status == 0, remote_hash.err);
+    CHECK(remote_hash.out == local_hash.out);
     // A missing shard is named.
     s.server.route("/repo/" + (*paths)[1].filename().string(), {.status = 404});
     const Run missing = doctor("info " + first);
