@@ -247,6 +247,13 @@ HttpReader::Transfer HttpReader::request(const std::string& url, std::uint64_t w
 
 Result<std::uint64_t> HttpReader::read(const std::string& url, std::uint64_t want, std::vector<std::byte>& prefix) {
     if (!curl_) return Error{ErrorCode::io_error, prefix.size(), "libcurl could not be initialised", url};
+    if (prefix.size() >= options_.max_header_bytes)
+        return Error{ErrorCode::io_error, prefix.size(),
+                     "the header goes on past " + std::to_string(options_.max_header_bytes) +
+                         " bytes, the most read of one file (GGUF_DOCTOR_HTTP_MAX_HEADER); a damaged length field, "
+                         "or a header larger than any model's",
+                     url};
+    want = std::min(want, options_.max_header_bytes);
     auto delay = options_.retry_delay;
     for (int attempt = 0;; ++attempt) {
         if (want <= prefix.size())

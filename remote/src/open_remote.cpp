@@ -48,6 +48,9 @@ Result<HttpOptions> options_from_environment() {
     auto first = env_number("GGUF_DOCTOR_HTTP_FIRST_READ", 1, 1 << 30);
     if (!first) return first.error();
     if (*first) o.first_read = static_cast<std::uint64_t>(**first);
+    auto max_header = env_number("GGUF_DOCTOR_HTTP_MAX_HEADER", 1, 1e15);
+    if (!max_header) return max_header.error();
+    if (*max_header) o.max_header_bytes = static_cast<std::uint64_t>(**max_header);
     if (const char* token = std::getenv("HF_TOKEN")) o.bearer_token = token;
     return o;
 }

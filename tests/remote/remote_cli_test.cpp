@@ -174,6 +174,13 @@ TEST_CASE("every failure exits 2 within seconds, naming the URL and the cause") 
     const Run remote = doctor("info " + s.server.url("/truncated.gguf"));
     CHECK(local.status == 2);
     CHECK(replaced(remote.err, s.server.url("/truncated.gguf"), "FILE") == replaced(local.err, cut_file.string(), "FILE"));
+    // A header longer than the limit is not read on.
+    remote::FetchStats capped_stats;
+    const auto too_long = remote::open_remote(s.server.url("/m.gguf"), {}, {.first_read = 1024, .max_header_bytes = 5000},
+                                              &capped_stats);
+    REQUIRE_FALSE(too_long.ok());
+    CHECK(too_long.error().message.find("GGUF_DOCTOR_HTTP_MAX_HEADER") != std::string::npos);
+    CHECK(capped_stats.bytes == 5000);
     // A setting that is not a number is named.
     const Run bad_setting = doctor("info " + s.server.url("/m.gguf"), "GGUF_DOCTOR_HTTP_TIMEOUT=soon");
     CHECK(bad_setting.status == 2);

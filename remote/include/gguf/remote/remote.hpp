@@ -26,12 +26,15 @@ struct HttpOptions {
     int retries = 3;                                  // further attempts after a cut, a timeout, HTTP 5xx/429/408
     std::chrono::milliseconds retry_delay{500};       // before the first retry; doubled for each next one
     std::uint64_t first_read = default_first_read;    // bytes of the first request (open_header())
+    // No more than this is read of one file: a damaged length field could otherwise make its "header"
+    // the whole file. Real headers (a 256k-token vocabulary, thousands of tensors) take tens of MB.
+    std::uint64_t max_header_bytes = std::uint64_t{256} << 20;
     std::string bearer_token;                         // sent to huggingface.co only (gated repositories)
 };
 
 // Defaults, changed by the environment: GGUF_DOCTOR_HTTP_TIMEOUT (seconds, both timeouts),
-// GGUF_DOCTOR_HTTP_RETRIES, GGUF_DOCTOR_HTTP_RETRY_DELAY (seconds), GGUF_DOCTOR_HTTP_FIRST_READ (bytes),
-// HF_TOKEN. Fails (invalid_argument, naming the variable) for a value that is not a number in range.
+// GGUF_DOCTOR_HTTP_RETRIES, GGUF_DOCTOR_HTTP_RETRY_DELAY (seconds), GGUF_DOCTOR_HTTP_FIRST_READ and
+// GGUF_DOCTOR_HTTP_MAX_HEADER (bytes), HF_TOKEN. Fails (invalid_argument, naming the variable) for a value that is not a number in range.
 Result<HttpOptions> options_from_environment();
 
 struct FetchStats {
