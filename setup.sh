@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build pkg-config libboost-program-options-dev libeigen3-dev doctest-dev
-          nlohmann-json3-dev libfmt-dev libxxhash-dev libexpat1-dev libssl-dev)
+          nlohmann-json3-dev libfmt-dev libxxhash-dev libexpat1-dev libssl-dev libcurl4-openssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,3 +15,6 @@ find_library(XXHASH_LIBRARY NAMES xxhash REQUIRED)
 add_library(xxhash::xxhash UNKNOWN IMPORTED)
 set_target_properties(xxhash::xxhash PROPERTIES
   IMPORTED_LOCATION "${XXHASH_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${XXHASH_INCLUDE_DIR}")
+
+# libcurl (libcurl4-openssl-dev): only remote/ links it, for reading headers over HTTP(S).
+find_package(CURL REQUIRED)

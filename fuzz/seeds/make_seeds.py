@@ -269,11 +269,13 @@ def main():
               "qwen2-q4_0.gguf": model("qwen2", "Q4_0", vocab="bpe"), "qwen3-q4_0.gguf": model("qwen3", "Q4_0", vocab="bpe")}
     for name, data in generic_files().items():
         write("fuzz_header", name, data)
+        write("fuzz_open_header", name, data)
     for name, data in models.items():
         write("fuzz_check", name, data)
         # Metadata and tensor infos are what the spec and the schema read: the data is left off.
         write("fuzz_model_spec", name, header_of(data))
     write("fuzz_header", "llama-q4_k.gguf", models["llama-q4_k.gguf"])
+    write("fuzz_open_header", "llama-q4_k.gguf", models["llama-q4_k.gguf"])
     texts = ["Hello world", " the theater is the  thing.\n", "caf\u00e9 \u4e2d\u6587 \U0001F600",
              "<|im_start|>user\nhi<|im_end|>", "   \t\n\n  ", "12345 67.89", ""]
     for vocab in ("spm", "bpe"):

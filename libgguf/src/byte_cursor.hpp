@@ -1,5 +1,9 @@
 // The only code that reads file bytes: a cursor over the mapped span that knows how many bytes remain
 // and the file's byte order. Every read fails instead of going past the end; the first failure is kept.
+// The span may be only the first part of a longer file (a header fetched over the network): then
+// counts and lengths are judged against the whole file's size, exactly as for the file on disk, and a
+// read that passes the end of the span but not of the file fails with needed() saying how many bytes
+// would have let it succeed.
 #pragma once
 
 #include <cstdint>
@@ -32,11 +36,17 @@ struct What {
 class ByteCursor {
 public:
     ByteCursor(std::span<const std::byte> data, ByteOrder order, std::string path)
-        : data_(data), order_(order), path_(std::move(path)) {}
+        : ByteCursor(data, data.size(), order, std::move(path)) {}
+    // `file_size` >= data.size(): the size of the file whose first bytes `data` are.
+    ByteCursor(std::span<const std::byte> data, std::uint64_t file_size, ByteOrder order, std::string path)
+        : data_(data), file_size_(file_size < data.size() ? data.size() : file_size), order_(order), path_(std::move(path)) {}
 
     std::uint64_t offset() const { return pos_; }
-    std::uint64_t remaining() const { return data_.size() - pos_; }
-    std::uint64_t size() const { return data_.size(); }
+    std::uint64_t remaining() const { return file_size_ - pos_; }
+    std::uint64_t size() const { return file_size_; }
+    // After a failure: the bytes from the start of the file that the failed read needed, when they lie
+    // inside the file but past the given span; 0 when more bytes would not have helped.
+    std::uint64_t needed() const { return needed_; }
     ByteOrder order() const { return order_; }
     void set_order(ByteOrder order) { order_ = order; }
     // GGUF v1 stores counts, string lengths and dimensions as 32-bit integers.
@@ -48,6 +58,7 @@ public:
     template <class T>
     bool read(T& out, const What& what) {
         if (remaining() < sizeof(T)) return fail(ErrorCode::truncated, "file ends inside " + what.text());
+        if (!present(sizeof(T), what)) return false;
         out = load<T>(data_.data() + pos_, order_);
         pos_ += sizeof(T);
         return true;
@@ -74,6 +85,7 @@ public:
             return fail(ErrorCode::string_too_long, what.text() + " has length " + std::to_string(len) +
                                                          " but only " + std::to_string(left) + " bytes remain");
         }
+        if (!present(len, what)) return false;
         out = std::string_view(reinterpret_cast<const char*>(data_.data() + pos_), len);
         pos_ += len;
         return true;
@@ -81,6 +93,7 @@ public:
 
     bool skip(std::uint64_t n, const What& what) {
         if (n > remaining()) return fail(ErrorCode::truncated, "file ends inside " + what.text());
+        if (!present(n, what)) return false;
         pos_ += n;
         return true;
     }
@@ -97,7 +110,16 @@ public:
     const Error& error() const { return error_; }
 
 private:
+    // Whether the next n bytes, known to lie inside the file, lie inside the span too.
+    bool present(std::uint64_t n, const What& what) {
+        if (n <= data_.size() - pos_) return true;
+        if (!failed_) needed_ = pos_ + n;
+        return fail(ErrorCode::truncated, "the bytes read so far end inside " + what.text());
+    }
+
     std::span<const std::byte> data_;
+    std::uint64_t file_size_ = 0;
+    std::uint64_t needed_ = 0;
     std::uint64_t pos_ = 0;
     ByteOrder order_;
     bool narrow_ = false;

@@ -86,6 +86,10 @@ Result<TensorView> Container::view(const TensorInfo& t) const {
                      "tensor '" + t.name + "' has no readable data (" + type_label(t.type) +
                          "; see the structural issues)",
                      shard.path.string()};
+    if (shard.header_only)
+        return Error{ErrorCode::tensor_unreadable, t.info_offset,
+                     "tensor '" + t.name + "': only the header of the file was read, not the tensor data",
+                     shard.path.string()};
     return TensorView{&t, shard.bytes.subspan(t.file_offset, t.n_bytes), shard.byte_order};
 }
 

@@ -149,8 +149,11 @@ Result<ParsedShard> parse_shard(const std::filesystem::path& path, const OpenOpt
     return parse_shard_bytes(bytes, std::move(*mapped), path, options);
 }
 
-Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> storage,
-                                      const std::filesystem::path& path, const OpenOptions& options) {
+namespace {
+
+// The parse over a cursor of the file's first bytes (all of them, or a prefix: see ByteCursor).
+Result<ParsedShard> parse_with(ByteCursor& cur, std::span<const std::byte> bytes, std::shared_ptr<const void> storage,
+                               const std::filesystem::path& path, const OpenOptions& options) {
     if (options.max_array_depth > kMaxSupportedArrayDepth)
         return Error{ErrorCode::invalid_argument, 0,
                      "max_array_depth " + std::to_string(options.max_array_depth) + " is above the supported " +
@@ -159,13 +162,13 @@ Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::sha
     ParsedShard out;
     out.storage = std::move(storage);
     const std::shared_ptr<const void>& keep_alive = out.storage;
-    ByteCursor cur(bytes, ByteOrder::little, path.string());
 
     Header h;
     if (!parse_header(cur, h)) return cur.error();
     Shard& shard = out.shard;
     shard.path = path;
-    shard.file_size = bytes.size();
+    shard.file_size = cur.size();
+    shard.header_only = bytes.size() < cur.size();
     shard.version = h.version;
     shard.byte_order = cur.order();
     shard.n_tensors = h.n_tensors;
@@ -308,6 +311,23 @@ Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::sha
         return Error{ErrorCode::bad_alignment, shard.header_bytes, "the data section start overflows", path.string()};
     }
     return out;
+}
+
+}  // namespace
+
+Result<ParsedShard> parse_shard_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> storage,
+                                      const std::filesystem::path& path, const OpenOptions& options) {
+    ByteCursor cur(bytes, ByteOrder::little, path.string());
+    return parse_with(cur, bytes, std::move(storage), path, options);
+}
+
+Result<ParsedShard> parse_shard_prefix(std::span<const std::byte> bytes, std::uint64_t file_size,
+                                       std::shared_ptr<const void> storage, const std::filesystem::path& path,
+                                       const OpenOptions& options, std::uint64_t& needed) {
+    ByteCursor cur(bytes, file_size, ByteOrder::little, path.string());
+    auto parsed = parse_with(cur, bytes, std::move(storage), path, options);
+    needed = parsed ? 0 : cur.needed();
+    return parsed;
 }
 
 }  // namespace gguf

@@ -35,8 +35,30 @@ Error mismatch(const std::filesystem::path& path, std::string message) {
 
 }  // namespace
 
+namespace {
+
+Result<ParsedShard> load_local_sibling(const std::filesystem::path& sibling, std::uint64_t index, std::uint64_t count,
+                                       const OpenOptions& options) {
+    std::error_code ec;
+    if (!std::filesystem::exists(sibling, ec))
+        return Error{ErrorCode::split_missing_shard, 0,
+                     "shard " + std::to_string(index + 1) + " of " + std::to_string(count) + " is missing",
+                     sibling.string()};
+    return parse_shard(sibling, options);
+}
+
+}  // namespace
+
 Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path& path, ParsedShard opened,
                                                      const OpenOptions& options) {
+    return load_split_siblings(path, std::move(opened), [&](const std::filesystem::path& sibling, std::uint64_t k,
+                                                            std::uint64_t count) {
+        return load_local_sibling(sibling, k, count, options);
+    });
+}
+
+Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path& path, ParsedShard opened,
+                                                     const SiblingLoader& load) {
     const SplitKeys keys = split_keys(opened);
     std::vector<ParsedShard> shards;
     if (!keys.count || *keys.count <= 1) {
@@ -71,12 +93,7 @@ Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path
         if (k == opened_no) {
             shard = std::move(opened);
         } else {
-            std::error_code ec;
-            if (!std::filesystem::exists(sibling, ec))
-                return Error{ErrorCode::split_missing_shard, 0,
-                             "shard " + std::to_string(k + 1) + " of " + std::to_string(count) + " is missing",
-                             sibling.string()};
-            auto parsed = parse_shard(sibling, options);
+            auto parsed = load(sibling, k, count);
             if (!parsed) return parsed.error();
             shard = std::move(*parsed);
         }

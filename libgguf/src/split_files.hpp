@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "shard_parser.hpp"
@@ -13,6 +14,13 @@ namespace gguf {
 // not part of a split). A missing sibling or keys that disagree are errors.
 Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path& path, ParsedShard opened,
                                                      const OpenOptions& options);
+
+// The same with the siblings read by `load` (sibling's path, its 0-based index, the shard count): for
+// shards that are not local files. `path` may be a URL; the siblings' names replace its last '/' part.
+using SiblingLoader =
+    std::function<Result<ParsedShard>(const std::filesystem::path& sibling, std::uint64_t index, std::uint64_t count)>;
+Result<std::vector<ParsedShard>> load_split_siblings(const std::filesystem::path& path, ParsedShard opened,
+                                                     const SiblingLoader& load);
 
 // A tensor name present in two shards: an error fact (llama.cpp refuses such a model).
 void check_split_tensor_names(const std::vector<TensorInfo>& tensors, std::vector<StructuralIssue>& issues);

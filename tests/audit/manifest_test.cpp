@@ -163,3 +163,43 @@ TEST_CASE("read_manifest refuses other formats and names the broken field") {
     CHECK(b.error().message.find("tensors") != std::string::npos);
     CHECK(audit::read_manifest(dir / "missing.json").error().code == ErrorCode::io_error);
 }
+
+TEST_CASE("a header-only manifest holds what the header holds, survives JSON, and compares only that") {
+    const test::TempDir dir;
+    const auto path = test::write_model(dir, "tiny-llama", test::type_id(TypeId::Q4_0));
+    const Container model = test::open_model(path);
+    auto header = audit::compute_manifest(model, {.header_only = true});
+    REQUIRE(header.ok());
+    CHECK(header->header_only);
+    const auto full = manifest_of(model);
+    CHECK(header->metadata == full.metadata);  // the same key hashes as the full manifest
+    REQUIRE(header->tensors.size() == full.tensors.size());
+    for (std::size_t i = 0; i < full.tensors.size(); ++i) {
+        CHECK(header->tensors[i].name == full.tensors[i].name);
+        CHECK(header->tensors[i].ne == full.tensors[i].ne);
+        CHECK(header->tensors[i].bytes == full.tensors[i].bytes);
+        CHECK(header->tensors[i].xxh64.empty());
+        CHECK_FALSE(header->tensors[i].values_xxh64.has_value());
+    }
+    const std::string json = audit::manifest_json(*header);
+    CHECK(json.find("\"header_only\": true") != std::string::npos);
+    CHECK(json.find("xxh64\"") == std::string::npos);
+    REQUIRE(audit::write_manifest(dir / "h.json", *header).ok());
+    auto back = audit::read_manifest(dir / "h.json");
+    REQUIRE(back.ok());
+    CHECK(audit::manifest_json(*back) == json);
+    CHECK(audit::manifest_json(full).find("header_only") == std::string::npos);  // full manifests unchanged
+
+    // Against a full manifest: the same file agrees; a flipped data byte is not seen (the data is not
+    // read), a changed key and a changed file size are.
+    CHECK(audit::check_manifest(full, *header).empty());
+    std::string bytes = test::read_file(path);
+    bytes[model.tensors().back().file_offset + 7] ^= 0x01;
+    std::ofstream(dir / "flipped.gguf", std::ios::binary) << bytes;
+    auto flipped = audit::compute_manifest(test::open_model(dir / "flipped.gguf"), {.header_only = true});
+    CHECK(audit::check_manifest(full, *flipped).empty());
+    bytes += std::string(32, '\0');
+    std::ofstream(dir / "longer.gguf", std::ios::binary) << bytes;
+    auto longer = audit::compute_manifest(test::open_model(dir / "longer.gguf"), {.header_only = true});
+    CHECK(kinds_and_subjects(audit::check_manifest(full, *longer)) == std::vector<std::string>{"file_changed model.gguf"});
+}

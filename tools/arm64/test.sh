@@ -14,7 +14,7 @@ build=${1:-build-arm64}
 
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 arm_packages=(libboost-program-options-dev:arm64 libfmt-dev:arm64 libxxhash-dev:arm64 libssl-dev:arm64
-              libexpat1-dev:arm64)
+              libexpat1-dev:arm64 libcurl4-openssl-dev:arm64)
 host_packages=(g++-aarch64-linux-gnu qemu-user libeigen3-dev doctest-dev nlohmann-json3-dev cmake ninja-build
                pkg-config)
 missing=()

@@ -12,6 +12,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "forward_setup.hpp"
+#include "location.hpp"
 #include "gguf/deploy/file_kind.hpp"
 #include "gguf/deploy/loadability.hpp"
 #include "gguf/forward/sanity.hpp"
@@ -31,7 +32,7 @@ namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage = "FILE [--json] [--junit FILE] [--sarif FILE] [--fail-on LEVEL] [--disable CODE]... "
-                                    "[--rules FILE] [--no-forward] [--no-values] [--text FILE [--text-tokens N]] [--base MODEL] [--html FILE]";
+                                    "[--rules FILE] [--no-forward] [--no-values] [--header-only] [--text FILE [--text-tokens N]] [--base MODEL] [--html FILE]";
 
 struct Options {
     std::string path;
@@ -41,6 +42,7 @@ struct Options {
     rules::RuleSettings settings;
     bool forward = true;
     bool values = true;
+    bool header_only = false;  // nothing but the header is read (a URL is checked before it is downloaded)
     std::string text_path;  // the perplexity text; empty: the built-in passage
     std::string text;
     std::uint32_t text_tokens = 128;
@@ -57,7 +59,8 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
     std::vector<std::string> disabled;
     desc.add_options()
         ("file", po::value(&o.path)->required()->value_name("FILE"),
-         "the model (.gguf; one shard of a split model opens all)")
+         "the model (.gguf; one shard of a split model opens all), or with --header-only its URL: "
+         "http(s)://... or hf://OWNER/REPO/FILE.gguf")
         ("json", po::bool_switch(&o.json), "print the report as JSON on stdout instead of text")
         ("junit", po::value(&o.junit)->value_name("FILE"), "also write a JUnit XML report to this file")
         ("sarif", po::value(&o.sarif)->value_name("FILE"), "also write a SARIF 2.1.0 report to this file")
@@ -72,6 +75,8 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
          "thresholds, disabled codes and severity overrides (JSON; docs/rules.md)")
         ("no-forward", "skip the forward pass (logit sanity)")
         ("no-values", "skip reading tensor data (structure, schema and vocabulary only)")
+        ("header-only", "read the header only (implies --no-values and --no-forward); a URL is checked this way, "
+                        "its header fetched with range requests")
         ("text", po::value(&o.text_path)->value_name("FILE"),
          "measure perplexity on this UTF-8 text instead of the built-in English passage")
         ("text-tokens", po::value(&o.text_tokens)->default_value(128)->value_name("N"),
@@ -120,8 +125,14 @@ std::optional<int> read_options(const std::vector<std::string>& args, Options& o
         }
         o.text = std::move(*text);
     }
-    o.forward = !vm.count("no-forward");
-    o.values = !vm.count("no-values");
+    o.header_only = vm.count("header-only") > 0;
+    o.forward = !vm.count("no-forward") && !o.header_only;
+    o.values = !vm.count("no-values") && !o.header_only;
+    if (is_remote_location(o.path) && !o.header_only) {
+        print_error("check: a URL is checked with --header-only (only its header is fetched, so the value checks "
+                    "and the forward pass cannot run)");
+        return exit_usage;
+    }
     if (colour == "always") o.colour = true;
     else if (colour == "never") o.colour = false;
     else if (colour == "auto") o.colour = stdout_is_terminal() && !std::getenv("NO_COLOR");
@@ -295,7 +306,7 @@ report::CheckStep run_forward(const Container& model, const rules::CheckResult& 
                               std::vector<report::Section>& sections, report::CheckMeasurements* measured) {
     report::CheckStep step{"forward pass", "skipped", ""};
     if (!o.forward) {
-        step.detail = "--no-forward";
+        step.detail = o.header_only ? "--header-only: no tensor data" : "--no-forward";
         return step;
     }
     if (!result.modelled) {
@@ -373,7 +384,7 @@ report::CheckStep judge_loadability(const Container& model, const Options& o, st
     const deploy::KindInfo kind = deploy::file_kind(model);
     std::optional<Container> base;
     if (!o.base.empty() && kind.kind == deploy::FileKind::lora_adapter) {
-        auto opened = gguf::open(o.base);
+        auto opened = open_location(o.base);
         if (!opened) return {"llama.cpp", "failed", "--base: " + opened.error().describe()};
         base = std::move(*opened);
     }
@@ -424,7 +435,7 @@ CheckRun run_pipeline(const Options& o) {
     r.codes = code_descriptions();
     r.fail_on = o.fail_on;
 
-    auto opened = gguf::open(o.path);
+    auto opened = open_location(o.path);
     if (!opened) {
         // Reports are still written, so a pipeline sees why the model failed. The text report says it
         // already; a JSON report on stdout is for machines, so people get the reason on stderr too.
@@ -460,7 +471,10 @@ CheckRun run_pipeline(const Options& o) {
         r.steps.push_back({"weights", "ran", std::to_string(result.tensors_read) + " tensors, " +
                                                  std::to_string(result.bytes_read / 1000000) + " MB read once"});
     else
-        r.steps.push_back({"weights", "skipped", "--no-values"});
+        r.steps.push_back({"weights", "skipped",
+                           o.header_only ? "--header-only: the tensor data was not read (value checks and weight "
+                                           "verdicts need it)"
+                                         : "--no-values"});
     report::CheckMeasurements& measured = run.measured;
     const bool html = !o.html.empty();
     if (html && o.values) {

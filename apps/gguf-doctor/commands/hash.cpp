@@ -1,7 +1,8 @@
 // gguf-doctor hash FILE [--manifest OUT.json | --check MANIFEST.json]: per-tensor xxh64 of the raw bytes
 // and of the dequantized values, per-key metadata hashes, whole-file xxh64 (and sha256) of every shard.
 // --check verifies a file against a manifest before deployment and names every difference.
-// docs/hash.md defines the manifest.
+// docs/hash.md defines the manifest. --header-only hashes what the header holds, for a file checked
+// before it is downloaded (a URL: docs/deploy.md).
 #include <fmt/format.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -9,14 +10,26 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "gguf/audit/manifest.hpp"
+#include "location.hpp"
 #include "progress.hpp"
 
 namespace gguf::cli {
 namespace {
 
-constexpr std::string_view kUsage = "FILE [--manifest OUT.json] [--check MANIFEST.json] [--sha256] [--no-values] [--json]";
+constexpr std::string_view kUsage =
+    "FILE|URL [--manifest OUT.json] [--check MANIFEST.json] [--sha256] [--no-values] [--header-only] [--json]";
+
+std::string shape_text(const std::vector<std::uint64_t>& ne) { return fmt::format("[{}]", fmt::join(ne, ", ")); }
 
 void print_manifest(const audit::Manifest& m) {
+    if (m.header_only) {
+        for (const auto& [key, hash] : m.metadata) std::cout << fmt::format("key {:<40} {}\n", key, hash);
+        for (const auto& t : m.tensors)
+            std::cout << fmt::format("{:<40} {:<8} {} {} bytes\n", t.name, t.type, shape_text(t.ne), t.bytes);
+        for (const auto& f : m.files)
+            std::cout << fmt::format("file {} ({} bytes): header only, the data is not hashed\n", f.name, f.bytes);
+        return;
+    }
     for (const auto& t : m.tensors)
         std::cout << fmt::format("{:<40} {:<8} {} {}\n", t.name, t.type, t.xxh64,
                                  t.values_xxh64 ? "values " + *t.values_xxh64 : "");
@@ -29,11 +42,12 @@ void print_manifest(const audit::Manifest& m) {
 int run_hash(const std::vector<std::string>& args) {
     po::options_description options("options");
     std::string path, manifest_out, check_path;
-    bool sha256 = false, no_values = false, values_only = false, json = false;
+    bool sha256 = false, no_values = false, values_only = false, json = false, header_only = false;
     int threads = 0;
     options.add_options()
         ("file", po::value(&path)->required()->value_name("FILE"),
-         "the model (one shard of a split model hashes all shards)")
+         "the model (one shard of a split model hashes all shards), or with --header-only its URL: "
+         "http(s)://... or hf://OWNER/REPO/FILE.gguf")
         ("manifest", po::value(&manifest_out)->value_name("FILE"),
          "write the manifest (JSON, docs/hash.md) to this file")
         ("check", po::value(&check_path)->value_name("FILE"),
@@ -42,6 +56,9 @@ int run_hash(const std::vector<std::string>& args) {
         ("no-values", po::bool_switch(&no_values), "hash only the stored bytes, not the dequantized values (faster)")
         ("values-only", po::bool_switch(&values_only), "with --check: compare decoded values only (accept a file "
                                                        "re-encoded in another byte order or repacked)")
+        ("header-only", po::bool_switch(&header_only),
+         "hash only what the header holds (metadata, tensor names, types, shapes, sizes), not the data; with "
+         "--check, compare only that")
         ("json", po::bool_switch(&json), "print the manifest, or the check's differences, as JSON")
         ("threads", po::value(&threads)->default_value(0)->value_name("N"), "threads (0: every core)");
     po::positional_options_description positional;
@@ -57,6 +74,15 @@ int run_hash(const std::vector<std::string>& args) {
         return exit_usage;
     }
 
+    if (is_remote_location(path) && !header_only) {
+        print_error("hash: a URL is hashed with --header-only (only its header is fetched, not the tensor data)");
+        return exit_usage;
+    }
+    if (header_only && (sha256 || values_only)) {
+        print_error("hash: --sha256 and --values-only need the tensor data, which --header-only does not read");
+        return exit_usage;
+    }
+
     std::optional<audit::Manifest> expected;
     if (!check_path.empty()) {
         auto read = audit::read_manifest(check_path);
@@ -66,13 +92,17 @@ int run_hash(const std::vector<std::string>& args) {
         }
         expected = std::move(*read);
     }
-    auto model = open_model(path);
-    if (!model) return exit_unreadable;
+    auto model = open_location(path);
+    if (!model) {
+        print_error(model.error().describe());
+        return exit_unreadable;
+    }
 
     audit::HashOptions hash_options;
     hash_options.threads = threads;
     hash_options.values = !no_values;
     hash_options.sha256 = sha256;
+    hash_options.header_only = header_only;
     if (expected) {
         // Compute what the manifest can be compared with, and nothing more.
         bool has_values = false, has_sha = false;
@@ -117,7 +147,10 @@ int run_hash(const std::vector<std::string>& args) {
         std::cout << (differences.empty()
                           ? fmt::format("OK  {} tensors, {} metadata keys and {} files agree with {}{}\n", manifest->tensors.size(),
                                         manifest->metadata.size(), manifest->files.size(), check_path,
-                                        values_only ? " (decoded values compared)" : "")
+                                        header_only || expected->header_only
+                                            ? " (header only: names, types, shapes and sizes compared, not the data)"
+                                        : values_only ? " (decoded values compared)"
+                                                      : "")
                           : fmt::format("FAIL  {} differences from {}\n", differences.size(), check_path));
     }
     return differences.empty() ? exit_ok : exit_findings;

@@ -1,11 +1,12 @@
-// gguf-doctor info FILE: header, metadata, tensor table, totals per type and structural issues.
-// Reads only the header (milliseconds for any model size). Exit: 0 shown (structural issues are
+// gguf-doctor info FILE|URL: header, metadata, tensor table, totals per type and structural issues.
+// Reads only the header (milliseconds for any model size; a URL's header is fetched with range requests). Exit: 0 shown (structural issues are
 // listed, not judged: that is `check`'s job), 2 unreadable, 3 usage.
 #include <cstdio>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "commands/info_report.hpp"
+#include "location.hpp"
 
 namespace gguf::cli {
 namespace info {
@@ -62,7 +63,9 @@ int run_info(const std::vector<std::string>& args) {
     std::string file;
     info::Selection sel;
     options.add_options()
-        ("file", po::value(&file)->required()->value_name("FILE"), "GGUF file (any shard of a split model)")
+        ("file", po::value(&file)->required()->value_name("FILE"),
+         "GGUF file (any shard of a split model), or its URL: http(s)://... or hf://OWNER/REPO/FILE.gguf "
+         "(only the header is fetched)")
         ("json", "print the JSON document described in docs/info-json.md")
         ("full", "print metadata arrays in full (default: their length and first items)")
         ("tensor", po::value(&sel.globs)->composing()->value_name("GLOB"),
@@ -85,7 +88,7 @@ int run_info(const std::vector<std::string>& args) {
 
     OpenOptions open_options;
     open_options.load_split = vm.count("single-shard") == 0;
-    auto model = gguf::open(file, open_options);
+    auto model = open_location(file, open_options);
     if (!model) {
         print_error(model.error().describe());
         return exit_unreadable;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -96,7 +97,11 @@ struct Shard {
     std::uint64_t header_bytes = 0;  // bytes up to the end of the tensor infos
     std::uint64_t n_tensors = 0;
     std::uint64_t n_kv = 0;
-    std::span<const std::byte> bytes;  // the whole mapped file
+    std::span<const std::byte> bytes;  // the whole mapped file; with header_only, only its first bytes
+    // Only the header was read (open_header(): a file checked before it is downloaded). bytes holds at
+    // least header_bytes; file_size is still the whole file's, so tensor bounds are judged as on disk,
+    // but no tensor data is present and Container::view refuses every tensor of the shard.
+    bool header_only = false;
 };
 
 struct OpenOptions {
@@ -158,5 +163,23 @@ Result<Container> open(const std::filesystem::path& path, const OpenOptions& opt
 // outlive the Container; `name` stands for the file in errors and Shard::path. One shard only: split
 // siblings are not looked for (OpenOptions::load_split is ignored).
 Result<Container> open_memory(std::span<const std::byte> bytes, std::string name, const OpenOptions& options = {});
+
+// Where open_header() gets bytes from: extends `prefix` (the first prefix.size() bytes of the file
+// called `name`) with the bytes that follow, up to `want` bytes or the end of the file, and returns the
+// file's size. It may add fewer (a server that caps its answers): open_header() asks again, and fails
+// only when nothing was added. gguf::remote reads over HTTP; a local file works too.
+using PrefixReader =
+    std::function<Result<std::uint64_t>(const std::string& name, std::uint64_t want, std::vector<std::byte>& prefix)>;
+
+inline constexpr std::uint64_t default_first_read = 256 * 1024;
+
+// Opens a model from its header alone, with the same checks as open() (tensor bounds against the real
+// file size included). Reads the first `first_read` bytes of `name`; while the parse stops at the end
+// of the bytes read, asks for max(what the parse needs, twice what it has). Every request but the first
+// is smaller than the header, so at most max(first_read, 2 x header) bytes of a file are read. Split
+// siblings are found by name as open() does (`name` may be a URL: its last '/' part is the file name).
+// Shard::header_only is set on the shards read only in part.
+Result<Container> open_header(const std::string& name, const PrefixReader& read, const OpenOptions& options = {},
+                              std::uint64_t first_read = default_first_read);
 
 }  // namespace gguf

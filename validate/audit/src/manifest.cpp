@@ -60,6 +60,19 @@ Result<Manifest> compute_manifest(const Container& model, const HashOptions& opt
     }
 
     const auto& tensors = model.tensors();
+    if (options.header_only) {
+        m.header_only = true;
+        for (const TensorInfo& t : tensors) {
+            TensorHash h;
+            h.name = t.name;
+            h.type = type_label(t.type);
+            h.ne.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
+            h.bytes = t.n_bytes;
+            m.tensors.push_back(std::move(h));
+        }
+        for (const Shard& s : model.shards()) m.files.push_back({s.path.filename().string(), s.file_size, "", std::nullopt});
+        return m;
+    }
     std::vector<TensorView> views;
     for (const TensorInfo& t : tensors) {
         auto view = model.view(t);
@@ -121,7 +134,8 @@ Result<Manifest> compute_manifest(const Container& model, const HashOptions& opt
 std::string manifest_json(const Manifest& m) {
     ordered_json files = ordered_json::array();
     for (const auto& f : m.files) {
-        ordered_json j = {{"name", f.name}, {"bytes", f.bytes}, {"xxh64", f.xxh64}};
+        ordered_json j = {{"name", f.name}, {"bytes", f.bytes}};
+        if (!f.xxh64.empty()) j["xxh64"] = f.xxh64;
         if (f.sha256) j["sha256"] = *f.sha256;
         files.push_back(std::move(j));
     }
@@ -129,16 +143,16 @@ std::string manifest_json(const Manifest& m) {
     for (const auto& [key, hash] : m.metadata) metadata[key] = hash;
     ordered_json tensors = ordered_json::array();
     for (const auto& t : m.tensors) {
-        ordered_json j = {{"name", t.name}, {"type", t.type}, {"ne", t.ne}, {"bytes", t.bytes}, {"xxh64", t.xxh64}};
+        ordered_json j = {{"name", t.name}, {"type", t.type}, {"ne", t.ne}, {"bytes", t.bytes}};
+        if (!t.xxh64.empty()) j["xxh64"] = t.xxh64;
         if (t.values_xxh64) j["values_xxh64"] = *t.values_xxh64;
         tensors.push_back(std::move(j));
     }
-    const ordered_json doc = {{"format", manifest_format_name},
-                              {"version", manifest_format_version},
-                              {"model", m.model},
-                              {"files", std::move(files)},
-                              {"metadata", std::move(metadata)},
-                              {"tensors", std::move(tensors)}};
+    ordered_json doc = {{"format", manifest_format_name}, {"version", manifest_format_version}, {"model", m.model}};
+    if (m.header_only) doc["header_only"] = true;  // said only when true: full manifests stay as they were
+    doc["files"] = std::move(files);
+    doc["metadata"] = std::move(metadata);
+    doc["tensors"] = std::move(tensors);
     return doc.dump(1) + "\n";
 }
 
@@ -163,9 +177,12 @@ Result<Manifest> read_manifest(const std::filesystem::path& path) {
     try {
         where = "model";
         m.model = doc.value("model", "");
+        where = "header_only";
+        m.header_only = doc.value("header_only", false);
         where = "files";
         for (const auto& f : doc.at("files")) {
-            FileHash h{f.at("name").get<std::string>(), f.at("bytes").get<std::uint64_t>(), f.at("xxh64").get<std::string>(), std::nullopt};
+            FileHash h{f.at("name").get<std::string>(), f.at("bytes").get<std::uint64_t>(),
+                       m.header_only ? f.value("xxh64", "") : f.at("xxh64").get<std::string>(), std::nullopt};
             if (f.contains("sha256")) h.sha256 = f["sha256"].get<std::string>();
             m.files.push_back(std::move(h));
         }
@@ -175,7 +192,7 @@ Result<Manifest> read_manifest(const std::filesystem::path& path) {
         for (const auto& t : doc.at("tensors")) {
             TensorHash h{t.at("name").get<std::string>(), t.at("type").get<std::string>(),
                          t.at("ne").get<std::vector<std::uint64_t>>(), t.at("bytes").get<std::uint64_t>(),
-                         t.at("xxh64").get<std::string>(), std::nullopt};
+                         m.header_only ? t.value("xxh64", "") : t.at("xxh64").get<std::string>(), std::nullopt};
             if (t.contains("values_xxh64")) h.values_xxh64 = t["values_xxh64"].get<std::string>();
             m.tensors.push_back(std::move(h));
         }

@@ -24,7 +24,8 @@ struct TensorHash {
     std::string type;                         // "Q4_K", as type_label() spells it
     std::vector<std::uint64_t> ne;            // ggml order
     std::uint64_t bytes = 0;
-    std::string xxh64;                        // of the tensor's bytes as stored (16 hex digits)
+    std::string xxh64;                        // of the tensor's bytes as stored (16 hex digits); empty in a
+                                              // header-only manifest
     std::optional<std::string> values_xxh64;  // of its values as little-endian float32; absent when not
                                               // computed or the type has no dequantizer
 };
@@ -32,12 +33,13 @@ struct TensorHash {
 struct FileHash {
     std::string name;                         // file name (no folder)
     std::uint64_t bytes = 0;
-    std::string xxh64;                        // as `xxhsum -H64` prints it
+    std::string xxh64;                        // as `xxhsum -H64` prints it; empty in a header-only manifest
     std::optional<std::string> sha256;        // as `sha256sum` prints it
 };
 
 struct Manifest {
     std::string model;                        // informational: the file name it was made from
+    bool header_only = false;                 // made from the header alone: no tensor or file hashes
     std::vector<FileHash> files;              // one per shard, in shard order
     std::vector<std::pair<std::string, std::string>> metadata;  // key -> xxh64 of its value, file order
     std::vector<TensorHash> tensors;          // file order, across shards
@@ -47,6 +49,9 @@ struct HashOptions {
     bool values = true;   // also hash the dequantized values
     bool sha256 = false;  // also sha256 every whole file
     int threads = 0;      // <= 0: every core
+    // Hash only what the header holds: metadata, tensor names, types, shapes and sizes, file sizes (a
+    // file checked before it is downloaded). values and sha256 are ignored.
+    bool header_only = false;
     // Called with (bytes hashed so far, total bytes), from worker threads but never concurrently.
     std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
@@ -67,6 +72,8 @@ struct ManifestDifference {
     std::string message;
 };
 
+// A header-only manifest on either side compares what the header holds: metadata, tensor names, types,
+// shapes and sizes, shard count and sizes; the data hashes are not compared.
 struct CheckOptions {
     // Compare decoded values only: tensors whose bytes differ but whose values are the same (another
     // byte order, a repacked file) pass, and whole-file hashes are not compared.
