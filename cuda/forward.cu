@@ -277,7 +277,7 @@ private:
                                const auto l = static_cast<std::size_t>(layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
                                                  attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
-                                                 o.window);
+                                                 o.window, o.softcap);
                            },
                            [&](const forward::Scale& o) { scale_forward(at(o.x), o.factor, n * o.width, s); },
                            [&](const forward::SwiGlu& o) { swiglu_forward(at(o.out), at(o.gate), at(o.up), n * o.width, s); },

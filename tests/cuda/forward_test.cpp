@@ -31,7 +31,7 @@ struct Model {
 // CPU decodes, as all the model's matrices.
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-gemma2", "tiny-olmo2", "tiny-granite"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());

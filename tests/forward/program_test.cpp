@@ -166,3 +166,70 @@ TEST_CASE("gemma3's program: scaled embedding, post-norms, GELU, sliding layers 
                                          "blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight", "blk.0.post_ffw_norm.weight"};
     CHECK(vector_names(d.arch.weights.layers[0]) == norms);
 }
+
+TEST_CASE("gemma2's program: gemma3's block without q/k norms, soft-capped scores and logits") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gemma2", "f32"));
+    const forward::Program& p = d.arch.program;
+    // The preset (samples/generator/src/presets.cpp): caps 50 and 30, window 4, block 0 slides.
+    REQUIRE(d.spec.attn_logit_softcapping == doctest::Approx(50.0));
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        const auto attention = std::find_if(p.layers[il].ops.begin(), p.layers[il].ops.end(),
+                                            [](const forward::Op& op) { return std::holds_alternative<forward::Attention>(op); });
+        REQUIRE(attention != p.layers[il].ops.end());
+        const auto& a = std::get<forward::Attention>(*attention);
+        CHECK(a.softcap == 50.0f);
+        CHECK(a.window == (il == 0 ? 4u : 0u));
+    }
+    CHECK(vector_names(d.arch.weights.layers[0]) ==
+          std::vector<std::string>{"blk.0.attn_norm.weight", "blk.0.post_attention_norm.weight", "blk.0.ffn_norm.weight",
+                                   "blk.0.post_ffw_norm.weight"});
+    const auto* cap = std::get_if<forward::SoftCap>(&p.output[p.output.size() - 2]);
+    REQUIRE(cap != nullptr);
+    CHECK(cap->cap == 30.0f);
+    CHECK(record_names(p.output) == std::vector<std::string>{"output_norm", "logits"});
+}
+
+TEST_CASE("olmo2's program: no pre-norms, q/k norms over the whole projection, post-norms") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-olmo2", "f32"));
+    const forward::Program& p = d.arch.program;
+    const std::vector<std::string> layer{"q_proj", "k_proj", "q", "k", "v", "attn", "attn_out", "attn_post_norm",
+                                         "attn_residual", "gate", "up", "ffn_act", "down", "ffn_post_norm", "ffn_residual"};
+    for (const auto& l : p.layers) CHECK(record_names(l.ops) == layer);
+    CHECK(vector_names(d.arch.weights.layers[1]) ==
+          std::vector<std::string>{"blk.1.attn_q_norm.weight", "blk.1.attn_k_norm.weight",
+                                   "blk.1.post_attention_norm.weight", "blk.1.post_ffw_norm.weight"});
+    // The q norm spans all heads: one group of n_head * head_dim values.
+    const auto* q_norm = std::get_if<forward::RmsNorm>(&p.layers[0].ops[3]);
+    REQUIRE(q_norm != nullptr);
+    CHECK(q_norm->group == d.spec.n_head * d.spec.head_dim);
+    CHECK(q_norm->in == forward::Slot::q);
+    const auto* first = std::get_if<forward::Linear>(&p.layers[0].ops[0]);
+    REQUIRE(first != nullptr);
+    CHECK(first->in == forward::Slot::x);  // the stream itself, no attn_norm
+    CHECK(matrix_names(d.arch.weights.globals) == std::vector<std::string>{"token_embd.weight", "output.weight"});
+}
+
+TEST_CASE("granite's program: the four multipliers of the file") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-granite", "f32"));
+    const forward::Program& p = d.arch.program;
+    // The preset (samples/generator/src/presets.cpp): embedding 12, residual 0.22, attention 1/64, logits / 8.
+    CHECK(record_names(p.input) == std::vector<std::string>{"embedding", "embedding_scaled"});
+    const auto* embedding = std::get_if<forward::Scale>(&p.input[2]);
+    REQUIRE(embedding != nullptr);
+    CHECK(embedding->factor == 12.0f);
+    for (const auto& l : p.layers) {
+        std::vector<float> scales;
+        for (const auto& op : l.ops) {
+            if (const auto* s = std::get_if<forward::Scale>(&op)) scales.push_back(s->factor);
+            if (const auto* a = std::get_if<forward::Attention>(&op)) CHECK(a->scale == 0.015625f);
+        }
+        CHECK(scales == std::vector<float>{0.22f, 0.22f});  // before each residual add
+    }
+    const auto* logits = std::get_if<forward::Scale>(&p.output[p.output.size() - 2]);
+    REQUIRE(logits != nullptr);
+    CHECK(logits->factor == 0.125f);
+}

@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3"};
+const char* const kPresets[] = {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-gemma2", "tiny-olmo2", "tiny-granite"};
 const char* const kMixes[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
 
 struct Fixture {
@@ -175,8 +175,10 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
             CHECK_MESSAGE(a.argmax_mismatches == 0, name);
             // tiny-gemma3's logits are small (max |logit| about 2) and its GELU rounds to half precision,
             // so llama.cpp's F16 K/V move them by about 1.3e-3 of the largest (its exact configuration
-            // agrees with ours to 5e-5).
-            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma3" ? 2e-3 : 1e-3), name);
+            // agrees with ours to 5e-5). tiny-olmo2's logits are as small, and its keys, normalized over
+            // the whole projection, round to F16 the same way (1.3e-3; exact configuration 1e-6).
+            const bool small_logits = f.preset == "tiny-gemma3" || f.preset == "tiny-olmo2";
+            CHECK_MESSAGE(a.relative_diff <= (small_logits ? 2e-3 : 1e-3), name);
         }
     }
 }

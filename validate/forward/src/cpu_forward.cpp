@@ -163,10 +163,11 @@ private:
         cache.v.insert(cache.v.end(), v.begin(), v.end());
         const auto q = a(o.q, s.n_head * s.head_dim);
         const auto out = a(o.out, s.n_head * s.head_dim_v);
-        if (o.window == 0)
+        if (o.window == 0 && o.softcap == 0.0f)
             ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
         else
-            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, {.sliding_window = o.window}, out);
+            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale,
+                                      {.sliding_window = o.window, .softcap = o.softcap}, out);
     }
 
     // out = x W^T (+ bias when the file has one).

@@ -10,10 +10,11 @@ namespace {
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
 
-// llama 3's per-pair frequency divisors; only llama's graph applies them.
+// llama 3's per-pair frequency divisors, which the llama, granite and mistral3 graphs apply.
 Result<std::vector<float>> frequency_factors(const Container& model, const model::ModelSpec& spec) {
     const TensorInfo* t = model.find_tensor("rope_freqs.weight");
-    if (!t || spec.architecture != "llama") return std::vector<float>{};
+    const std::string& a = spec.architecture;
+    if (!t || (a != "llama" && a != "granite" && a != "mistral3")) return std::vector<float>{};
     if (t->n_elements() != spec.rope.n_rot / 2 || t->ne[0] != spec.rope.n_rot / 2)
         return unsupported(fmt::format("tensor 'rope_freqs.weight' has {} values, expected n_rot/2 = {}", t->n_elements(),
                                        spec.rope.n_rot / 2));

@@ -27,9 +27,9 @@ constexpr ArchitectureTraits kKnown[] = {
     {"qwen3moe", RopeStyle::neox, false, true, false},
     {"qwen2moe", RopeStyle::neox, true, false, false},
     {"gpt-oss", RopeStyle::neox, true, false, false},
-    {"gemma2", RopeStyle::neox, false, false, false},
-    {"olmo2", RopeStyle::neox, false, true, false},
-    {"granite", RopeStyle::normal, false, false, false},
+    {"gemma2", RopeStyle::neox, false, false, true},
+    {"olmo2", RopeStyle::neox, false, true, true},
+    {"granite", RopeStyle::normal, false, false, true},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {

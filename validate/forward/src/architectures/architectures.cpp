@@ -22,6 +22,9 @@ constexpr Entry kBuilders[] = {
     {"qwen2", architectures::build_qwen2},
     {"qwen3", architectures::build_qwen3},
     {"gemma3", architectures::build_gemma3},
+    {"gemma2", architectures::build_gemma2},
+    {"olmo2", architectures::build_olmo2},
+    {"granite", architectures::build_granite},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }

@@ -9,5 +9,8 @@ void build_llama(Build& b);
 void build_qwen2(Build& b);
 void build_qwen3(Build& b);
 void build_gemma3(Build& b);
+void build_gemma2(Build& b);
+void build_olmo2(Build& b);
+void build_granite(Build& b);
 
 }  // namespace gguf::forward::architectures

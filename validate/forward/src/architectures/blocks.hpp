@@ -17,6 +17,9 @@ void norm_and_lm_head(Build& b, bool output_bias);
 struct AttentionTensors {
     bool output_bias = false;  // attn_output.bias is read when present (q/k/v biases always are)
     bool qk_norm = false;      // attn_q_norm and attn_k_norm: RMSNorm of every head before RoPE
+    bool rope = true;          // false: no RoPE (granite with rope.scaling.finetuned false)
+    float kq_scale = 0.0f;     // the attention's score scale; 0: PassParams::kq_scale
+    float residual_scale = 1.0f;  // the output projection is multiplied by this before the residual add
 };
 
 // x += attn_output(attention(RoPE(q), RoPE(k), v)) of RMSNorm(attn_norm)(x), llama.cpp's pre-norm block
@@ -25,6 +28,7 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
 
 // x += ffn_down(silu(ffn_gate(h)) * ffn_up(h)) with h = RMSNorm(ffn_norm)(x); records ffn_norm, gate,
 // up, ffn_act, down, ffn_residual. `biases`: ffn_{gate,up,down}.bias are read when present.
-void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases);
+// `residual_scale`: ffn_down's output is multiplied by it before the residual add (granite).
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, float residual_scale = 1.0f);
 
 }  // namespace gguf::forward::architectures

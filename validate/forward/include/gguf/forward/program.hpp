@@ -80,12 +80,14 @@ struct Rope {
 // Causal attention of q over the layer's cache after appending the slots k and v to it
 // (ops::causal_attention). Keys and values are always the slots k and v, which an executor may place in
 // the cache directly. A window hides keys `window` or more positions before the query
-// (ops::sliding_window_masks); 0: none.
+// (ops::sliding_window_masks); 0: none. A soft-cap > 0 makes the raw scores softcap * tanh(score /
+// softcap) before they are scaled (gemma2, ops::causal_attention_ext); 0: none.
 struct Attention {
     Slot out, q;
     ops::AttentionShape shape;
     float scale;
     std::uint64_t window = 0;
+    float softcap = 0.0f;
 };
 
 // x *= factor over `width` values per token, in place (ggml_scale).
