@@ -286,6 +286,9 @@ private:
                            },
                            [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
+                           [&](const forward::Temperature& o) {
+                               temperature_forward(at(o.x), n, o.width, c.first, o.scale, o.interval, s);
+                           },
                        },
                        op);
     }

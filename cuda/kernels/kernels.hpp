@@ -98,6 +98,11 @@ void scale_forward(float* x, float factor, std::uint64_t n, cudaStream_t stream)
 // x = tanh(x * (1 / cap)) * cap (ops::softcap).
 void softcap_forward(float* x, float cap, std::uint64_t n, cudaStream_t stream);
 
+// x[t] *= the attention temperature of position first_position + t (ops::scale_by_temperature), rows of
+// `width` values (temperature.cu).
+void temperature_forward(float* x, std::uint64_t n_tokens, std::uint64_t width, std::uint64_t first_position, float scale,
+                         std::uint64_t interval, cudaStream_t stream);
+
 // out = a + b (ops::add); `out` may alias either.
 void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream);
 

@@ -191,8 +191,8 @@ TEST_CASE("the pass refuses models it cannot evaluate, naming what is wrong") {
     }
     SUBCASE("an unsupported RoPE scaling") {
         Writer w = test::build_preset("tiny-llama");
-        w.set("llama.rope.scaling.type", Value::string("longrope"));
-        refused(w, "rope scaling 'longrope' is not supported");
+        w.set("llama.rope.scaling.type", Value::string("su"));
+        refused(w, "rope scaling 'su' is not supported");
     }
     SUBCASE("a vocabulary that disagrees with the embedding rows") {
         Writer w = test::build_preset("tiny-llama");

@@ -13,6 +13,7 @@
 #include "gguf/forward/cpu.hpp"
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
+#include "gguf/forward/ops_temperature.hpp"
 #include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "matmul.hpp"
@@ -149,6 +150,9 @@ private:
                            [&](const SoftCap& o) { ops::softcap(a(o.x, o.width), o.cap); },
                            [&](const Record& o) {
                                if (step.trace) step.trace->record(layer, o.name, {T, o.width}, a(o.slot, o.width));
+                           },
+                           [&](const Temperature& o) {
+                               ops::scale_by_temperature(a(o.x, o.width), o.width, step.positions, o.scale, o.interval);
                            },
                        },
                        op);

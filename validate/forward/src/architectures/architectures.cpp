@@ -25,6 +25,8 @@ constexpr Entry kBuilders[] = {
     {"gemma2", architectures::build_gemma2},
     {"olmo2", architectures::build_olmo2},
     {"granite", architectures::build_granite},
+    {"phi3", architectures::build_phi3},
+    {"mistral3", architectures::build_mistral3},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -58,6 +60,7 @@ void size_slots(Program& p, const WeightBinding& w) {
                            [&](const GeGlu& o) { use(o.out, o.width), use(o.gate, o.width), use(o.up, o.width); },
                            [&](const SoftCap& o) { use(o.x, o.width); },
                            [&](const Record& o) { use(o.slot, o.width); },
+                           [&](const Temperature& o) { use(o.x, o.width); },
                        },
                        op);
     };

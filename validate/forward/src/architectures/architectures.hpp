@@ -12,5 +12,7 @@ void build_gemma3(Build& b);
 void build_gemma2(Build& b);
 void build_olmo2(Build& b);
 void build_granite(Build& b);
+void build_phi3(Build& b);
+void build_mistral3(Build& b);
 
 }  // namespace gguf::forward::architectures

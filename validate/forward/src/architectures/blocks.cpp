@@ -57,6 +57,8 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
     s.ops.push_back(Record{Slot::k, n_k, "k"});
     s.ops.push_back(Record{Slot::v, n_v, "v"});
     const ops::AttentionShape shape{m.n_head, m.n_head_kv, m.head_dim, m.head_dim_v};
+    if (tensors.temperature_scale != 0.0f)
+        s.ops.push_back(Temperature{Slot::q, n_q, tensors.temperature_scale, tensors.temperature_interval});
     const float kq_scale = tensors.kq_scale != 0.0f ? tensors.kq_scale : b.params.kq_scale;
     s.ops.push_back(Attention{Slot::att, Slot::q, shape, kq_scale});
     s.ops.push_back(Record{Slot::att, n_att, "attn"});

@@ -20,6 +20,9 @@ struct AttentionTensors {
     bool rope = true;          // false: no RoPE (granite with rope.scaling.finetuned false)
     float kq_scale = 0.0f;     // the attention's score scale; 0: PassParams::kq_scale
     float residual_scale = 1.0f;  // the output projection is multiplied by this before the residual add
+    // Queries multiplied by llama 4's attention temperature before attention (mistral3); 0: none.
+    float temperature_scale = 0.0f;
+    std::uint64_t temperature_interval = 0;
 };
 
 // x += attn_output(attention(RoPE(q), RoPE(k), v)) of RMSNorm(attn_norm)(x), llama.cpp's pre-norm block

@@ -25,8 +25,15 @@ public:
 
     // A matrix of ne = [n_in, n_out]; -1 when missing (an error) or misshapen.
     int matrix(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out);
+    // Rows [first, first + count) of a matrix of ne = [n_in, n_out], bound as a matrix of `count` rows
+    // (one part of a fused tensor); -1 when missing or misshapen.
+    int matrix_rows(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out,
+                    std::uint64_t first, std::uint64_t count);
     // A vector of n values; -1 when absent (an error when required) or misshapen.
     int vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required);
+    // Values [first, first + count) of a vector of n values (one part of a fused bias).
+    int vector_part(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t first, std::uint64_t count,
+                    bool required);
 
     bool has(const std::string& name) const { return model_.find_tensor(name) != nullptr; }
     // Refuses the file for a reason of the builder's (a variant the program does not model).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,13 @@
 namespace gguf::forward {
 
 // A ggml weight with ne[0] = n_in and ne[1] = n_out, used as out = x W^T (or as a table of n_out rows,
-// for the embedding). The bytes stay in the file's encoding and byte order.
+// for the embedding). The bytes stay in the file's encoding and byte order. A block of rows of a fused
+// tensor (phi3's attn_qkv, its gate/up ffn_up) is bound as a matrix of its own: its view describes
+// only those rows, with an info of their shape that the binding owns (`rows_of`).
 struct BoundMatrix {
     TensorView view;
     std::uint64_t n_in = 0, n_out = 0;
+    std::shared_ptr<const TensorInfo> rows_of;  // set for a block of rows: the info `view` points to
 
     const std::string& name() const { return view.info->name; }
     std::uint32_t type() const { return view.info->type; }

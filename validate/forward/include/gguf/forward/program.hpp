@@ -97,6 +97,15 @@ struct Scale {
     float factor;
 };
 
+// x[t] *= 1 + scale * ln(floor(p_t / interval) + 1) for the token at position p_t, in place: llama 4's
+// attention temperature of the queries (mistral3; ops::scale_by_temperature).
+struct Temperature {
+    Slot x;
+    std::uint64_t width;
+    float scale;
+    std::uint64_t interval;
+};
+
 // out = silu(gate) * up over `width` values per token (ops::swiglu).
 struct SwiGlu {
     Slot out, gate, up;
@@ -124,7 +133,7 @@ struct Record {
     std::string name;
 };
 
-using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record>;
+using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record, Temperature>;
 
 struct LayerProgram {
     std::vector<Op> ops;
