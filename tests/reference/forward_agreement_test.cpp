@@ -14,6 +14,7 @@
 //     by a half-precision step): this is the check of the semantics.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gguf/container.hpp"
@@ -135,12 +137,41 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         fixtures.push_back({r.preset, std::string("f32 rope ") + r.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
+    // Variants of keys no preset sets, compared in the exact configuration only: OLMo 3's sliding window
+    // on olmo2 (block 0 slides with its unscaled RoPE table, block 1 is global with YaRN), and granite
+    // without RoPE (rope.scaling.finetuned false).
+    struct KeyVariant {
+        const char* preset;
+        const char* name;
+        std::vector<std::pair<std::string, gguf::Value>> keys;
+    };
+    const KeyVariant key_variants[] = {
+        {"tiny-olmo2",
+         "olmo3 sliding",
+         {{"olmo2.attention.sliding_window", gguf::Value::u32(4)},
+          {"olmo2.attention.sliding_window_pattern", gguf::Value::u32(2)},
+          {"olmo2.rope.scaling.type", gguf::Value::string("yarn")},
+          {"olmo2.rope.scaling.factor", gguf::Value::f32(4.0f)},
+          {"olmo2.rope.scaling.original_context_length", gguf::Value::u32(64)}}},
+        {"tiny-granite", "no rope", {{"granite.rope.scaling.finetuned", gguf::Value::boolean(false)}}},
+    };
+    for (const KeyVariant& v : key_variants) {
+        gguf::Writer w = gguf::test::build_preset(v.preset);
+        for (const auto& [key, value] : v.keys) w.set(key, value);
+        std::string file = std::string(v.preset) + "-" + v.name + ".gguf";
+        std::replace(file.begin(), file.end(), ' ', '-');
+        const fs::path path = dir / file;
+        REQUIRE(w.write(path).ok());
+        auto config = gguf::samples::preset(v.preset);
+        fixtures.push_back({v.preset, std::string("f32 keys ") + v.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
+    }
+
     std::vector<Job> jobs;
     nlohmann::json job_list = nlohmann::json::array();
     for (const Fixture& f : fixtures) {
         for (bool exact : {false, true}) {
             if (exact && !f.mix.starts_with("f32")) continue;
-            if (!exact && f.mix.starts_with("f32 rope")) continue;
+            if (!exact && (f.mix.starts_with("f32 rope") || f.mix.starts_with("f32 keys"))) continue;
             Job job{&f, exact, dir / (f.model.stem().string() + (exact ? "-exact" : "") + ".f32")};
             nlohmann::json j = {{"model", f.model.string()}, {"ids", f.ids}, {"out", job.out.string()}};
             if (exact) {
