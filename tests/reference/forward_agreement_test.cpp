@@ -166,6 +166,18 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         fixtures.push_back({v.preset, std::string("f32 keys ") + v.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
+    // Phi-4-mini's partial rotation: RoPE turns 16 of each head's 32 dimensions (8 LongRoPE factors).
+    {
+        auto config = gguf::samples::preset("tiny-phi3");
+        REQUIRE(config.ok());
+        config->n_rot = 16;
+        auto w = gguf::samples::build_model(*config);
+        REQUIRE(w.ok());
+        const fs::path path = dir / "tiny-phi3-partial-rotation.gguf";
+        REQUIRE(w->write(path).ok());
+        fixtures.push_back({"tiny-phi3", "f32 keys partial rotation", path, token_ids(config->n_vocab - config->n_vocab_padding)});
+    }
+
     std::vector<Job> jobs;
     nlohmann::json job_list = nlohmann::json::array();
     for (const Fixture& f : fixtures) {
