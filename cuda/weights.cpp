@@ -24,7 +24,7 @@ std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
 }
 
 void add_matrix(ImageLayout& image, const forward::BoundMatrix& w, bool product) {
-    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, w.view, align_up(image.bytes, kAlign), product};
+    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, w.view, align_up(image.bytes, kAlign), product, w.rows_of};
     image.bytes = m.offset + w.view.bytes.size();
     image.matrices.push_back(std::move(m));
 }
