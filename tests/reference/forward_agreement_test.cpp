@@ -163,7 +163,7 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         const fs::path path = dir / file;
         REQUIRE(w.write(path).ok());
         auto config = gguf::samples::preset(v.preset);
-        fixtures.push_back({v.preset, std::string("f32 keys ") + v.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
+        fixtures.push_back({v.preset, std::string("f32 variant ") + v.name, path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
     // Phi-4-mini's partial rotation: RoPE turns 16 of each head's 32 dimensions (8 LongRoPE factors).
@@ -175,7 +175,34 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         REQUIRE(w.ok());
         const fs::path path = dir / "tiny-phi3-partial-rotation.gguf";
         REQUIRE(w->write(path).ok());
-        fixtures.push_back({"tiny-phi3", "f32 keys partial rotation", path, token_ids(config->n_vocab - config->n_vocab_padding)});
+        fixtures.push_back({"tiny-phi3", "f32 variant partial rotation", path, token_ids(config->n_vocab - config->n_vocab_padding)});
+    }
+
+    // phi3 with separate q, k and v projections (llama.cpp's loader takes them when attn_qkv is absent):
+    // the fused F32 tensor's row blocks written as attn_q, attn_k and attn_v.
+    {
+        auto config = gguf::samples::preset("tiny-phi3");
+        REQUIRE(config.ok());
+        const std::uint64_t n_embd = config->n_embd, n_q = std::uint64_t{config->n_head} * config->head_dim,
+                            n_kv = std::uint64_t{config->n_head_kv} * config->head_dim;
+        std::vector<gguf::WriterTensor> parts;
+        gguf::Writer w = gguf::test::with_tensors(gguf::test::build_preset("tiny-phi3"), [&](gguf::WriterTensor& t) {
+            if (!t.name.ends_with("attn_qkv.weight")) return true;
+            const std::string blk = t.name.substr(0, t.name.size() - std::string("attn_qkv.weight").size());
+            const std::size_t row_bytes = n_embd * sizeof(float);
+            std::uint64_t first = 0;
+            for (const auto& [name, rows] : {std::pair{"attn_q.weight", n_q}, {"attn_k.weight", n_kv}, {"attn_v.weight", n_kv}}) {
+                const auto begin = t.data.begin() + static_cast<std::ptrdiff_t>(first * row_bytes);
+                parts.push_back({blk + name, t.type, {n_embd, rows},
+                                 std::vector<std::byte>(begin, begin + static_cast<std::ptrdiff_t>(rows * row_bytes))});
+                first += rows;
+            }
+            return false;
+        });
+        for (gguf::WriterTensor& t : parts) REQUIRE(w.add_tensor(std::move(t)).ok());
+        const fs::path path = dir / "tiny-phi3-separate-qkv.gguf";
+        REQUIRE(w.write(path).ok());
+        fixtures.push_back({"tiny-phi3", "f32 variant separate q/k/v", path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
     std::vector<Job> jobs;
@@ -183,7 +210,7 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
     for (const Fixture& f : fixtures) {
         for (bool exact : {false, true}) {
             if (exact && !f.mix.starts_with("f32")) continue;
-            if (!exact && (f.mix.starts_with("f32 rope") || f.mix.starts_with("f32 keys"))) continue;
+            if (!exact && (f.mix.starts_with("f32 rope") || f.mix.starts_with("f32 variant"))) continue;
             Job job{&f, exact, dir / (f.model.stem().string() + (exact ? "-exact" : "") + ".f32")};
             nlohmann::json j = {{"model", f.model.string()}, {"ids", f.ids}, {"out", job.out.string()}};
             if (exact) {
