@@ -339,7 +339,7 @@ private:
                                const auto l = static_cast<std::size_t>(layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
                                                  attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
-                                                 o.window);
+                                                 o.window, o.softcap);
                            },
                            [&](const forward::Scale& o) { scale_forward(at(o.x), o.factor, n * o.width, s); },
                            [&](const forward::SwiGlu& o) { swiglu_forward(at(o.out), at(o.gate), at(o.up), n * o.width, s); },
@@ -376,6 +376,9 @@ private:
                            [&](const forward::GatedRmsNorm& o) {
                                rmsnorm_forward(at(o.out), at(o.in), w.vector(o.weight), n * (o.width / o.group), o.group, o.eps, s);
                                silu_gate_forward(at(o.out), at(o.gate), n * o.width, s);
+                           },
+                           [&](const forward::Temperature& o) {
+                               temperature_forward(at(o.x), n, o.width, c.first, o.scale, o.interval, s);
                            },
                        },
                        op);

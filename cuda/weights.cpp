@@ -24,9 +24,10 @@ std::int64_t append(std::vector<float>& all, const std::vector<float>& v) {
 }
 
 void add_matrix(ImageLayout& image, const forward::BoundMatrix& w, bool product) {
-    // Only the matrix's own rows: one expert of a 3-D expert tensor is one matrix.
+    // Only the matrix's own rows: one expert of a 3-D expert tensor, or a block of rows of a fused
+    // tensor, is one matrix.
     const TensorView own{w.view.info, w.bytes(), w.view.order};
-    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, own, align_up(image.bytes, kAlign), product};
+    MatrixSource m{w.name(), w.type(), w.n_in, w.n_out, own, align_up(image.bytes, kAlign), product, w.rows_of};
     image.bytes = m.offset + own.bytes.size();
     image.matrices.push_back(std::move(m));
 }

@@ -49,6 +49,8 @@ struct MatrixSource {
     TensorView view;
     std::uint64_t offset = 0;  // in its image, 256-byte aligned
     bool product = false;      // a Linear op multiplies by it (worth a decoded copy for batched products)
+    // For a block of rows of a fused tensor: the info `view` points to, kept alive with the layout.
+    std::shared_ptr<const TensorInfo> rows_of;
 };
 
 struct ImageLayout {

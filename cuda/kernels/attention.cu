@@ -86,7 +86,7 @@ std::uint64_t attention_workspace_floats(const AttentionDims& d, std::uint64_t r
 
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& d, float scale, float* out,
-                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window) {
+                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window, float softcap) {
     if (d.n_head_kv == 0 || d.n_head % d.n_head_kv != 0 || first_position + n_tokens > n_kv || rows == 0)
         fail("attention: bad head counts or positions", "attention_forward", __FILE__, __LINE__);
     const std::uint64_t group = d.n_head / d.n_head_kv;
@@ -106,8 +106,14 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
                            qh, q, t0, R, d.n_head, d.head_dim);
         check_launch();
         // Per key/value head g, column-major: S_g [n_kv][group*R] = K_g^T-as-stored (op T) x Qh_g.
-        blas.strided_batched(true, false, kv, gR, hd, scale, k, k_width, hd, qh, hd, gR * hd, 0.0f, scores, kv, gR * kv,
-                             static_cast<std::int64_t>(d.n_head_kv));
+        // Soft-capped scores are capped raw and scaled after, in the CPU's order.
+        const bool capped = softcap > 0.0f;
+        blas.strided_batched(true, false, kv, gR, hd, capped ? 1.0f : scale, k, k_width, hd, qh, hd, gR * hd, 0.0f, scores, kv,
+                             gR * kv, static_cast<std::int64_t>(d.n_head_kv));
+        if (capped) {
+            softcap_forward(scores, softcap, d.n_head * R * n_kv, stream);
+            if (scale != 1.0f) scale_forward(scores, scale, d.n_head * R * n_kv, stream);
+        }
         masked_softmax_kernel<<<static_cast<unsigned>(d.n_head * R), kThreads, 0, stream>>>(scores, R, n_kv,
                                                                                             first_position + t0 + 1, window);
         check_launch();

@@ -68,9 +68,11 @@ std::uint64_t attention_workspace_floats(const AttentionDims& dims, std::uint64_
 // first_position + t; out [n_tokens][n_head * head_dim_v]. Scores and context are cuBLAS products;
 // the masked softmax is a kernel. Query tokens are processed `rows` at a time in `workspace`.
 // `window` > 0 also hides keys `window` or more positions before the query (ops::sliding_window_masks).
+// `softcap` > 0 soft-caps the raw scores before the scale (ops::causal_attention_ext).
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& dims, float scale,
-                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0);
+                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0,
+                       float softcap = 0.0f);
 
 // ---- swiglu.cu ----
 
@@ -110,6 +112,11 @@ void scale_forward(float* x, float factor, std::uint64_t n, cudaStream_t stream)
 
 // x = tanh(x * (1 / cap)) * cap (ops::softcap).
 void softcap_forward(float* x, float cap, std::uint64_t n, cudaStream_t stream);
+
+// x[t] *= the attention temperature of position first_position + t (ops::scale_by_temperature), rows of
+// `width` values (temperature.cu).
+void temperature_forward(float* x, std::uint64_t n_tokens, std::uint64_t width, std::uint64_t first_position, float scale,
+                         std::uint64_t interval, cudaStream_t stream);
 
 // out = a + b (ops::add); `out` may alias either.
 void add_forward(float* out, const float* a, const float* b, std::uint64_t n, cudaStream_t stream);

@@ -16,6 +16,7 @@
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
 #include "gguf/forward/ops_moe.hpp"
+#include "gguf/forward/ops_temperature.hpp"
 #include "gguf/quantize.hpp"
 #include "gguf/types.hpp"
 #include "gpu.hpp"
@@ -409,4 +410,42 @@ TEST_CASE("qwen35's gates: split heads, sigmoid gate and the gated RMSNorm equal
     cuda::rmsnorm_forward(dnormed.data(), dx.data(), dw.data(), T * heads, d, 1e-6f, nullptr);
     cuda::silu_gate_forward(dnormed.data(), dgate.data(), n, nullptr);
     CHECK(relative_difference(to_host(dnormed), normed) < 1e-6);
+}
+
+TEST_CASE("soft-capped attention (gemma2) equals ops::causal_attention_ext, capped before the scale") {
+    test::require_gpu();
+    const std::size_t n_head = 4, n_head_kv = 2, head_dim = 64, n_tokens = 9, first = 5, n_kv = first + n_tokens;
+    const auto q = random_floats(n_tokens * n_head * head_dim, 31, 2.0f);
+    const auto k = random_floats(n_kv * n_head_kv * head_dim, 32, 2.0f);
+    const auto v = random_floats(n_kv * n_head_kv * head_dim, 33);
+    for (const float scale : {1.0f, 0.125f}) {
+        for (const std::size_t window : {std::size_t{0}, std::size_t{4}}) {
+            CAPTURE(scale);
+            CAPTURE(window);
+            std::vector<float> expected(n_tokens * n_head * head_dim);
+            ops::causal_attention_ext(q, k, v, n_kv, first, {n_head, n_head_kv, head_dim, head_dim}, scale,
+                                      {.sliding_window = window, .softcap = 5.0f}, expected);
+            auto dq = on_device(q), dk = on_device(k), dv = on_device(v);
+            cuda::Blas blas(nullptr, cuda::Precision::fp32);
+            const cuda::AttentionDims dims{n_head, n_head_kv, head_dim, head_dim};
+            cuda::DeviceBuffer<float> work(cuda::attention_workspace_floats(dims, n_tokens, n_kv));
+            cuda::DeviceBuffer<float> out(expected.size());
+            cuda::attention_forward(blas, dq.data(), dk.data(), dv.data(), n_tokens, n_kv, first, dims, scale, out.data(),
+                                    work.data(), n_tokens, nullptr, window, 5.0f);
+            CHECK(relative_difference(to_host(out), expected) < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("the query temperature (mistral3) equals ops::scale_by_temperature") {
+    test::require_gpu();
+    const std::size_t width = 96, n_tokens = 40, first = 3;
+    const auto x = random_floats(n_tokens * width, 34);
+    std::vector<std::int64_t> positions(n_tokens);
+    for (std::size_t t = 0; t < n_tokens; ++t) positions[t] = static_cast<std::int64_t>(first + t);
+    std::vector<float> expected = x;
+    ops::scale_by_temperature(expected, width, positions, 0.1f, 8);
+    auto dx = on_device(x);
+    cuda::temperature_forward(dx.data(), n_tokens, width, first, 0.1f, 8, nullptr);
+    CHECK(relative_difference(to_host(dx), expected) < 1e-7);
 }

@@ -181,6 +181,45 @@ TEST_CASE("granite: the four multipliers, logit_scale required") {
     CHECK(missing.error().message.find("granite.logit_scale") != std::string::npos);
 }
 
+TEST_CASE("phi3: fused q/k/v and gate/up, LongRoPE factors, NeoX; the sliding window is not read") {
+    const ModelSpec s = spec_of("tiny-phi3");
+    CHECK(s.fused_qkv);
+    CHECK(s.rope.style == RopeStyle::neox);
+    CHECK(s.sliding_window == 0);
+    const auto schema = schema_for(s);
+    REQUIRE(schema);
+    // tiny-phi3: n_embd 256, 8 query and 4 KV heads of 32, n_ff 512.
+    CHECK(schema->find("blk.0.attn_qkv.weight")->ne == std::vector<std::uint64_t>{256, 256 + 2 * 128});
+    CHECK(schema->find("blk.0.ffn_up.weight")->ne == std::vector<std::uint64_t>{256, 1024});
+    CHECK(schema->find("blk.0.ffn_gate.weight") == nullptr);
+    CHECK(schema->find("blk.0.attn_q.weight") == nullptr);
+    CHECK(schema->find("rope_factors_short.weight")->ne == std::vector<std::uint64_t>{16});
+    CHECK(schema->find("rope_factors_long.weight")->presence == Presence::optional);
+    // A file with separate projections expects them instead.
+    const ModelSpec t = spec_from_keys("phi3", 1, {{"phi3.attention.sliding_window", Value::u32(2047)}});
+    CHECK_FALSE(t.fused_qkv);
+    CHECK(t.sliding_window == 0);
+    CHECK(schema_for(t)->find("blk.0.attn_q.weight")->presence == Presence::required);
+    CHECK(schema_for(t)->find("blk.0.attn_qkv.weight") == nullptr);
+}
+
+TEST_CASE("mistral3: the query temperature steps over the original context, which must not be 0") {
+    const ModelSpec s = spec_of("tiny-mistral3");
+    CHECK(s.attn_temperature_scale == doctest::Approx(0.1));
+    CHECK(s.attn_temperature_interval == 8);  // rope.scaling.original_context_length
+    CHECK(s.rope.style == RopeStyle::normal);
+    CHECK(s.rope.scaling == RopeScaling::yarn);
+    const ModelSpec t = spec_from_keys("mistral3", 1, {{"mistral3.attention.temperature_scale", Value::f32(0.1f)}});
+    CHECK(t.attn_temperature_interval == 4096);  // context_length without an original context
+    Writer w = built("tiny-mistral3");
+    w.set("mistral3.rope.scaling.original_context_length", Value::u32(0));
+    w.set("mistral3.context_length", Value::u32(0));
+    test::TempDir dir;
+    auto refused = spec_of(w, dir);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("original_context_length") != std::string::npos);
+}
+
 TEST_CASE("qwen35: delta-net sizes, multi-section RoPE and the recurrent/attention layout") {
     const ModelSpec s = spec_of("tiny-qwen35");
     CHECK(s.known);
@@ -329,7 +368,7 @@ TEST_CASE("gpt-oss: sinks, alternating sliding layers sharing the global RoPE, s
 
 TEST_CASE("the tiny presets of the newer architectures match their schemas tensor for tensor") {
     for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-gpt-oss",
-                        "tiny-gemma2", "tiny-olmo2", "tiny-granite"})
+                        "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3"})
         matches_schema(preset);
 }
 

@@ -38,7 +38,8 @@ std::vector<float> read_f32(const fs::path& p) {
 void quiet(int, const char*, void*) {}
 
 constexpr const char* kPresets[] = {"tiny-qwen35",  "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
-                                    "tiny-gpt-oss", "tiny-gemma2",    "tiny-olmo2",  "tiny-granite"};
+                                    "tiny-gpt-oss", "tiny-gemma2",    "tiny-olmo2",  "tiny-granite",  "tiny-phi3",
+                                    "tiny-mistral3"};
 
 }  // namespace
 

@@ -46,7 +46,8 @@ TEST_CASE("the newer architectures' presets are clean: delta-net tensors, expert
         {"tiny-gemma3", samples::NormStyle::gemma},   {"tiny-qwen3moe", samples::NormStyle::qwen},
         {"tiny-qwen2moe", samples::NormStyle::qwen},   {"tiny-gpt-oss", samples::NormStyle::llama},
         {"tiny-gemma2", samples::NormStyle::gemma},   {"tiny-olmo2", samples::NormStyle::llama},
-        {"tiny-granite", samples::NormStyle::llama}};
+        {"tiny-granite", samples::NormStyle::llama},  {"tiny-phi3", samples::NormStyle::llama},
+        {"tiny-mistral3", samples::NormStyle::llama}};
     for (const auto& c : cases)
         for (const char* mix : {"f32", "q4_k_m"}) {
             // Not a structured binding: CHECK_MESSAGE captures in a lambda, which clang 14 cannot do of one.

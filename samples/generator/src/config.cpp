@@ -102,6 +102,12 @@ Result<void> validate_architecture_extras(const ModelConfig& c) {
         return invalid("olmo2 needs its own output.weight and n_head * head_dim == n_embd (llama.cpp's loader)");
     if (a == Architecture::granite && !(c.logit_scale > 0.0f))
         return invalid("granite needs a positive logit_scale");
+    if (a == Architecture::phi3 && std::uint64_t{c.n_head} * c.head_dim != c.n_embd)
+        return invalid("phi3 needs n_head * head_dim == n_embd (llama.cpp sizes its q projection by n_embd)");
+    if (c.longrope_attn_factor != 0.0f && (a != Architecture::phi3 || c.rope_original_context == 0))
+        return invalid("LongRoPE factors are a phi3 feature and need rope_original_context");
+    if (c.attn_temperature_scale != 0.0f && (a != Architecture::mistral3 || c.rope_original_context == 0))
+        return invalid("the query temperature is a mistral3 feature and needs rope_original_context");
     if (a == Architecture::gpt_oss && (c.sliding_window == 0 || !c.attn_bias || c.tied_output))
         return invalid("gpt-oss needs a sliding window, q/k/v biases and its own output.weight (llama.cpp requires them)");
     return {};
@@ -123,6 +129,8 @@ std::string_view architecture_name(Architecture a) {
         case Architecture::gemma2: return "gemma2";
         case Architecture::olmo2: return "olmo2";
         case Architecture::granite: return "granite";
+        case Architecture::phi3: return "phi3";
+        case Architecture::mistral3: return "mistral3";
     }
     return "?";
 }
@@ -130,10 +138,11 @@ std::string_view architecture_name(Architecture a) {
 Result<Architecture> parse_architecture(std::string_view name) {
     for (auto a : {Architecture::llama, Architecture::qwen2, Architecture::qwen3, Architecture::qwen35,
                    Architecture::qwen35moe, Architecture::gemma3, Architecture::qwen3moe, Architecture::qwen2moe,
-                   Architecture::gpt_oss, Architecture::gemma2, Architecture::olmo2, Architecture::granite})
+                   Architecture::gpt_oss, Architecture::gemma2, Architecture::olmo2, Architecture::granite,
+                   Architecture::phi3, Architecture::mistral3})
         if (architecture_name(a) == name) return a;
     return invalid("unknown architecture '" + std::string(name) +
-                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite)");
+                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite, phi3, mistral3)");
 }
 
 void WeightTypes::set_all(std::uint32_t type) {

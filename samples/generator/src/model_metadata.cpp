@@ -79,11 +79,22 @@ Metadata model_metadata(const ModelConfig& c) {
         add(arch + ".rope.scaling.factor", Value::f32(c.rope_yarn_factor));
         add(arch + ".rope.scaling.original_context_length", Value::u32(c.rope_original_context));
     }
+    if (c.rope_yarn_beta_fast != 0.0f) add(arch + ".rope.scaling.yarn_beta_fast", Value::f32(c.rope_yarn_beta_fast));
+    if (c.rope_yarn_beta_slow != 0.0f) add(arch + ".rope.scaling.yarn_beta_slow", Value::f32(c.rope_yarn_beta_slow));
+    if (c.rope_yarn_log_mul != 0.0f) add(arch + ".rope.scaling.yarn_log_multiplier", Value::f32(c.rope_yarn_log_mul));
+    if (c.attn_temperature_scale != 0.0f)
+        add(arch + ".attention.temperature_scale", Value::f32(c.attn_temperature_scale));
+    if (c.longrope_attn_factor != 0.0f) {
+        add(arch + ".rope.scaling.attn_factor", Value::f32(c.longrope_attn_factor));
+        add(arch + ".rope.scaling.original_context_length", Value::u32(c.rope_original_context));
+    }
     add("general.file_type", Value::u32(c.file_type));
     if (c.architecture == Architecture::llama) {
         add(arch + ".vocab_size", Value::u32(c.n_vocab));
         add(arch + ".rope.dimension_count", Value::u32(c.head_dim));
     }
+    if ((a == Architecture::phi3 || a == Architecture::mistral3) && c.n_rot == 0)
+        add(arch + ".rope.dimension_count", Value::u32(c.head_dim));
     add("general.quantization_version", Value::u32(2));  // GGML_QNT_VERSION
     return m;
 }

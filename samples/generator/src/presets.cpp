@@ -304,6 +304,40 @@ Result<ModelConfig> preset(std::string_view name) {
         c.head_dim = 32;
         return c;
     }
+    if (name == "tiny-phi3") {
+        // Phi-3-mini-128k's structure: fused q/k/v and gate/up, NeoX RoPE divided by LongRoPE's short
+        // factors with magnitude 1.19, untied. llama.cpp pads a context to 256 positions and takes the
+        // short factors up to the original context, so that is 256 here.
+        // (A general.name containing "phi3" or "phi-3" makes llama.cpp look up Phi-3's special tokens,
+        // which the synthetic vocabulary does not have.)
+        ModelConfig c = tiny(llama_like(), "tiny Phi 3 (gguf-doctor sample)");
+        c.architecture = Architecture::phi3;
+        c.n_vocab = 512;
+        c.n_head = 8;
+        c.n_head_kv = 4;
+        c.head_dim = 32;
+        c.longrope_attn_factor = 1.19f;
+        c.rope_original_context = 256;
+        return c;
+    }
+    if (name == "tiny-mistral3") {
+        // Ministral 3's structure: llama's block with YaRN (x4 over 8 positions, betas 32/1, log multiplier
+        // 1) and llama 4's query temperature 0.1, whose steps of 8 positions the test prompts cross.
+        ModelConfig c = tiny(llama_like(), "tiny mistral3 (gguf-doctor sample)");
+        c.architecture = Architecture::mistral3;
+        c.n_vocab = 512;
+        c.n_head = 8;
+        c.n_head_kv = 2;
+        c.head_dim = 32;
+        c.rope_base = 1000000.0f;
+        c.rope_yarn_factor = 4.0f;
+        c.rope_original_context = 8;
+        c.rope_yarn_beta_fast = 32.0f;
+        c.rope_yarn_beta_slow = 1.0f;
+        c.rope_yarn_log_mul = 1.0f;
+        c.attn_temperature_scale = 0.1f;
+        return c;
+    }
     if (name == "tiny-gpt-oss") {
         // Sliding window 4 (block 0 slides, block 1 is global), shorter than the test prompts.
         ModelConfig c = tiny(gpt_oss_20b(), "tiny gpt-oss (gguf-doctor sample)");
@@ -387,7 +421,7 @@ std::vector<std::string_view> preset_names() {
     return {"tinyllama-1.1b", "llama2-7b",  "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b",     "gemma3-1b",
             "qwen3-30b-a3b",  "qwen1.5-moe-a2.7b", "tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35",
             "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "gpt-oss-20b", "tiny-gpt-oss",
-            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite"};
+            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite", "tiny-phi3", "tiny-mistral3"};
 }
 
 }  // namespace gguf::samples

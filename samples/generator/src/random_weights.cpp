@@ -85,6 +85,9 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
         case Role::attn_sinks: return {Distribution::gaussian, 0.0, 1.0};
         // Decay rates -exp(A_log) of Qwen3-Next-style layers lie between about -1 and -16: all negative.
         case Role::ssm_a: return {Distribution::lognormal, -4.0, 0.6};
+        // LongRoPE divisors: near 1 for the original context, growing to tens for the long one.
+        case Role::rope_factors_short: return {Distribution::lognormal, 1.1, 0.1};
+        case Role::rope_factors_long: return {Distribution::lognormal, 4.0, 0.8};
         case Role::ssm_dt_bias: return {Distribution::gaussian, 0.5, 0.5};
         case Role::ssm_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};

@@ -33,7 +33,7 @@ bool is_vector(Role role) {
         case Role::attn_k_norm: case Role::attn_q_bias: case Role::attn_k_bias: case Role::attn_v_bias:
         case Role::attn_post_norm: case Role::ffn_post_norm: case Role::ssm_dt_bias: case Role::ssm_a:
         case Role::ssm_norm: case Role::ffn_gate_inp_shexp: case Role::attn_output_bias: case Role::attn_sinks:
-        case Role::ffn_gate_inp_bias:
+        case Role::ffn_gate_inp_bias: case Role::rope_factors_long: case Role::rope_factors_short:
             return true;
         default:
             return false;
@@ -69,6 +69,7 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
     const bool gemma3 = a == Architecture::gemma3;
     const bool gemma2 = a == Architecture::gemma2;
     const bool olmo2 = a == Architecture::olmo2;
+    const bool phi3 = a == Architecture::phi3;
     const bool post_attn_norm = qwen35 || gemma3 || gemma2 || olmo2 || a == Architecture::gpt_oss;
     const bool post_ffn_norm = gemma3 || gemma2 || olmo2;
     // qwen35's full-attention q projection carries a gate half per head.
@@ -78,6 +79,11 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
     const std::uint64_t conv_channels = 2 * key_dim + value_dim;
 
     add("token_embd.weight", Role::token_embd, -1, {n_embd, n_vocab});
+    if (c.longrope_attn_factor != 0.0f) {
+        const std::uint64_t n_pairs = (c.n_rot ? c.n_rot : c.head_dim) / 2;
+        add("rope_factors_long.weight", Role::rope_factors_long, -1, {n_pairs});
+        add("rope_factors_short.weight", Role::rope_factors_short, -1, {n_pairs});
+    }
     for (std::uint32_t i = 0; i < c.n_layer; ++i) {
         const int l = static_cast<int>(i);
         const std::string blk = "blk." + std::to_string(i) + ".";
@@ -93,6 +99,9 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
             add(blk + "ssm_alpha.weight", Role::ssm_alpha, l, {n_embd, c.ssm_dt_rank});
             add(blk + "ssm_norm.weight", Role::ssm_norm, l, {c.ssm_d_state});
             add(blk + "ssm_out.weight", Role::ssm_out, l, {value_dim, n_embd});
+        } else if (phi3) {
+            add(blk + "attn_qkv.weight", Role::attn_qkv, l, {n_embd, q_dim + 2 * kv_dim});
+            add(blk + "attn_output.weight", Role::attn_output, l, {q_dim, n_embd});
         } else {
             add(blk + "attn_q.weight", Role::attn_q, l, {n_embd, q_out});
             if (c.attn_bias) add(blk + "attn_q.bias", Role::attn_q_bias, l, {q_dim});
@@ -134,6 +143,9 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
                 add(blk + "ffn_up_shexp.weight", Role::ffn_up_shexp, l, {n_embd, n_sh});
                 add(blk + "ffn_down_shexp.weight", Role::ffn_down_shexp, l, {n_sh, n_embd});
             }
+        } else if (phi3) {
+            add(blk + "ffn_up.weight", Role::ffn_up, l, {n_embd, 2 * n_ff});  // gate rows, then up rows
+            add(blk + "ffn_down.weight", Role::ffn_down, l, {n_ff, n_embd});
         } else {
             add(blk + "ffn_gate.weight", Role::ffn_gate, l, {n_embd, n_ff});
             add(blk + "ffn_up.weight", Role::ffn_up, l, {n_embd, n_ff});

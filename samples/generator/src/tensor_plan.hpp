@@ -20,6 +20,7 @@ enum class Role : std::uint8_t {
     ffn_gate_inp, ffn_gate_exps, ffn_up_exps, ffn_down_exps,
     ffn_gate_inp_shexp, ffn_gate_shexp, ffn_up_shexp, ffn_down_shexp,
     attn_output_bias, attn_sinks, ffn_gate_inp_bias, ffn_gate_exps_bias, ffn_up_exps_bias, ffn_down_exps_bias,
+    rope_factors_long, rope_factors_short,
 };
 
 struct PlannedTensor {

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
         ("tensor-type", po::value<std::vector<std::string>>()->composing()->value_name("NAME=TYPE"),
          "one weight's type, e.g. blk.0.ffn_down.weight=q8_0 (repeatable)")
         ("arch", po::value<std::string>()->value_name("ARCH"),
-         "llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe or gpt-oss")
+         "llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite, phi3 or mistral3")
         ("name", po::value<std::string>()->value_name("TEXT"), "general.name")
         ("n-vocab", po::value<std::uint32_t>()->value_name("N"), "embedding rows (= tokens in the vocabulary)")
         ("n-vocab-padding", po::value<std::uint32_t>()->value_name("N"),

@@ -15,6 +15,7 @@
 #include "gguf/forward/ops.hpp"
 #include "gguf/forward/ops_extra.hpp"
 #include "gguf/forward/ops_moe.hpp"
+#include "gguf/forward/ops_temperature.hpp"
 #include "gguf/forward/overloaded.hpp"
 #include "gguf/forward/program.hpp"
 #include "matmul.hpp"
@@ -209,6 +210,9 @@ private:
                                ops::gated_rms_norm(a(o.in, o.width), w.vector(o.weight), a(o.gate, o.width), o.group, o.eps,
                                                    a(o.out, o.width));
                            },
+                           [&](const Temperature& o) {
+                               ops::scale_by_temperature(a(o.x, o.width), o.width, step.positions, o.scale, o.interval);
+                           },
                        },
                        op);
     }
@@ -222,10 +226,11 @@ private:
         cache.v.insert(cache.v.end(), v.begin(), v.end());
         const auto q = a(o.q, s.n_head * s.head_dim);
         const auto out = a(o.out, s.n_head * s.head_dim_v);
-        if (o.window == 0)
+        if (o.window == 0 && o.softcap == 0.0f)
             ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
         else
-            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, {.sliding_window = o.window}, out);
+            ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale,
+                                      {.sliding_window = o.window, .softcap = o.softcap}, out);
     }
 
     // first/second[t][h] = the first/second half of head h of in[t].

@@ -4,18 +4,33 @@
 #include <fmt/format.h>
 
 #include "gguf/dequant.hpp"
+#include "gguf/forward/ops_extra.hpp"
 
 namespace gguf::forward {
 namespace {
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
 
-// llama 3's per-pair frequency divisors; only llama's graph applies them.
+// The per-pair frequency divisors the architecture's graph applies (llama.cpp's get_rope_factors): llama
+// 3's rope_freqs (llama, granite, mistral3, unless their RoPE is LongRoPE), or LongRoPE's factors (phi3;
+// llama, granite and mistral3 with rope.scaling.type longrope). Of LongRoPE's two sets the short one:
+// llama.cpp uses it while the context stays within the original training context
+// (ops::longrope_uses_long_factors), the contexts this pass evaluates.
+std::string factors_tensor(const model::ModelSpec& spec) {
+    const std::string& a = spec.architecture;
+    const bool longrope = spec.rope.scaling == model::RopeScaling::longrope;
+    const bool llama_like = a == "llama" || a == "granite" || a == "mistral3";
+    if (a == "phi3" || (llama_like && longrope)) return "rope_factors_short.weight";
+    if (llama_like) return "rope_freqs.weight";
+    return "";
+}
+
 Result<std::vector<float>> frequency_factors(const Container& model, const model::ModelSpec& spec) {
-    const TensorInfo* t = model.find_tensor("rope_freqs.weight");
-    if (!t || spec.architecture != "llama") return std::vector<float>{};
+    const std::string name = factors_tensor(spec);
+    const TensorInfo* t = name.empty() ? nullptr : model.find_tensor(name);
+    if (!t) return std::vector<float>{};
     if (t->n_elements() != spec.rope.n_rot / 2 || t->ne[0] != spec.rope.n_rot / 2)
-        return unsupported(fmt::format("tensor 'rope_freqs.weight' has {} values, expected n_rot/2 = {}", t->n_elements(),
+        return unsupported(fmt::format("tensor '{}' has {} values, expected n_rot/2 = {}", name, t->n_elements(),
                                        spec.rope.n_rot / 2));
     auto view = model.view(*t);
     if (!view) return view.error();
@@ -27,9 +42,12 @@ Result<std::vector<float>> frequency_factors(const Container& model, const model
 Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec) {
     if (!spec.modelled)
         return unsupported("architecture '" + spec.architecture + "' is not modelled by the reference forward pass");
-    // llama.cpp's llama, qwen2 and qwen3 graphs assert these equalities when they build the graph;
-    // multi-section RoPE (qwen35) rotates a part of each head, which its builder checks.
-    if (spec.head_dim != spec.head_dim_v || (spec.rope.n_rot != spec.head_dim && !spec.rope.multi_section()))
+    // llama.cpp's graphs assert these equalities when they build the graph; multi-section RoPE (qwen35)
+    // rotates a part of each head, which its builder checks, and so does phi3's in Phi-4-mini (n_rot may
+    // be smaller there).
+    const bool partial_rotation =
+        spec.rope.multi_section() || (spec.architecture == "phi3" && spec.rope.n_rot <= spec.head_dim);
+    if (spec.head_dim != spec.head_dim_v || (spec.rope.n_rot != spec.head_dim && !partial_rotation))
         return unsupported(fmt::format("{}: key_length {}, value_length {} and rope.dimension_count {} must be equal "
                                        "(llama.cpp rejects the model otherwise)",
                                        spec.architecture, spec.head_dim, spec.head_dim_v, spec.rope.n_rot));
@@ -54,14 +72,24 @@ Result<PassParams> pass_params(const Container& model, const model::ModelSpec& s
             r.freq_scale = 1.0f / factor;
             r.ext_factor = 1.0f;
             r.n_ctx_orig = static_cast<std::uint32_t>(spec.rope.original_context ? spec.rope.original_context : spec.n_ctx_train);
-            // llama.cpp's magnitude correction 0.1 ln(s) + 1, divided again by the same factor that ggml's
-            // rope multiplies in, computed in the same float steps.
-            const float scale = 1.0f / r.freq_scale;
-            const float mscale = scale <= 1.0f ? 1.0f : 0.1f * std::log(scale) + 1.0f;
-            r.attn_factor = mscale * (1.0f / (1.0f + 0.1f * std::log(scale)));
+            // mistral3's loader reads YaRN's correction range and log multiplier from the file.
+            float log_mul = 0.0f;
+            if (spec.architecture == "mistral3") {
+                const std::string k = spec.architecture + ".rope.scaling.";
+                if (auto v = model.get_f64(k + "yarn_beta_fast")) r.beta_fast = static_cast<float>(*v);
+                if (auto v = model.get_f64(k + "yarn_beta_slow")) r.beta_slow = static_cast<float>(*v);
+                log_mul = static_cast<float>(model.get_f64(k + "yarn_log_multiplier").value_or(0.0));
+            }
+            // llama.cpp's magnitude correction, divided again by the factor that ggml's rope multiplies
+            // in, computed in the same float steps (the file's attn_factor is applied below).
+            r.attn_factor = ops::yarn_attn_factor(1.0f / r.freq_scale, log_mul, 1.0f);
             break;
         }
         case model::RopeScaling::longrope:
+            // llama.cpp scales the frequencies as for linear scaling and leaves YaRN off; the factors and
+            // the magnitude (rope.scaling.attn_factor) follow.
+            r.freq_scale = 1.0f / factor;
+            break;
         case model::RopeScaling::unknown:
             return unsupported("rope scaling '" + spec.rope.scaling_name + "' is not supported by the reference forward pass");
     }

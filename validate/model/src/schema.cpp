@@ -69,6 +69,8 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::ffn_gate_exps_bias, "ffn_gate_exps_bias", "ffn_gate_exps", "bias", true},
     {TensorRole::ffn_up_exps_bias, "ffn_up_exps_bias", "ffn_up_exps", "bias", true},
     {TensorRole::ffn_down_exps_bias, "ffn_down_exps_bias", "ffn_down_exps", "bias", true},
+    {TensorRole::rope_factors_long, "rope_factors_long", "rope_factors_long", "weight", false},
+    {TensorRole::rope_factors_short, "rope_factors_short", "rope_factors_short", "weight", false},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -332,7 +334,8 @@ Schema olmo2_schema(const ModelSpec& s) {
     return b.take();
 }
 
-// granite (src/models/granite.cpp), dense: llama's block, optional output and MLP biases.
+// granite (src/models/granite.cpp), dense, and mistral3 (src/models/mistral3.cpp), whose loader creates the
+// same tensors: llama's block, optional output and MLP biases.
 Schema granite_schema(const ModelSpec& s) {
     SchemaBuilder b(s.architecture);
     add_vocabulary_ends(b, s, Presence::optional);
@@ -347,6 +350,32 @@ Schema granite_schema(const ModelSpec& s) {
         b.add(TensorRole::ffn_gate_bias, il, {s.n_ff}, Presence::optional);
         b.add(TensorRole::ffn_up_bias, il, {s.n_ff}, Presence::optional);
         b.add(TensorRole::ffn_down_bias, il, {s.n_embd}, Presence::optional);
+    }
+    return b.take();
+}
+
+// phi3 (src/models/phi3.cpp): q/k/v fused into attn_qkv (or separate), the FFN's gate and up halves fused
+// into one ffn_up of 2 * n_ff rows, LongRoPE's two sets of frequency divisors when the model has them.
+Schema phi3_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    if (s.rope.n_rot >= 2) {
+        b.add(TensorRole::rope_factors_long, -1, {s.rope.n_rot / 2}, Presence::optional);
+        b.add(TensorRole::rope_factors_short, -1, {s.rope.n_rot / 2}, Presence::optional);
+    }
+    const std::uint64_t n_q = s.head_dim * s.n_head, n_k = s.head_dim * s.n_head_kv, n_v = s.head_dim_v * s.n_head_kv;
+    for (std::uint64_t i = 0; i < s.n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        if (s.fused_qkv) {
+            b.add(TensorRole::attn_qkv, il, {s.n_embd, n_q + n_k + n_v}, Presence::required);
+            b.add(TensorRole::attn_output, il, {s.head_dim_v * s.n_head, s.n_embd}, Presence::required);
+        } else {
+            add_attention(b, s, il, n_q, Presence::required, Presence::optional);
+        }
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::ffn_up, il, {s.n_embd, 2 * s.n_ff}, Presence::required);
+        b.add(TensorRole::ffn_down, il, {s.n_ff, s.n_embd}, Presence::required);
     }
     return b.take();
 }
@@ -382,7 +411,8 @@ std::optional<Schema> schema_for(const ModelSpec& spec) {
     if (a == "gpt-oss") return gpt_oss_schema(spec);
     if (a == "gemma2") return gemma2_schema(spec);
     if (a == "olmo2") return olmo2_schema(spec);
-    if (a == "granite") return granite_schema(spec);
+    if (a == "granite" || a == "mistral3") return granite_schema(spec);
+    if (a == "phi3") return phi3_schema(spec);
     return std::nullopt;
 }
 

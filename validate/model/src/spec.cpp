@@ -27,9 +27,11 @@ constexpr ArchitectureTraits kKnown[] = {
     {"qwen3moe", RopeStyle::neox, false, true, true},
     {"qwen2moe", RopeStyle::neox, true, false, true},
     {"gpt-oss", RopeStyle::neox, true, false, false},
-    {"gemma2", RopeStyle::neox, false, false, false},
-    {"olmo2", RopeStyle::neox, false, true, false},
-    {"granite", RopeStyle::normal, false, false, false},
+    {"gemma2", RopeStyle::neox, false, false, true},
+    {"olmo2", RopeStyle::neox, false, true, true},
+    {"granite", RopeStyle::normal, false, false, true},
+    {"phi3", RopeStyle::neox, false, false, true},
+    {"mistral3", RopeStyle::normal, false, false, true},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
@@ -308,6 +310,25 @@ void read_granite(KeyReader& keys, ModelSpec& spec) {
     spec.attention_scale = keys.optional_f64("attention.scale").value_or(0.0);
 }
 
+// phi3 (src/models/phi3.cpp): fused q/k/v (attn_qkv) in most files, separate projections in some. llama.cpp
+// turns the sliding window off for phi3, so attention.sliding_window is not read.
+void read_phi3(const Container& model, ModelSpec& spec) {
+    spec.fused_qkv = model.find_tensor("blk.0.attn_qkv.weight") != nullptr;
+}
+
+// mistral3 (src/models/mistral3.cpp): llama's block; with attention.temperature_scale, llama 4's
+// temperature tuning of the queries over steps of the original context (rope.scaling.original_context_length,
+// else context_length), which llama.cpp refuses to apply over a zero step.
+void read_mistral3(KeyReader& keys, ModelSpec& spec) {
+    spec.attn_temperature_scale = keys.optional_f64("attention.temperature_scale").value_or(0.0);
+    if (spec.attn_temperature_scale != 0.0) {
+        spec.attn_temperature_interval = spec.rope.original_context ? spec.rope.original_context : spec.n_ctx_train;
+        if (spec.attn_temperature_interval == 0)
+            keys.fail(keys.key("rope.scaling.original_context_length"),
+                      "is missing or 0, which llama.cpp refuses with attention.temperature_scale");
+    }
+}
+
 }  // namespace
 
 const std::vector<std::string>& modelled_architectures() {
@@ -416,6 +437,8 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (a == "gemma2") read_gemma2(keys, model, spec);
     if (a == "olmo2") read_olmo2(keys, model, spec);
     if (a == "granite") read_granite(keys, spec);
+    if (a == "phi3") read_phi3(model, spec);
+    if (a == "mistral3") read_mistral3(keys, spec);
     if (keys.error()) return *keys.error();
     return spec;
 }

@@ -25,6 +25,11 @@ constexpr Entry kBuilders[] = {
     {"qwen35", architectures::build_qwen35},
     {"qwen3moe", architectures::build_qwen3moe},
     {"qwen2moe", architectures::build_qwen2moe},
+    {"gemma2", architectures::build_gemma2},
+    {"olmo2", architectures::build_olmo2},
+    {"granite", architectures::build_granite},
+    {"phi3", architectures::build_phi3},
+    {"mistral3", architectures::build_mistral3},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -79,6 +84,7 @@ void size_slots(Program& p, const WeightBinding& w) {
                                use(o.out, d.n_v_heads * d.head_dim);
                            },
                            [&](const GatedRmsNorm& o) { use(o.out, o.width), use(o.in, o.width), use(o.gate, o.width); },
+                           [&](const Temperature& o) { use(o.x, o.width); },
                        },
                        op);
     };

@@ -12,5 +12,10 @@ void build_gemma3(Build& b);
 void build_qwen35(Build& b);
 void build_qwen3moe(Build& b);
 void build_qwen2moe(Build& b);
+void build_gemma2(Build& b);
+void build_olmo2(Build& b);
+void build_granite(Build& b);
+void build_phi3(Build& b);
+void build_mistral3(Build& b);
 
 }  // namespace gguf::forward::architectures

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <memory>
 #include <span>
 
 #include "builder.hpp"
@@ -55,6 +56,36 @@ int Binder::experts(WeightSet& set, const std::string& name, std::uint64_t n_in,
     const auto first = static_cast<int>(set.matrices.size());
     for (std::uint64_t e = 0; e < n_expert; ++e) set.matrices.push_back({*view, n_in, n_out, e * n_out});
     return first;
+}
+
+int Binder::matrix_rows(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out,
+                        std::uint64_t first, std::uint64_t count) {
+    const int whole = matrix(set, name, n_in, n_out);
+    if (whole < 0) return -1;
+    BoundMatrix& m = set.matrices[static_cast<std::size_t>(whole)];
+    const std::uint64_t row_bytes = m.view.bytes.size() / n_out;
+    auto rows = std::make_shared<TensorInfo>(*m.view.info);
+    rows->name = fmt::format("{} (rows {}-{})", name, first, first + count - 1);
+    rows->ne[1] = count;
+    rows->n_bytes = count * row_bytes;
+    rows->offset += first * row_bytes;
+    if (rows->file_offset != UINT64_MAX) rows->file_offset += first * row_bytes;
+    m.view.bytes = m.view.bytes.subspan(first * row_bytes, count * row_bytes);
+    m.view.info = rows.get();
+    m.n_out = count;
+    m.rows_of = std::move(rows);
+    return whole;
+}
+
+int Binder::vector_part(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t first,
+                        std::uint64_t count, bool required) {
+    const int whole = vector(set, name, n, required);
+    if (whole < 0) return -1;
+    BoundVector& v = set.vectors[static_cast<std::size_t>(whole)];
+    v.values = std::vector<float>(v.values.begin() + static_cast<std::ptrdiff_t>(first),
+                                  v.values.begin() + static_cast<std::ptrdiff_t>(first + count));
+    v.name = fmt::format("{} (values {}-{})", name, first, first + count - 1);
+    return whole;
 }
 
 int Binder::vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required) {

@@ -51,23 +51,27 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
     }
     s.ops.push_back(Record{Slot::q, n_q, "q_proj"});
     s.ops.push_back(Record{Slot::k, n_k, "k_proj"});
-    s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, 0});
+    if (tensors.rope) s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, 0});
     s.ops.push_back(Record{Slot::q, n_q, "q"});
-    s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, 0});
+    if (tensors.rope) s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, 0});
     s.ops.push_back(Record{Slot::k, n_k, "k"});
     s.ops.push_back(Record{Slot::v, n_v, "v"});
     const ops::AttentionShape shape{m.n_head, m.n_head_kv, m.head_dim, m.head_dim_v};
-    s.ops.push_back(Attention{Slot::att, Slot::q, shape, b.params.kq_scale});
+    if (tensors.temperature_scale != 0.0f)
+        s.ops.push_back(Temperature{Slot::q, n_q, tensors.temperature_scale, tensors.temperature_interval});
+    const float kq_scale = tensors.kq_scale != 0.0f ? tensors.kq_scale : b.params.kq_scale;
+    s.ops.push_back(Attention{Slot::att, Slot::q, shape, kq_scale});
     s.ops.push_back(Record{Slot::att, n_att, "attn"});
     s.ops.push_back(Linear{Slot::proj, Slot::att, wo, bo});
     s.ops.push_back(Record{Slot::proj, n_embd, "attn_out"});
+    if (tensors.residual_scale != 1.0f) s.ops.push_back(Scale{Slot::proj, n_embd, tensors.residual_scale});
     s.ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
     s.ops.push_back(Record{Slot::x, n_embd, "attn_residual"});
     b.arch.program.layers[il].k_width = n_k;
     b.arch.program.layers[il].v_width = n_v;
 }
 
-void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm_weight) {
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm_weight, float residual_scale) {
     const model::ModelSpec& m = b.spec;
     Scope s = b.layer(il);
     const std::uint64_t n_embd = m.n_embd, n_ff = m.n_ff;
@@ -90,6 +94,7 @@ void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_vi
     s.ops.push_back(Record{Slot::gate, n_ff, "ffn_act"});
     s.ops.push_back(Linear{Slot::proj, Slot::gate, down, b_down});
     s.ops.push_back(Record{Slot::proj, n_embd, "down"});
+    if (residual_scale != 1.0f) s.ops.push_back(Scale{Slot::proj, n_embd, residual_scale});
     s.ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
     s.ops.push_back(Record{Slot::x, n_embd, "ffn_residual"});
 }

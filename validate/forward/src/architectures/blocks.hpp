@@ -17,6 +17,12 @@ void norm_and_lm_head(Build& b, bool output_bias);
 struct AttentionTensors {
     bool output_bias = false;  // attn_output.bias is read when present (q/k/v biases always are)
     bool qk_norm = false;      // attn_q_norm and attn_k_norm: RMSNorm of every head before RoPE
+    bool rope = true;          // false: no RoPE (granite with rope.scaling.finetuned false)
+    float kq_scale = 0.0f;     // the attention's score scale; 0: PassParams::kq_scale
+    float residual_scale = 1.0f;  // the output projection is multiplied by this before the residual add
+    // Queries multiplied by llama 4's attention temperature before attention (mistral3); 0: none.
+    float temperature_scale = 0.0f;
+    std::uint64_t temperature_interval = 0;
 };
 
 // x += attn_output(attention(RoPE(q), RoPE(k), v)) of RMSNorm(attn_norm)(x), llama.cpp's pre-norm block
@@ -25,7 +31,9 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
 
 // x += ffn_down(silu(ffn_gate(h)) * ffn_up(h)) with h = RMSNorm(ffn_norm)(x); records ffn_norm, gate,
 // up, ffn_act, down, ffn_residual. `biases`: ffn_{gate,up,down}.bias are read when present. `norm`: the
-// norm weight's name in the layer (qwen35 calls it post_attention_norm).
-void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm = "ffn_norm.weight");
+// norm weight's name in the layer (qwen35 calls it post_attention_norm). `residual_scale`: ffn_down's
+// output is multiplied by it before the residual add (granite).
+void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm = "ffn_norm.weight",
+                         float residual_scale = 1.0f);
 
 }  // namespace gguf::forward::architectures

@@ -28,8 +28,15 @@ public:
     // The n_expert matrices [n_in, n_out] of a 3-D expert tensor of ne = [n_in, n_out, n_expert], bound
     // as consecutive views (expert e at the returned index + e); -1 when missing or misshapen.
     int experts(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out, std::uint64_t n_expert);
+    // Rows [first, first + count) of a matrix of ne = [n_in, n_out], bound as a matrix of `count` rows
+    // (one part of a fused tensor); -1 when missing or misshapen.
+    int matrix_rows(WeightSet& set, const std::string& name, std::uint64_t n_in, std::uint64_t n_out,
+                    std::uint64_t first, std::uint64_t count);
     // A vector of n values; -1 when absent (an error when required) or misshapen.
     int vector(WeightSet& set, const std::string& name, std::uint64_t n, bool required);
+    // Values [first, first + count) of a vector of n values (one part of a fused bias).
+    int vector_part(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t first, std::uint64_t count,
+                    bool required);
     // A required tensor of ggml shape `shape` decoded to float32 as a vector (row-major, ne[0] fastest):
     // small tables an op reads whole, such as conv taps. -1 when missing or misshapen.
     int values(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape);

@@ -33,9 +33,10 @@ namespace gguf::samples {
 // gpt-oss: routed experts with biases and a clamped SwiGLU, attention sinks, alternating sliding window.
 // gemma2: gemma3 without q/k norms, soft-capping, always tied. olmo2: norms only after attention and
 // FFN, q/k norms over the whole projections. granite: llama with embedding/residual/attention/logit
-// multipliers.
+// multipliers. phi3: fused attn_qkv and fused gate/up (ffn_up of 2 * n_ff rows), NeoX RoPE, optional
+// LongRoPE factors. mistral3: llama's block, optionally with YaRN and llama 4's query temperature.
 enum class Architecture : std::uint8_t {
-    llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt_oss, gemma2, olmo2, granite
+    llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt_oss, gemma2, olmo2, granite, phi3, mistral3
 };
 std::string_view architecture_name(Architecture a);
 Result<Architecture> parse_architecture(std::string_view name);
@@ -127,6 +128,16 @@ struct ModelConfig {
     // YaRN context extension ({arch}.rope.scaling.*): 0 writes no scaling keys.
     float rope_yarn_factor = 0.0f;
     std::uint32_t rope_original_context = 0;
+    // mistral3: YaRN's correction range and log multiplier ({arch}.rope.scaling.yarn_beta_fast,
+    // yarn_beta_slow, yarn_log_multiplier) and the query temperature ({arch}.attention.temperature_scale);
+    // 0 writes no key.
+    float rope_yarn_beta_fast = 0.0f;
+    float rope_yarn_beta_slow = 0.0f;
+    float rope_yarn_log_mul = 0.0f;
+    float attn_temperature_scale = 0.0f;
+    // phi3's LongRoPE: > 0 adds rope_factors_long/short.weight and writes this as {arch}.rope.scaling.attn_factor,
+    // with rope_original_context as {arch}.rope.scaling.original_context_length.
+    float longrope_attn_factor = 0.0f;
 
     // Weights.
     std::uint64_t seed = 1;
@@ -155,7 +166,7 @@ struct ModelConfig {
 // Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b", "gemma3-1b", "qwen3-30b-a3b",
 // (real shapes and hyperparameters) and the tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3",
 // "gpt-oss-20b", "tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
-// "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite" (same structure:
+// "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3" (same structure:
 // GQA, biases, tied and padded vocabulary, head size, layer kinds, experts; a few small layers, 256-wide
 // so that every K-quant fits).
 Result<ModelConfig> preset(std::string_view name);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,14 @@ namespace gguf::forward {
 // for the embedding). The bytes stay in the file's encoding and byte order. A matrix may be a view of
 // part of its tensor: rows [first_row, first_row + n_out) of the tensor seen as rows of n_in values,
 // which is how expert e of a 3-D expert tensor (ne = [n_in, n_out, n_expert]) is bound (first_row =
-// e * n_out).
+// e * n_out). A block of rows of a fused tensor (phi3's attn_qkv, its gate/up ffn_up) is bound as a
+// matrix of its own: its view describes only those rows, with an info of their shape that the binding
+// owns (`rows_of`), and first_row is 0.
 struct BoundMatrix {
     TensorView view;  // the whole tensor
     std::uint64_t n_in = 0, n_out = 0;
     std::uint64_t first_row = 0;
+    std::shared_ptr<const TensorInfo> rows_of;  // set for a block of rows: the info `view` points to
 
     const std::string& name() const { return view.info->name; }
     std::uint32_t type() const { return view.info->type; }

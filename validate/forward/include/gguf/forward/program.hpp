@@ -89,12 +89,14 @@ struct Rope {
 // Causal attention of q over the layer's cache after appending the slots k and v to it
 // (ops::causal_attention). Keys and values are always the slots k and v, which an executor may place in
 // the cache directly. A window hides keys `window` or more positions before the query
-// (ops::sliding_window_masks); 0: none.
+// (ops::sliding_window_masks); 0: none. A soft-cap > 0 makes the raw scores softcap * tanh(score /
+// softcap) before they are scaled (gemma2, ops::causal_attention_ext); 0: none.
 struct Attention {
     Slot out, q;
     ops::AttentionShape shape;
     float scale;
     std::uint64_t window = 0;
+    float softcap = 0.0f;
 };
 
 // x *= factor over `width` values per token, in place (ggml_scale).
@@ -102,6 +104,15 @@ struct Scale {
     Slot x;
     std::uint64_t width;
     float factor;
+};
+
+// x[t] *= 1 + scale * ln(floor(p_t / interval) + 1) for the token at position p_t, in place: llama 4's
+// attention temperature of the queries (mistral3; ops::scale_by_temperature).
+struct Temperature {
+    Slot x;
+    std::uint64_t width;
+    float scale;
+    std::uint64_t interval;
 };
 
 // out = silu(gate) * up over `width` values per token (ops::swiglu).
@@ -213,7 +224,8 @@ struct GatedRmsNorm {
 };
 
 using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, RouteExperts, MoeFfn,
-                        SharedExpertGate, Record, SplitHeads, RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm>;
+                        SharedExpertGate, Record, SplitHeads, RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm,
+                        Temperature>;
 
 struct LayerProgram {
     std::vector<Op> ops;

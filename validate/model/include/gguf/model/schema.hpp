@@ -69,6 +69,8 @@ enum class TensorRole : std::uint8_t {
     ffn_gate_exps_bias,  // per-expert biases {width, n_expert} (gpt-oss)
     ffn_up_exps_bias,
     ffn_down_exps_bias,
+    rope_factors_long,   // LongRoPE frequency divisors for contexts beyond the original one (phi3)
+    rope_factors_short,  // LongRoPE frequency divisors within the original context
 };
 std::string_view role_name(TensorRole role);
 

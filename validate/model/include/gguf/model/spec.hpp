@@ -102,6 +102,7 @@ struct ModelSpec {
     bool tied_output = false;       // no output.weight: the lm_head is token_embd
     bool attention_bias = false;    // q/k/v biases (qwen2)
     bool qk_norm = false;           // per-head RMSNorm of q and k (qwen3)
+    bool fused_qkv = false;         // q, k and v are one attn_qkv matrix (phi3 files that have one)
 
     // Blocks. n_layer is the file's block_count, which counts the multi-token-prediction (NextN/MTP)
     // blocks appended after the main ones; the main pass runs the first n_main_layers() blocks.
@@ -116,6 +117,10 @@ struct ModelSpec {
     double embedding_scale = 1.0;          // the token embeddings are multiplied by this (gemma: sqrt(n_embd))
     double residual_scale = 1.0;           // each block's outputs are multiplied by this before the residual add (granite)
     double logit_scale = 1.0;              // the logits are divided by this (granite's logits_scaling)
+    // Queries at position p are multiplied by 1 + s ln(floor(p / interval) + 1) (mistral3's
+    // attention.temperature_scale s; interval: the original context); 0: none.
+    double attn_temperature_scale = 0.0;
+    std::uint64_t attn_temperature_interval = 0;
     double attn_logit_softcapping = 0.0;   // scores become c * tanh(scores / c); 0: none (gemma2)
     double final_logit_softcapping = 0.0;  // the same on the logits (gemma2, gemma3 when set)
     bool attention_output_gate = false;    // qwen35 full attention: q projection has a gate half; out *= sigmoid(gate)
