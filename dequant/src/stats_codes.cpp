@@ -12,7 +12,10 @@ namespace {
 // The bit positions follow the layouts drawn in gguf/blocks/iquants.hpp and kquants.hpp (from
 // ggml-common.h); tests/dequant/stats_codes_test.cpp holds each reader to the shared group() readers.
 
-void note_grid(CodeCounts& c, int index) { c.grid_words[index >> 6] |= std::uint64_t{1} << (index & 63); }
+void note_grid(CodeCounts& c, int index) {
+    ++c.grid_lookups;
+    c.grid_words[index >> 6] |= std::uint64_t{1} << (index & 63);
+}
 
 void note_signs(CodeCounts& c, int signs) {
     c.sign_bits += 8;
@@ -165,6 +168,7 @@ void CodeAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks) 
     const auto* b = reinterpret_cast<const std::uint8_t*>(blocks);
     for (std::size_t i = 0; i < n_blocks; ++i, b += layout_->block_bytes) layout_->read(b, c);
     // The tables were written through the pointers; only the counters are kept by value.
+    counts_.grid_lookups = c.grid_lookups;
     counts_.sign_bits = c.sign_bits;
     counts_.signs_set = c.signs_set;
     counts_.delta_bits = c.delta_bits;
@@ -176,6 +180,7 @@ void CodeAccumulator::merge(const CodeAccumulator& other) {
     for (int f = 0; f < layout_->n_fields; ++f)
         for (std::size_t i = 0; i < histograms_[f].size(); ++i) histograms_[f][i] += other.histograms_[f][i];
     for (std::size_t i = 0; i < grid_words_.size(); ++i) grid_words_[i] |= other.grid_words_[i];
+    counts_.grid_lookups += other.counts_.grid_lookups;
     counts_.sign_bits += other.counts_.sign_bits;
     counts_.signs_set += other.counts_.signs_set;
     counts_.delta_bits += other.counts_.delta_bits;
@@ -201,6 +206,7 @@ void CodeAccumulator::finish(TensorStats& s) const {
     }
     s.codes.grid_size = layout_->grid_size;
     for (std::uint64_t w : grid_words_) s.codes.grid_used += static_cast<std::uint32_t>(std::popcount(w));
+    s.codes.grid_lookups = counts_.grid_lookups;
     s.codes.sign_bits = counts_.sign_bits;
     s.codes.signs_set = counts_.signs_set;
     s.codes.delta_bits = counts_.delta_bits;

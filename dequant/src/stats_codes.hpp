@@ -26,7 +26,7 @@ struct SubScaleField {
 struct CodeCounts {
     std::array<std::uint64_t*, 2> histograms{};  // per field, indexed by code - min_code
     std::uint64_t* grid_words = nullptr;         // bit set of the grid entries used
-    std::uint64_t sign_bits = 0, signs_set = 0, delta_bits = 0, deltas_negative = 0;
+    std::uint64_t grid_lookups = 0, sign_bits = 0, signs_set = 0, delta_bits = 0, deltas_negative = 0;
 };
 
 struct CodeLayout {

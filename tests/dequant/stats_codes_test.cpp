@@ -102,7 +102,8 @@ void check_against_group_reader(int groups_per_scale) {
             }
         }
     }
-    CHECK(s.codes.grid_used == entries.size());  // grid entries are distinct, so entries count indices
+    CHECK(s.codes.grid_used == entries.size());
+    CHECK(s.codes.grid_lookups == n_blocks * 32 * (Block::type == TypeId::IQ3_XXS || Block::type == TypeId::IQ3_S ? 2 : 1));  // grid entries are distinct, so entries count indices
     CHECK(s.codes.sign_bits == sign_bits);
     CHECK(s.codes.signs_set == signs_set);
     CHECK(s.codes.delta_bits == deltas);

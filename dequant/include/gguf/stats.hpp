@@ -71,6 +71,7 @@ struct SubScaleStats {
 struct CodeUsage {
     std::uint32_t grid_size = 0;      // entries in the type's code book; 0: none
     std::uint32_t grid_used = 0;      // distinct entries used by the tensor's groups
+    std::uint64_t grid_lookups = 0;   // indices read (one a group of 8; two for IQ3's grids of 4)
     std::uint64_t sign_bits = 0;      // IQ2, IQ3: sign bits applied (8 a group of 8 values, parity bit included)
     std::uint64_t signs_set = 0;      // of them, the set ones (negative values)
     std::uint64_t delta_bits = 0;     // IQ1: signs of the 1/8 shift (IQ1_S one a sub-block, IQ1_M one a group)
