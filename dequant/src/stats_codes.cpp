@@ -132,19 +132,27 @@ constexpr SubScaleField kScales4{"scales", 4, 0};
 constexpr SubScaleField kScales6{"scales", 6, 0};
 
 constexpr CodeLayout kLayouts[] = {
-    {TypeId::Q2_K, 84, {kScales4, SubScaleField{"mins", 4, 0}}, 2, 0, read_q2_k},
-    {TypeId::Q3_K, 110, {SubScaleField{"scales", 6, -32}}, 1, 0, read_q3_k},
-    {TypeId::Q4_K, 144, {kScales6, SubScaleField{"mins", 6, 0}}, 2, 0, read_k4},
-    {TypeId::Q5_K, 176, {kScales6, SubScaleField{"mins", 6, 0}}, 2, 0, read_k4},
-    {TypeId::Q6_K, 210, {SubScaleField{"scales", 8, -128}}, 1, 0, read_q6_k},
-    {TypeId::IQ2_XXS, 66, {SubScaleField{"aux.scale", 4, 0}}, 1, 256, read_iq2_xxs},
-    {TypeId::IQ2_XS, 74, {kScales4}, 1, 512, read_iq2_xs},
-    {TypeId::IQ2_S, 82, {kScales4}, 1, 1024, read_iq2_s},
-    {TypeId::IQ3_XXS, 98, {SubScaleField{"aux.scale", 4, 0}}, 1, 256, read_iq3_xxs},
-    {TypeId::IQ3_S, 110, {kScales4}, 1, 512, read_iq3_s},
-    {TypeId::IQ1_S, 50, {SubScaleField{"qh.scale", 3, 0}}, 1, 2048, read_iq1_s},
-    {TypeId::IQ1_M, 56, {SubScaleField{"scales", 3, 0}}, 1, 2048, read_iq1_m},
+    {TypeId::Q2_K, 84, {kScales4, SubScaleField{"mins", 4, 0}}, 2, 0, -2, read_q2_k},
+    {TypeId::Q3_K, 110, {SubScaleField{"scales", 6, -32}}, 1, 0, -2, read_q3_k},
+    {TypeId::Q4_K, 144, {kScales6, SubScaleField{"mins", 6, 0}}, 2, 0, -2, read_k4},
+    {TypeId::Q5_K, 176, {kScales6, SubScaleField{"mins", 6, 0}}, 2, 0, -2, read_k4},
+    {TypeId::Q6_K, 210, {SubScaleField{"scales", 8, -128}}, 1, 0, -2, read_q6_k},
+    {TypeId::IQ2_XXS, 66, {SubScaleField{"aux.scale", 4, 0}}, 1, 256, 0, read_iq2_xxs},
+    {TypeId::IQ2_XS, 74, {kScales4}, 1, 512, 0, read_iq2_xs},
+    {TypeId::IQ2_S, 82, {kScales4}, 1, 1024, 0, read_iq2_s},
+    {TypeId::IQ3_XXS, 98, {SubScaleField{"aux.scale", 4, 0}}, 1, 256, 0, read_iq3_xxs},
+    {TypeId::IQ3_S, 110, {kScales4}, 1, 512, 0, read_iq3_s},
+    {TypeId::IQ1_S, 50, {SubScaleField{"qh.scale", 3, 0}}, 1, 2048, 0, read_iq1_s},
+    {TypeId::IQ1_M, 56, {SubScaleField{"scales", 3, 0}}, 1, 2048, -1, read_iq1_m},
 };
+
+// A code-book block whose d is +-0: ggml's quantizers write an all-zero block so, indices and signs
+// zero, which would count as grid entry 0 and cleared signs without saying anything about the weights.
+bool zero_scale(const CodeLayout& layout, const std::uint8_t* b) {
+    if (layout.d_offset == -2) return false;
+    const std::uint32_t bits = layout.d_offset == -1 ? iq1m_scale_bits(b + 48) : u16(b + layout.d_offset);
+    return (bits & 0x7FFFu) == 0;
+}
 
 }  // namespace
 
@@ -166,8 +174,15 @@ void CodeAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks) 
     for (int f = 0; f < layout_->n_fields; ++f) c.histograms[f] = histograms_[f].data();
     c.grid_words = grid_words_.data();
     const auto* b = reinterpret_cast<const std::uint8_t*>(blocks);
-    for (std::size_t i = 0; i < n_blocks; ++i, b += layout_->block_bytes) layout_->read(b, c);
+    for (std::size_t i = 0; i < n_blocks; ++i, b += layout_->block_bytes) {
+        if (zero_scale(*layout_, b)) {
+            ++c.zero_blocks;
+            continue;
+        }
+        layout_->read(b, c);
+    }
     // The tables were written through the pointers; only the counters are kept by value.
+    counts_.zero_blocks = c.zero_blocks;
     counts_.grid_lookups = c.grid_lookups;
     counts_.sign_bits = c.sign_bits;
     counts_.signs_set = c.signs_set;
@@ -180,6 +195,7 @@ void CodeAccumulator::merge(const CodeAccumulator& other) {
     for (int f = 0; f < layout_->n_fields; ++f)
         for (std::size_t i = 0; i < histograms_[f].size(); ++i) histograms_[f][i] += other.histograms_[f][i];
     for (std::size_t i = 0; i < grid_words_.size(); ++i) grid_words_[i] |= other.grid_words_[i];
+    counts_.zero_blocks += other.counts_.zero_blocks;
     counts_.grid_lookups += other.counts_.grid_lookups;
     counts_.sign_bits += other.counts_.sign_bits;
     counts_.signs_set += other.counts_.signs_set;
@@ -206,6 +222,7 @@ void CodeAccumulator::finish(TensorStats& s) const {
     }
     s.codes.grid_size = layout_->grid_size;
     for (std::uint64_t w : grid_words_) s.codes.grid_used += static_cast<std::uint32_t>(std::popcount(w));
+    s.codes.zero_blocks = counts_.zero_blocks;
     s.codes.grid_lookups = counts_.grid_lookups;
     s.codes.sign_bits = counts_.sign_bits;
     s.codes.signs_set = counts_.signs_set;

@@ -26,7 +26,7 @@ struct SubScaleField {
 struct CodeCounts {
     std::array<std::uint64_t*, 2> histograms{};  // per field, indexed by code - min_code
     std::uint64_t* grid_words = nullptr;         // bit set of the grid entries used
-    std::uint64_t grid_lookups = 0, sign_bits = 0, signs_set = 0, delta_bits = 0, deltas_negative = 0;
+    std::uint64_t zero_blocks = 0, grid_lookups = 0, sign_bits = 0, signs_set = 0, delta_bits = 0, deltas_negative = 0;
 };
 
 struct CodeLayout {
@@ -35,6 +35,9 @@ struct CodeLayout {
     std::array<SubScaleField, 2> fields;
     std::uint8_t n_fields;
     std::uint32_t grid_size;  // 0: no code book
+    // Code-book types: where the f16 super-block scale d sits (-1: IQ1_M's packed nibbles), so that
+    // blocks with d = 0 are left out; -2 for types whose blocks are all counted.
+    int d_offset;
     void (*read)(const std::uint8_t* block, CodeCounts& counts);
 };
 

@@ -140,6 +140,22 @@ TEST_CASE("grid, sign, shift and sub-block scale readers agree with the decoders
     check_against_group_reader<BlockIQ1M>(2);
 }
 
+TEST_CASE("IQ blocks whose d is zero (ggml's all-zero blocks) are left out of the code counts") {
+    for (TypeId id : {TypeId::IQ2_XXS, TypeId::IQ1_M}) {
+        const auto type = static_cast<std::uint32_t>(id);
+        const std::uint32_t size = find_type(type)->type_size;
+        const auto one = unit_scale_blocks(type, 1);
+        std::vector<std::byte> with_zero(size, std::byte{0});
+        with_zero.insert(with_zero.end(), one.begin(), one.end());
+        const TensorStats alone = codes_of(type, one), both = codes_of(type, with_zero);
+        CHECK(both.codes.zero_blocks == 1);
+        CHECK(both.codes.grid_used == alone.codes.grid_used);
+        CHECK(both.codes.grid_lookups == alone.codes.grid_lookups);
+        CHECK(both.codes.deltas_negative == alone.codes.deltas_negative);
+        CHECK(both.sub_scales[0].histogram == alone.sub_scales[0].histogram);
+    }
+}
+
 TEST_CASE("K-quant sub-block scales and mins on hand-built blocks") {
     SUBCASE("Q2_K: low nibble scale, high nibble min") {
         std::vector<std::byte> block(84, std::byte{0});

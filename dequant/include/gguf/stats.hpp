@@ -55,7 +55,8 @@ struct ScaleStats {
 };
 
 // One packed sub-block scale field (a small integer per sub-block) over all sub-blocks: the K-quants'
-// 4-, 6- and 8-bit scales and mins, the IQ types' 3- and 4-bit scales. docs/stats.md lists each field.
+// 4-, 6- and 8-bit scales and mins, the IQ types' 3- and 4-bit scales (of the IQ blocks whose d is not
+// zero, see CodeUsage::zero_blocks). docs/stats.md lists each field.
 struct SubScaleStats {
     std::string name;               // "scales", "mins"; IQ2_XXS/IQ3_XXS "aux.scale", IQ1_S "qh.scale"
     std::uint32_t bits = 0;         // width of the field
@@ -72,6 +73,9 @@ struct CodeUsage {
     std::uint32_t grid_size = 0;      // entries in the type's code book; 0: none
     std::uint32_t grid_used = 0;      // distinct entries used by the tensor's groups
     std::uint64_t grid_lookups = 0;   // indices read (one a group of 8; two for IQ3's grids of 4)
+    // IQ blocks whose d is 0 (all values zero): left out of every count here and of sub_scales, since
+    // ggml writes them as zero bytes (grid entry 0, no sign set) whatever the tensor's weights are.
+    std::uint64_t zero_blocks = 0;
     std::uint64_t sign_bits = 0;      // IQ2, IQ3: sign bits applied (8 a group of 8 values, parity bit included)
     std::uint64_t signs_set = 0;      // of them, the set ones (negative values)
     std::uint64_t delta_bits = 0;     // IQ1: signs of the 1/8 shift (IQ1_S one a sub-block, IQ1_M one a group)

@@ -79,6 +79,7 @@ constexpr CodeInfo kCodes[] = {
     {code::implausible_values, warning, "values unlike trained weights"},
     {code::block_scale_outliers, warning, "block scales far outside the tensor's range"},
     {code::identical_blocks, error, "a block stored with another block's weights"},
+    {code::implausible_code_usage, warning, "code-book grid or sign bits used unlike any quantizer would"},
 };
 
 }  // namespace

@@ -94,6 +94,7 @@ inline constexpr std::string_view implausible_values = "GD-W018";
 inline constexpr std::string_view block_scale_outliers = "GD-W019";
 // Emitted by validate/verdict (weight_evidence.hpp), registered here with every GD-W code.
 inline constexpr std::string_view identical_blocks = "GD-W020";
+inline constexpr std::string_view implausible_code_usage = "GD-W021";
 }  // namespace code
 
 }  // namespace gguf::rules
