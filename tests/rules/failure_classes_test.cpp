@@ -387,3 +387,29 @@ TEST_CASE("IQ grid indices all zero, and IQ1 shift signs all cleared, are implau
         CHECK(f->message.find("1/8 shifts") != std::string::npos);
     }
 }
+
+TEST_CASE("non-finite super-block scales of IQ and TQ types are GD-W004 (IQ1_M's d from its packed nibbles)") {
+    {
+        Writer w = iq_llama(TypeId::IQ2_XXS);
+        edit_tensor(w, "blk.0.ffn_up.weight", [](WriterTensor& t) { set_u16(t, 66 * 7, 0x7C00); });  // +inf d
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.0.ffn_up.weight"));
+    }
+    {
+        Writer w = iq_llama(TypeId::IQ1_M);
+        // d = 0x7E00 (NaN): nibble k of d goes to the top nibble of scale word k (bytes 48-55).
+        edit_tensor(w, "blk.1.attn_q.weight", [](WriterTensor& t) {
+            auto* b = reinterpret_cast<std::uint8_t*>(t.data.data()) + 56 * 3 + 48;
+            for (int k = 0; k < 4; ++k) b[2 * k + 1] = static_cast<std::uint8_t>((b[2 * k + 1] & 0x0F) | (((0x7E00 >> (4 * k)) & 0xF) << 4));
+        });
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.1.attn_q.weight"));
+    }
+    {
+        Writer w = llama("f32", 3);
+        quantize_matrices(w, static_cast<std::uint32_t>(TypeId::TQ2_0));
+        edit_tensor(w, "blk.2.attn_v.weight", [](WriterTensor& t) { set_u16(t, 66 * 2 + 64, 0x7E00); });  // NaN d
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.2.attn_v.weight"));
+    }
+}
