@@ -13,6 +13,7 @@
 #include "block_decoder.hpp"
 #include "kernels.hpp"
 #include "stats_accumulate.hpp"
+#include "stats_codes.hpp"
 #include "stats_histogram.hpp"
 
 namespace gguf::dequant {
@@ -91,7 +92,11 @@ private:
 // Everything one thread accumulates.
 struct ThreadState {
     ThreadState(const detail::TypeKernels& kernels, ByteOrder order, std::uint64_t buffer_values, std::uint32_t keep_rows)
-        : decoder(kernels, order), buffer(buffer_values), histogram(detail::kHistogramCounts, 0), rows(keep_rows) {
+        : decoder(kernels, order),
+          buffer(buffer_values),
+          histogram(detail::kHistogramCounts, 0),
+          codes(static_cast<std::uint32_t>(kernels.type)),
+          rows(keep_rows) {
         for (const detail::ScaleField& f : kernels.scale_fields()) scales.push_back({f});
     }
 
@@ -101,6 +106,7 @@ struct ThreadState {
     std::vector<std::uint64_t> histogram_total;  // flushed counts (allocated at the first flush)
     std::uint64_t since_flush = 0;
     std::vector<detail::ScaleAccumulator> scales;
+    detail::CodeAccumulator codes;
     Moments moments;
     float min = std::numeric_limits<float>::infinity();
     float max = -std::numeric_limits<float>::infinity();
@@ -117,6 +123,7 @@ struct ThreadState {
             const std::uint64_t n_blocks = piece.size() / block_bytes;
             decoder.decode_little_endian(piece, buffer.data());
             for (auto& s : scales) s.add_blocks(piece.data(), n_blocks, block_bytes);
+            codes.add_blocks(piece.data(), n_blocks);
             const std::uint64_t n = n_blocks * decoder.block_size();
             if (starts_run && at == 0 && std::isfinite(buffer[0])) run.shift = buffer[0];
             if (since_flush + n > std::numeric_limits<std::uint32_t>::max()) flush_histogram();
@@ -153,6 +160,7 @@ struct ThreadState {
         add_counts(other.histogram);
         for (std::size_t i = 0; i < other.histogram_total.size(); ++i) histogram_total[i] += other.histogram_total[i];
         for (std::size_t i = 0; i < scales.size(); ++i) scales[i].merge(other.scales[i]);
+        codes.merge(other.codes);
         moments.merge(other.moments);
         min = std::min(min, other.min);
         max = std::max(max, other.max);
@@ -226,6 +234,7 @@ void finish(ThreadState& total, const StatsOptions& options, TensorStats& s) {
         s.scales.push_back(scale_stats(a));
         s.nonfinite_scales += a.nan + a.inf;
     }
+    total.codes.finish(s);
 }
 
 }  // namespace

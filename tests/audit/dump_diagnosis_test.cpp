@@ -10,6 +10,7 @@
 
 #include "fixture.hpp"
 #include "gguf/audit/tensor_audit.hpp"
+#include "gguf/blocks/iq_grids.hpp"
 #include "gguf/dequant.hpp"
 #include "gguf/float_formats.hpp"
 
@@ -436,6 +437,126 @@ TEST_CASE("kquant_unpacking: Q5_K fifth bit ignored; Q6_K scales read unsigned, 
         const auto a = audit_values(m.model, name, v);
         CHECK(a.first_kind() == "kquant_unpacking");
         CHECK(names_mistake(a, "ql_nibbles_swapped"));
+    }
+}
+
+namespace {
+
+// Whether some iquant_unpacking diagnosis names `mistake`.
+bool names_iquant_mistake(const Audited& a, std::string_view mistake) {
+    for (const auto& d : a.result.diagnoses)
+        if (d.kind == "iquant_unpacking")
+            for (const auto& e : d.evidence)
+                if (e.name == "mistake" && e.value == mistake) return true;
+    return false;
+}
+
+// Byte j of a grid entry (value j of its group).
+int grid_value(std::uint64_t entry, int j) { return static_cast<int>((entry >> (8 * j)) & 0xFF); }
+
+}  // namespace
+
+TEST_CASE("iquant_unpacking: sign bits never applied (IQ2_S), scale nibbles swapped (IQ2_XS, IQ3_S)") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ2_S), {"blk.0.ffn_up.weight"});
+        // Sign bytes cleared: what a loader that never applies the signs gets.
+        const auto v = decode_edited(m.model, "blk.0.ffn_up.weight", [](std::uint8_t* b) { std::fill(b + 34, b + 66, std::uint8_t{0}); });
+        const auto a = audit_values(m.model, "blk.0.ffn_up.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "signs_ignored"));
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ2_XS), {"blk.1.attn_output.weight"});
+        const auto v = decode_edited(m.model, "blk.1.attn_output.weight", [](std::uint8_t* b) {
+            for (int k = 0; k < 8; ++k) b[66 + k] = swap_nibbles(b[66 + k]);
+        });
+        const auto a = audit_values(m.model, "blk.1.attn_output.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "scale_nibbles_swapped"));
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ3_S), {"blk.0.ffn_gate.weight"});
+        const auto v = decode_edited(m.model, "blk.0.ffn_gate.weight", [](std::uint8_t* b) {
+            for (int k = 0; k < 4; ++k) b[106 + k] = swap_nibbles(b[106 + k]);
+        });
+        const auto a = audit_values(m.model, "blk.0.ffn_gate.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "scale_nibbles_swapped"));
+    }
+}
+
+TEST_CASE("iquant_unpacking: IQ1 shift signs ignored (IQ1_S, IQ1_M)") {
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ1_S), {"blk.1.ffn_down.weight"});
+        const auto v = decode_edited(m.model, "blk.1.ffn_down.weight", [](std::uint8_t* b) {
+            for (int k = 0; k < 8; ++k) b[35 + 2 * k] &= 0x7F;  // bit 15 of each qh word
+        });
+        const auto a = audit_values(m.model, "blk.1.ffn_down.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "delta_sign_ignored"));
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ1_M), {"blk.0.attn_q.weight"});
+        const auto v = decode_edited(m.model, "blk.0.attn_q.weight", [](std::uint8_t* b) {
+            for (int i = 32; i < 48; ++i) b[i] &= 0x77;  // bits 3 and 7 of each qh byte
+        });
+        const auto a = audit_values(m.model, "blk.0.attn_q.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "delta_sign_ignored"));
+    }
+}
+
+TEST_CASE("iquant_unpacking: another type's grid (IQ2_XXS read with IQ2_XS's, IQ3_XXS with IQ3_S's), sign parity dropped") {
+    // Every grid byte is non-zero, so each value of the mistaken reading is the right value times the
+    // other grid's byte over this grid's, at the same index (from the tensor's own index bytes).
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ2_XXS), {"blk.1.ffn_up.weight"});
+        const std::string name = "blk.1.ffn_up.weight";
+        auto v = m.reference(name);
+        const auto bytes = test::tensor_bytes(m.model, name);
+        for (std::size_t blk = 0; blk < bytes.size() / 66; ++blk) {
+            const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data() + 66 * blk);
+            for (int g = 0; g < 32; ++g) {
+                const int index = b[2 + 8 * (g / 4) + g % 4];
+                for (int j = 0; j < 8; ++j) {
+                    float& x = v[256 * blk + 8 * g + j];
+                    x = x * static_cast<float>(grid_value(blocks::host_grids::kIQ2XS[index], j)) /
+                        static_cast<float>(grid_value(blocks::host_grids::kIQ2XXS[index], j));
+                }
+            }
+        }
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "wrong_grid"));
+    }
+    {
+        const Model m("tiny-llama", test::type_id(TypeId::IQ3_XXS), {"blk.0.attn_v.weight"});
+        const std::string name = "blk.0.attn_v.weight";
+        auto v = m.reference(name);
+        const auto bytes = test::tensor_bytes(m.model, name);
+        for (std::size_t blk = 0; blk < bytes.size() / 98; ++blk) {
+            const auto* b = reinterpret_cast<const std::uint8_t*>(bytes.data() + 98 * blk);
+            for (int half = 0; half < 64; ++half) {  // a grid entry of 4 values
+                const int index = b[2 + half];
+                for (int j = 0; j < 4; ++j) {
+                    float& x = v[256 * blk + 4 * half + j];
+                    x = x * static_cast<float>(grid_value(blocks::host_grids::kIQ3S[index], j)) /
+                        static_cast<float>(grid_value(blocks::host_grids::kIQ3XXS[index], j));
+                }
+            }
+        }
+        const auto a = audit_values(m.model, name, v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "wrong_grid"));
+    }
+    {
+        // The eighth value of each group comes out positive where the parity made it negative.
+        const Model m("tiny-llama", test::type_id(TypeId::IQ2_XXS), {"blk.0.ffn_gate.weight"});
+        auto v = m.reference("blk.0.ffn_gate.weight");
+        for (std::size_t i = 7; i < v.size(); i += 8) v[i] = std::fabs(v[i]);
+        const auto a = audit_values(m.model, "blk.0.ffn_gate.weight", v);
+        CHECK(a.first_kind() == "iquant_unpacking");
+        CHECK(names_iquant_mistake(a, "sign_parity_dropped"));
     }
 }
 

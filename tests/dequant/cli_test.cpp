@@ -2,6 +2,7 @@
 // print are compared with values worked out from what was written, the .npy files are parsed back.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -284,4 +285,54 @@ TEST_CASE("dump of a big-endian file gives the floats of the little-endian one")
         REQUIRE(doctor(dir, "dump " + q(be) + " --tensor " + name + " --out " + q(dir / "be.npy")).status == 0);
         CHECK(read_npy(dir / "le.npy").data == read_npy(dir / "be.npy").data);
     }
+}
+
+TEST_CASE("stats reports sub-block scales and code usage of an IQ tensor in the table, JSON and CSV") {
+    test::TempDir dir;
+    // Four IQ2_S blocks built by hand: d = 1, every group on grid entry 5 with all signs set, every
+    // scale byte 0x73 (sub-block scales 3 and 7).
+    std::vector<std::byte> blocks(4 * 82, std::byte{0});
+    for (std::size_t b = 0; b < 4; ++b) {
+        std::byte* p = blocks.data() + 82 * b;
+        p[1] = std::byte{0x3C};
+        std::fill(p + 2, p + 34, std::byte{5});
+        std::fill(p + 34, p + 66, std::byte{0xFF});
+        std::fill(p + 74, p + 82, std::byte{0x73});
+    }
+    Writer w;
+    REQUIRE(w.add_tensor({"blk.0.attn_q.weight", static_cast<std::uint32_t>(TypeId::IQ2_S), {256, 4}, blocks}).ok());
+    const auto file = dir / "iq.gguf";
+    REQUIRE(w.write(file).ok());
+
+    const Run json = doctor(dir, "stats " + q(file) + " --json");
+    REQUIRE(json.status == 0);
+    const Json t = Json::parse(json.out)["tensors"][0];
+    REQUIRE(t.contains("sub_block_scales"));
+    const Json& sub = t["sub_block_scales"][0];
+    CHECK(sub["name"] == "scales");
+    CHECK(sub["bits"] == 4);
+    CHECK(sub["count"] == 4 * 16);
+    CHECK(sub["histogram"][3] == 32);
+    CHECK(sub["histogram"][7] == 32);
+    CHECK(sub["mean"].get<double>() == 5.0);
+    const Json& usage = t["code_usage"];
+    CHECK(usage["grid_size"] == 1024);
+    CHECK(usage["grid_used"] == 1);
+    CHECK(usage["grid_lookups"] == 4 * 32);
+    CHECK(usage["sign_fraction"].get<double>() == 1.0);
+    CHECK_FALSE(usage.contains("delta_bits"));
+
+    const Run text = doctor(dir, "stats " + q(file));
+    REQUIRE(text.status == 0);
+    CHECK(text.out.find("sub-block scales and code usage") != std::string::npos);
+    CHECK(text.out.find("1 of 1024") != std::string::npos);
+    CHECK(text.out.find("100.00%") != std::string::npos);
+
+    const Run csv = doctor(dir, "stats " + q(file) + " --csv");
+    REQUIRE(csv.status == 0);
+    const auto newline = csv.out.find('\n');
+    const std::string header = csv.out.substr(0, newline), row = csv.out.substr(newline + 1);
+    CHECK(std::count(header.begin(), header.end(), ',') == std::count(row.begin(), row.end(), ','));
+    CHECK(header.find("sub1,sub1_mean,sub2,sub2_mean,grid_used_fraction,sign_fraction,delta_negative_fraction") != std::string::npos);
+    CHECK(row.find(",scales,5,,,0.0009765625,1,\n") != std::string::npos);
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "forward/fixtures.hpp"
+#include "reference/importance_matrix.hpp"
 #include "gguf/forward/compare.hpp"
 #include "reference/ggml_reference.hpp"
 
@@ -23,51 +24,6 @@ namespace fs = std::filesystem;
 using namespace gguf;
 
 namespace {
-
-std::vector<std::int32_t> prompt_ids(std::uint32_t n_real_tokens) {
-    std::vector<std::int32_t> ids;
-    std::uint32_t x = 777;
-    for (int i = 0; i < 20; ++i) {
-        x = x * 1103515245u + 12345u;
-        ids.push_back(static_cast<std::int32_t>((x >> 8) % n_real_tokens));
-    }
-    return ids;
-}
-
-// The trace op whose output is the input of a layer matrix (docs/trace.md), by the matrix's name.
-const char* input_op(const std::string& matrix) {
-    static const std::map<std::string, const char*> ops = {
-        {"attn_q", "attn_norm"}, {"attn_k", "attn_norm"}, {"attn_v", "attn_norm"}, {"attn_output", "attn"},
-        {"ffn_gate", "ffn_norm"}, {"ffn_up", "ffn_norm"}, {"ffn_down", "ffn_act"}};
-    const auto at = ops.find(matrix);
-    return at == ops.end() ? nullptr : at->second;
-}
-
-// Per matrix "blk.L.<name>.weight": the mean over the prompt's tokens of the square of each input column.
-std::map<std::string, std::vector<float>> importance_matrix(const fs::path& model_path, const std::vector<std::int32_t>& ids) {
-    const Container model = test::open_model(model_path);
-    auto pass = test::cpu_pass(model);
-    forward::Trace trace(forward::TraceOptions{8, true});
-    REQUIRE(pass->evaluate(ids, &trace).ok());
-    std::map<std::string, std::vector<float>> imatrix;
-    for (const TensorInfo& t : model.tensors()) {
-        const auto first_dot = t.name.find('.'), second_dot = t.name.find('.', first_dot + 1);
-        if (t.name.rfind("blk.", 0) != 0 || second_dot == std::string::npos) continue;
-        const int layer = std::stoi(t.name.substr(first_dot + 1, second_dot - first_dot - 1));
-        const std::string matrix = t.name.substr(second_dot + 1, t.name.rfind('.') - second_dot - 1);
-        const char* op = input_op(matrix);
-        if (!op) continue;
-        const forward::TraceRecord* r = trace.find(layer, op);
-        REQUIRE_MESSAGE(r != nullptr, t.name);
-        const std::uint64_t width = r->shape.back(), n_tokens = r->values.size() / width;
-        REQUIRE(width == t.ne[0]);
-        std::vector<float> m(width, 0.0f);
-        for (std::uint64_t k = 0; k < n_tokens; ++k)
-            for (std::uint64_t c = 0; c < width; ++c) m[c] += r->values[k * width + c] * r->values[k * width + c] / n_tokens;
-        imatrix[t.name] = std::move(m);
-    }
-    return imatrix;
-}
 
 std::vector<float> ggml_decode(std::uint32_t type, std::span<const std::byte> bytes, std::uint64_t n) {
     std::vector<float> out(n);
@@ -83,8 +39,8 @@ TEST_CASE("the CPU pass on IQ and TQ files agrees with llama.cpp's float32 pass 
     const fs::path f32_path = test::write_preset(dir, preset, "f32");
     auto config = samples::preset(preset);
     REQUIRE(config.ok());
-    const auto ids = prompt_ids(config->n_vocab - config->n_vocab_padding);
-    const auto imatrix = importance_matrix(f32_path, ids);
+    const auto ids = test::prompt_ids(config->n_vocab - config->n_vocab_padding);
+    const auto imatrix = test::importance_matrix(f32_path, ids);
     const Writer floats = test::build_preset(preset, "f32");
 
     const TypeId types[] = {TypeId::IQ1_S, TypeId::IQ1_M, TypeId::IQ2_XXS, TypeId::IQ2_XS, TypeId::IQ2_S,

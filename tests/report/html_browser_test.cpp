@@ -248,6 +248,7 @@ TEST_CASE("the check report of a K-quantized model draws its block scales") {
     const auto page = check_report(browser, dir / "check.html", "check-q4_k_m.png", 3000);
     CHECK(has_block(page, "line", "Mean |d| across layers"));
     CHECK(has_block(page, "table", "Scale statistics per tensor"));
+    CHECK(has_block(page, "table", "Sub-block scales and code usage per tensor"));  // Q4_K's 6-bit scales and mins
 }
 
 TEST_CASE("the stats report has a sortable table of every tensor and their histograms") {

@@ -3,7 +3,9 @@
 // firing on the wrong tensor (or stops firing) fails here.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "fixture.hpp"
 #include "gguf/rules/codes.hpp"
@@ -292,4 +294,122 @@ TEST_CASE("a norm vector far outside its siblings is a warning") {
     const Outcome o = check(w);
     CHECK_MESSAGE((o.codes() == Codes{"GD-W008"}), o.describe());
     CHECK(o.find("GD-W008", "blk.5.ffn_norm.weight"));
+}
+
+namespace {
+
+// Every block of `name` edited in place (whole blocks of `block_bytes`).
+void edit_blocks(Writer& w, std::string_view name, std::size_t block_bytes, const std::function<void(std::uint8_t*)>& edit) {
+    edit_tensor(w, name, [&](WriterTensor& t) {
+        for (std::size_t b = 0; b < t.data.size(); b += block_bytes) edit(reinterpret_cast<std::uint8_t*>(t.data.data() + b));
+    });
+}
+
+Writer iq_llama(TypeId type) {
+    Writer w = llama("f32", 3);
+    quantize_matrices(w, static_cast<std::uint32_t>(type));
+    return w;
+}
+
+}  // namespace
+
+TEST_CASE("healthy code-book (IQ) fixtures raise no grid or sign finding") {
+    for (TypeId type : {TypeId::IQ1_S, TypeId::IQ1_M, TypeId::IQ2_XXS, TypeId::IQ2_XS, TypeId::IQ2_S, TypeId::IQ3_XXS,
+                        TypeId::IQ3_S}) {
+        const Outcome o = check(iq_llama(type));
+        CHECK_MESSAGE(o.codes().empty(), type_label(static_cast<std::uint32_t>(type)) << "\n" << o.describe());
+    }
+}
+
+TEST_CASE("IQ sign bits zeroed or all set are implausible code usage") {
+    {
+        Writer w = iq_llama(TypeId::IQ2_S);
+        edit_blocks(w, "blk.1.ffn_up.weight", 82, [](std::uint8_t* b) { std::fill(b + 34, b + 66, std::uint8_t{0}); });
+        const Outcome o = check(w);
+        CHECK_MESSAGE((o.codes() == Codes{"GD-W023"}), o.describe());
+        const auto* f = o.find("GD-W023", "blk.1.ffn_up.weight");
+        REQUIRE(f);
+        CHECK(f->message.find("positive") != std::string::npos);
+    }
+    {
+        // IQ3_XXS stores 7 sign bits a group; all of them set makes the eighth set too (even count).
+        Writer w = iq_llama(TypeId::IQ3_XXS);
+        edit_blocks(w, "blk.0.attn_k.weight", 98, [](std::uint8_t* b) {
+            for (int k = 0; k < 8; ++k) {
+                std::uint32_t aux;
+                std::memcpy(&aux, b + 66 + 4 * k, 4);
+                aux |= 0x0FFFFFFFu;
+                std::memcpy(b + 66 + 4 * k, &aux, 4);
+            }
+        });
+        const Outcome o = check(w);
+        CHECK_MESSAGE((o.codes() == Codes{"GD-W023"}), o.describe());
+        REQUIRE(o.find("GD-W023", "blk.0.attn_k.weight"));
+    }
+}
+
+TEST_CASE("IQ grid indices all zero, and IQ1 shift signs all cleared, are implausible code usage") {
+    {
+        Writer w = iq_llama(TypeId::IQ2_XS);
+        edit_blocks(w, "blk.2.attn_q.weight", 74, [](std::uint8_t* b) {
+            for (int g = 0; g < 32; ++g) {
+                std::uint16_t q;
+                std::memcpy(&q, b + 2 + 2 * g, 2);
+                q &= static_cast<std::uint16_t>(~511u);  // index 0, signs kept
+                std::memcpy(b + 2 + 2 * g, &q, 2);
+            }
+        });
+        const Outcome o = check(w);
+        CHECK_MESSAGE((o.codes() == Codes{"GD-W023"}), o.describe());
+        const auto* f = o.find("GD-W023", "blk.2.attn_q.weight");
+        REQUIRE(f);
+        CHECK(f->message.find("only 1 of the 512") != std::string::npos);
+    }
+    {
+        Writer w = iq_llama(TypeId::IQ1_S);
+        edit_blocks(w, "blk.0.ffn_gate.weight", 50, [](std::uint8_t* b) {
+            std::fill(b + 2, b + 34, std::uint8_t{0});
+            for (int k = 0; k < 8; ++k) b[35 + 2 * k] &= 0xF0;  // qh bits 8-11: index bits of groups 2-3
+            for (int k = 0; k < 8; ++k) b[34 + 2 * k] = 0;      // bits 0-7: index bits of groups 0-2
+        });
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W023", "blk.0.ffn_gate.weight"));
+    }
+    {
+        Writer w = iq_llama(TypeId::IQ1_M);
+        edit_blocks(w, "blk.1.attn_v.weight", 56, [](std::uint8_t* b) {
+            for (int i = 32; i < 48; ++i) b[i] &= 0x77;  // the shift sign of both groups of each qh byte
+        });
+        const Outcome o = check(w);
+        CHECK_MESSAGE((o.codes() == Codes{"GD-W023"}), o.describe());
+        const auto* f = o.find("GD-W023", "blk.1.attn_v.weight");
+        REQUIRE(f);
+        CHECK(f->message.find("1/8 shifts") != std::string::npos);
+    }
+}
+
+TEST_CASE("non-finite super-block scales of IQ and TQ types are GD-W004 (IQ1_M's d from its packed nibbles)") {
+    {
+        Writer w = iq_llama(TypeId::IQ2_XXS);
+        edit_tensor(w, "blk.0.ffn_up.weight", [](WriterTensor& t) { set_u16(t, 66 * 7, 0x7C00); });  // +inf d
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.0.ffn_up.weight"));
+    }
+    {
+        Writer w = iq_llama(TypeId::IQ1_M);
+        // d = 0x7E00 (NaN): nibble k of d goes to the top nibble of scale word k (bytes 48-55).
+        edit_tensor(w, "blk.1.attn_q.weight", [](WriterTensor& t) {
+            auto* b = reinterpret_cast<std::uint8_t*>(t.data.data()) + 56 * 3 + 48;
+            for (int k = 0; k < 4; ++k) b[2 * k + 1] = static_cast<std::uint8_t>((b[2 * k + 1] & 0x0F) | (((0x7E00 >> (4 * k)) & 0xF) << 4));
+        });
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.1.attn_q.weight"));
+    }
+    {
+        Writer w = llama("f32", 3);
+        quantize_matrices(w, static_cast<std::uint32_t>(TypeId::TQ2_0));
+        edit_tensor(w, "blk.2.attn_v.weight", [](WriterTensor& t) { set_u16(t, 66 * 2 + 64, 0x7E00); });  // NaN d
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.2.attn_v.weight"));
+    }
 }

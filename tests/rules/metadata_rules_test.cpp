@@ -212,16 +212,20 @@ TEST_CASE("tokenizers llama.cpp does not know are errors; a missing tokenizer is
 }
 
 TEST_CASE("rules settings: thresholds, disabled codes and severity overrides") {
-    auto s = rules::parse_settings(R"({"thresholds": {"norm_outlier_ratio": 5, "duplicate_min_elements": 10},
+    auto s = rules::parse_settings(R"({"thresholds": {"norm_outlier_ratio": 5, "duplicate_min_elements": 10,
+                                                      "grid_usage_min": 0.2, "sign_fraction_margin": 0.25},
                                       "disable": ["GD-W009", "GD-F003"], "severity": {"GD-A007": "warning"}})");
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
     CHECK(s->thresholds.norm_outlier_ratio == 5);
     CHECK(s->thresholds.duplicate_min_elements == 10);
+    CHECK(s->thresholds.grid_usage_min == 0.2);
+    CHECK(s->thresholds.sign_fraction_margin == 0.25);
     CHECK(s->is_disabled("GD-W009"));
     CHECK(s->is_disabled("GD-F003"));
     CHECK(s->severity.at("GD-A007") == Severity::warning);
 
     for (const char* bad : {R"({"thresholds": {"norm_outlier": 5}})", R"({"thresholds": {"eps_min": -1}})",
+                            R"({"thresholds": {"grid_usage_min": 1.5}})", R"({"thresholds": {"sign_fraction_margin": 0.6}})",
                             R"({"disable": ["GD-W999"]})", R"({"disable": ["W001"]})", R"({"severity": {"GD-W001": "fatal"}})",
                             R"({"treshold": {}})", R"([1, 2])", "{not json"}) {
         auto r = rules::parse_settings(bad);

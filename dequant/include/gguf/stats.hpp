@@ -54,6 +54,39 @@ struct ScaleStats {
     double min = 0.0, max = 0.0, mean = 0.0, std = 0.0;  // over the finite scales; NaN when none
 };
 
+// One packed sub-block scale field (a small integer per sub-block) over all sub-blocks: the K-quants'
+// 4-, 6- and 8-bit scales and mins, the IQ types' 3- and 4-bit scales (of the IQ blocks whose d is not
+// zero, see CodeUsage::zero_blocks). docs/stats.md lists each field.
+struct SubScaleStats {
+    std::string name;               // "scales", "mins"; IQ2_XXS/IQ3_XXS "aux.scale", IQ1_S "qh.scale"
+    std::uint32_t bits = 0;         // width of the field
+    int min_code = 0;               // code of histogram[0]: 0, or -32 (Q3_K's offset), -128 (Q6_K's int8)
+    std::uint64_t count = 0;        // sub-block scales read
+    std::vector<std::uint64_t> histogram;  // 2^bits counts, code min_code + i
+    double mean = 0.0;              // mean code; NaN when count == 0
+};
+
+// How a code-book type uses its grid and its sign bits (docs/stats.md: "Grid and sign usage"). A
+// quantizer fitting trained weights uses much of its grid and sets about half its sign bits; all
+// counters stay 0 for types without a grid, signs or shifts.
+struct CodeUsage {
+    std::uint32_t grid_size = 0;      // entries in the type's code book; 0: none
+    std::uint32_t grid_used = 0;      // distinct entries used by the tensor's groups
+    std::uint64_t grid_lookups = 0;   // indices read (one a group of 8; two for IQ3's grids of 4)
+    // IQ blocks whose d is 0 (all values zero): left out of every count here and of sub_scales, since
+    // ggml writes them as zero bytes (grid entry 0, no sign set) whatever the tensor's weights are.
+    std::uint64_t zero_blocks = 0;
+    std::uint64_t sign_bits = 0;      // IQ2, IQ3: sign bits applied (8 a group of 8 values, parity bit included)
+    std::uint64_t signs_set = 0;      // of them, the set ones (negative values)
+    std::uint64_t delta_bits = 0;     // IQ1: signs of the 1/8 shift (IQ1_S one a sub-block, IQ1_M one a group)
+    std::uint64_t deltas_negative = 0;
+    double grid_used_fraction() const { return grid_size ? static_cast<double>(grid_used) / grid_size : 0.0; }
+    double sign_fraction() const { return sign_bits ? static_cast<double>(signs_set) / static_cast<double>(sign_bits) : 0.0; }
+    double delta_negative_fraction() const {
+        return delta_bits ? static_cast<double>(deltas_negative) / static_cast<double>(delta_bits) : 0.0;
+    }
+};
+
 inline constexpr std::array<double, 5> kPercentiles = {0.1, 1.0, 50.0, 99.0, 99.9};
 
 struct TensorStats {
@@ -113,6 +146,9 @@ struct TensorStats {
     // empty for plain numbers.
     std::vector<ScaleStats> scales;
     std::uint64_t nonfinite_scales = 0;  // NaN or Inf scales over all fields
+    // The integer sub-block scales of K-quants and IQ types, in field order; empty for other types.
+    std::vector<SubScaleStats> sub_scales;
+    CodeUsage codes;  // IQ1, IQ2, IQ3 only
 };
 
 // Statistics of one tensor. An unsupported type gives supported = false (not an error); errors are

@@ -55,6 +55,35 @@ Json scale_json(const dequant::ScaleStats& s) {
                 {"std", number(s.std)}};
 }
 
+Json sub_scale_json(const dequant::SubScaleStats& s) {
+    return Json{{"name", s.name},   {"bits", s.bits},         {"min_code", s.min_code},
+                {"count", s.count}, {"mean", number(s.mean)}, {"histogram", s.histogram}};
+}
+
+Json code_usage_json(const dequant::CodeUsage& c) {
+    Json j{{"grid_size", c.grid_size},
+           {"grid_used", c.grid_used},
+           {"grid_used_fraction", c.grid_used_fraction()},
+           {"grid_lookups", c.grid_lookups}};
+    if (c.sign_bits) {
+        j["sign_bits"] = c.sign_bits;
+        j["signs_set"] = c.signs_set;
+        j["sign_fraction"] = c.sign_fraction();
+    }
+    if (c.delta_bits) {
+        j["delta_bits"] = c.delta_bits;
+        j["deltas_negative"] = c.deltas_negative;
+        j["delta_negative_fraction"] = c.delta_negative_fraction();
+    }
+    return j;
+}
+
+// The share of a sub-block scale field's values on its top code (a quantizer that fits each
+// super-block scale to its largest sub-block puts one there per super-block).
+double top_code_share(const dequant::SubScaleStats& s) {
+    return s.count ? static_cast<double>(s.histogram.back()) / static_cast<double>(s.count) : std::nan("");
+}
+
 Json rows_json(const std::vector<dequant::RowRms>& rows) {
     Json a = Json::array();
     for (const auto& r : rows) a.push_back(Json{{"row", r.row}, {"rms", number(r.rms)}});
@@ -109,6 +138,12 @@ Json tensor_json(const Entry& e) {
         j["block_scales"] = scales;
         j["nonfinite_scales"] = s.nonfinite_scales;
     }
+    if (!s.sub_scales.empty()) {
+        Json sub = Json::array();
+        for (const auto& sc : s.sub_scales) sub.push_back(sub_scale_json(sc));
+        j["sub_block_scales"] = sub;
+    }
+    if (s.codes.grid_size) j["code_usage"] = code_usage_json(s.codes);
     return j;
 }
 
@@ -182,6 +217,25 @@ std::string render_text(const std::string& file, const std::vector<Entry>& entri
     }
     table(out, rows, 3);
 
+    std::vector<std::vector<std::string>> code_rows{
+        {"tensor", "type", "sub-block scales (mean code, share on top code)", "grid used", "signs set", "shifts negative"}};
+    for (const Entry& e : entries) {
+        const auto& s = e.stats;
+        if (!e.error.empty() || !s.supported || s.sub_scales.empty()) continue;
+        std::string fields;
+        for (const auto& sc : s.sub_scales)
+            fields += fmt::format("{}{} {} ({:.1f}%)", fields.empty() ? "" : ", ", sc.name, short_number(sc.mean),
+                                  100.0 * top_code_share(sc));
+        const auto& c = s.codes;
+        code_rows.push_back({e.info->name, type_name(e.info->type), fields,
+                             c.grid_size ? fmt::format("{} of {}", c.grid_used, c.grid_size) : "-",
+                             percent(c.signs_set, c.sign_bits), percent(c.deltas_negative, c.delta_bits)});
+    }
+    if (code_rows.size() > 1) {
+        out += "\nsub-block scales and code usage\n";
+        table(out, code_rows, 3);
+    }
+
     out += "\nper type\n";
     std::vector<std::vector<std::string>> type_rows{
         {"type", "tensors", "elements", "bytes", "nan", "inf", "zero rows", "bad scales", "unsupported", "unreadable"}};
@@ -227,7 +281,8 @@ std::string render_csv(const std::vector<Entry>& entries) {
     std::string out =
         "name,type,ne,count,status,finite,nan,pos_inf,neg_inf,zero,subnormal,min,max,abs_max,mean,std,rms,"
         "p0.1,p1,p50,p99,p99.9,rows,zero_rows,nonfinite_rows,scale1,scale1_min,scale1_max,scale1_mean,scale1_nonfinite,"
-        "scale2,scale2_min,scale2_max,scale2_mean,scale2_nonfinite\n";
+        "scale2,scale2_min,scale2_max,scale2_mean,scale2_nonfinite,sub1,sub1_mean,sub2,sub2_mean,grid_used_fraction,"
+        "sign_fraction,delta_negative_fraction\n";
     for (const Entry& e : entries) {
         const auto& s = e.stats;
         std::string ne;
@@ -235,7 +290,7 @@ std::string render_csv(const std::vector<Entry>& entries) {
         const std::string status = !e.error.empty() ? "unreadable" : s.supported ? "ok" : "unsupported";
         out += fmt::format("{},{},{},{},{}", quoted(e.info->name), type_name(e.info->type), ne, e.info->n_elements(), status);
         if (status != "ok") {
-            out += std::string(30, ',') + "\n";
+            out += std::string(37, ',') + "\n";
             continue;
         }
         out += fmt::format(",{},{},{},{},{},{},{},{},{},{},{},{}", s.finite_count, s.nan_count, s.pos_inf_count,
@@ -251,6 +306,12 @@ std::string render_csv(const std::vector<Entry>& entries) {
                 out += ",,,,,";
             }
         }
+        for (std::size_t k = 0; k < 2; ++k)
+            out += k < s.sub_scales.size() ? fmt::format(",{},{}", s.sub_scales[k].name, num(s.sub_scales[k].mean)) : ",,";
+        const auto& c = s.codes;
+        out += c.grid_size ? "," + num(c.grid_used_fraction()) : ",";
+        out += c.sign_bits ? "," + num(c.sign_fraction()) : ",";
+        out += c.delta_bits ? "," + num(c.delta_negative_fraction()) : ",";
         out += "\n";
     }
     return out;

@@ -131,6 +131,22 @@ Section block_scale_section(const std::vector<const dequant::TensorStats*>& tens
             if (n.layer >= 0) by_field[sc.name].add(n.kind, n.layer, std::fabs(sc.mean));
         }
     }
+    // The integer sub-block scales (K-quants, IQ types) and how the code-book types use grid and signs.
+    Table sub;
+    sub.columns = {"tensor", "type", "field", "bits", "sub-blocks", "mean code", "share on top code", "grid used",
+                   "signs set", "shifts negative"};
+    for (const dequant::TensorStats* s : tensors) {
+        if (!s->supported) continue;
+        const auto& c = s->codes;
+        const double nan = std::nan("");
+        for (const dequant::SubScaleStats& sc : s->sub_scales) {
+            const double top = sc.count ? static_cast<double>(sc.histogram.back()) / static_cast<double>(sc.count) : nan;
+            sub.rows.push_back({s->name, type_label(s->type), sc.name, static_cast<double>(sc.bits),
+                                static_cast<double>(sc.count), sc.mean, top, c.grid_size ? c.grid_used_fraction() : nan,
+                                c.sign_bits ? c.sign_fraction() : nan, c.delta_bits ? c.delta_negative_fraction() : nan});
+            sub.row_status.push_back("");
+        }
+    }
     if (table.rows.empty()) {
         section.text = "No tensor of this model is quantized in blocks, so there are no block scales to show.";
         return section;
@@ -143,6 +159,14 @@ Section block_scale_section(const std::vector<const dequant::TensorStats*>& tens
                                   LinePlot{"layer", "|mean " + field + "|", series.series(), {}, true, false}});
     section.blocks.push_back({"Scale statistics per tensor", "Over every block of each tensor (super-blocks for K-quants).",
                               std::move(table)});
+    if (!sub.rows.empty())
+        section.blocks.push_back({"Sub-block scales and code usage per tensor",
+                                  "The small integer scales inside each super-block (their mean code, and the share on the "
+                                  "field's top code, where the quantizers put each super-block's largest); for the code-book "
+                                  "(IQ) types the fraction of the grid used, of sign bits set and of 1/8 shifts negative "
+                                  "(docs/stats.md). Trained weights set about half of the signs; GD-W023 reports a tensor "
+                                  "far from that, or one that uses a few grid entries.",
+                                  std::move(sub)});
     return section;
 }
 

@@ -81,6 +81,7 @@ constexpr CodeInfo kCodes[] = {
     {code::identical_blocks, error, "a block stored with another block's weights"},
     {code::dead_expert, error, "an expert entirely zero"},
     {code::duplicate_expert, warning, "an expert stored with another expert's bytes"},
+    {code::implausible_code_usage, warning, "code-book grid or sign bits used unlike any quantizer would"},
 };
 
 }  // namespace

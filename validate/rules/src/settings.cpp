@@ -45,6 +45,8 @@ constexpr NumberKey kNumbers[] = {
     {"extreme_row_ratio", &Thresholds::extreme_row_ratio, true},
     {"block_scale_outlier_ratio", &Thresholds::block_scale_outlier_ratio, true},
     {"underfilled_block_fraction", &Thresholds::underfilled_block_fraction, false},
+    {"grid_usage_min", &Thresholds::grid_usage_min, false},
+    {"sign_fraction_margin", &Thresholds::sign_fraction_margin, false},
 };
 
 std::optional<std::string> read_thresholds(const json& j, Thresholds& t) {
@@ -65,6 +67,8 @@ std::optional<std::string> read_thresholds(const json& j, Thresholds& t) {
     }
     if (t.eps_min > t.eps_max) return "'thresholds.eps_min' is larger than 'thresholds.eps_max'";
     if (t.underfilled_block_fraction > 1) return "'thresholds.underfilled_block_fraction' is a fraction (0..1)";
+    if (t.grid_usage_min > 1) return "'thresholds.grid_usage_min' is a fraction (0..1)";
+    if (t.sign_fraction_margin > 0.5) return "'thresholds.sign_fraction_margin' is at most 0.5";
     return std::nullopt;
 }
 

@@ -32,6 +32,7 @@ std::optional<ValueStats> value_stats(const TensorView& view, int threads,
         s.max_row_rms = t.largest_rms_rows.front().rms;
         s.max_row = t.largest_rms_rows.front().row;
     }
+    s.codes = t.codes;
     return s;
 }
 

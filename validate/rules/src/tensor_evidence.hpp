@@ -12,6 +12,7 @@
 #include "float_format.hpp"
 #include "gguf/container.hpp"
 #include "gguf/model/schema.hpp"
+#include "gguf/stats.hpp"
 
 namespace gguf::rules {
 
@@ -23,6 +24,7 @@ struct ValueStats {
     std::uint64_t zero_rows = 0;
     double max_row_rms = 0;
     std::uint64_t max_row = 0;
+    dequant::CodeUsage codes;  // code-book (IQ) types: grid, sign and shift usage
 };
 
 // One expert's matrix of a 3-D expert stack (ne = [n_in, n_out, n_expert]): its raw bytes' hash and

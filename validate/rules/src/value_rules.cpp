@@ -207,6 +207,7 @@ void tensor_value_rules(RuleContext& ctx, const TensorEvidence& e) {
         non_finite_rules(ctx, e, *e.stats);
         zero_rules(ctx, e, *e.stats);
         if (e.stats->zeros < e.stats->count) extreme_row_rule(ctx, e, *e.stats);
+        code_usage_rules(ctx, e, *e.stats);
     }
     if (e.blocks) block_rules(ctx, e, *e.blocks);
     if (e.format) float_format_rules(ctx, e, *e.format);

@@ -12,6 +12,8 @@ namespace gguf::rules {
 TensorEvidence classify(const TensorInfo& tensor);
 
 void tensor_value_rules(RuleContext& ctx, const TensorEvidence& e);
+// GD-W023 on the code-book (IQ) types (code_usage_rules.cpp).
+void code_usage_rules(RuleContext& ctx, const TensorEvidence& e, const ValueStats& s);
 void duplicate_rules(RuleContext& ctx, const std::vector<TensorEvidence>& all);
 void norm_rules(RuleContext& ctx, const std::vector<TensorEvidence>& all);
 

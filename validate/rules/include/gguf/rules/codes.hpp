@@ -97,6 +97,7 @@ inline constexpr std::string_view identical_blocks = "GD-W020";
 // Experts of a 3-D expert stack (expert_rules.cpp).
 inline constexpr std::string_view dead_expert = "GD-W021";
 inline constexpr std::string_view duplicate_expert = "GD-W022";
+inline constexpr std::string_view implausible_code_usage = "GD-W023";
 }  // namespace code
 
 }  // namespace gguf::rules

@@ -29,6 +29,11 @@ struct Thresholds {
     double block_scale_outlier_ratio = 1000.0;
     // Fraction of sampled quantized blocks allowed to use less than half of their code range.
     double underfilled_block_fraction = 0.02;
+    // Code-book (IQ) types, GD-W023 (docs/rules.md: measured on ggml's and our quantizers): a tensor that
+    // uses less than this fraction of the grid entries its lookups could reach, and one whose share of
+    // set sign bits (or of negative IQ1 shifts) is further than this from one half.
+    double grid_usage_min = 0.1;
+    double sign_fraction_margin = 0.3;
     // Tensors smaller than this many elements are not compared for identical content.
     std::uint64_t duplicate_min_elements = 64;
 };
