@@ -350,7 +350,7 @@ private:
                            [&](const forward::RouteExperts& o) { route_experts(o, at(o.logits), at(o.out), n); },
                            [&](const forward::MoeFfn& o) { mix_experts(o, w, at(o.in), at(o.routing), at(o.out), n); },
                            [&](const forward::SharedExpertGate& o) {
-                               shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, s);
+                               shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, o.plain_sigmoid, s);
                            },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
                            [&](const forward::SplitHeads& o) {

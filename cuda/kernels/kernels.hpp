@@ -100,8 +100,10 @@ void combine_experts_forward(float* out, const float* y, const std::int32_t* pos
                              std::uint64_t weight_stride, std::uint64_t n_tokens, std::uint64_t k, std::uint64_t width,
                              cudaStream_t stream);
 
-// x[t][i] *= silu(gate[t]) / gate[t] over n_tokens rows of `width` (ops::shared_expert_gate).
-void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, cudaStream_t stream);
+// x[t][i] *= silu(gate[t]) / gate[t] over n_tokens rows of `width` (ops::shared_expert_gate); with
+// plain_sigmoid, x[t][i] *= 1 / (1 + exp(-gate[t])) (ops::shared_expert_sigmoid).
+void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, bool plain_sigmoid,
+                                cudaStream_t stream);
 
 // ---- elementwise.cu ----
 

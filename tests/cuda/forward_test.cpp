@@ -39,7 +39,8 @@ bool rows_fit(const samples::ModelConfig& config, TypeId type) {
 // CPU decodes (whose blocks fit the preset's rows), as all the model's matrices.
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe", "tiny-qwen2moe"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe", "tiny-qwen2moe",
+                               "tiny-qwen35moe"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());

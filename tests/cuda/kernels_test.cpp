@@ -203,8 +203,17 @@ TEST_CASE("the mixture-of-experts kernels equal their CPU twins: gather, combine
     for (std::size_t t = 0; t < n_tokens; ++t)
         for (std::size_t i = 0; i < width; ++i) gated[t * width + i] *= g[t];
     auto dgate = on_device(gate);
-    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, nullptr);
+    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, false, nullptr);
     CHECK(relative_difference(to_host(dx), gated) < 1e-6);  // exp may differ in its last bit
+
+    // qwen35moe's plain sigmoid
+    std::vector<float> sig = gate;
+    ops::shared_expert_sigmoid(sig);
+    std::vector<float> sig_gated = to_host(dx);
+    for (std::size_t t = 0; t < n_tokens; ++t)
+        for (std::size_t i = 0; i < width; ++i) sig_gated[t * width + i] *= sig[t];
+    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, true, nullptr);
+    CHECK(relative_difference(to_host(dx), sig_gated) < 1e-6);
 }
 
 TEST_CASE("sliding-window attention equals ops::causal_attention_ext, through the cache and in row pieces") {

@@ -304,6 +304,47 @@ TEST_CASE("qwen3moe's and qwen2moe's programs: routed experts bound as views, th
     }
 }
 
+TEST_CASE("qwen35moe's program: qwen35's blocks with routed experts and a shared expert behind a plain sigmoid") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-qwen35moe", "q8_0"));
+    const forward::Program& p = d.arch.program;
+    const std::vector<std::string> ffn{"attn_residual", "ffn_norm", "router_logits", "moe_experts", "moe_out",
+                                       "shexp", "shexp_gated", "ffn_out", "ffn_residual"};
+    REQUIRE(p.layers.size() == d.spec.n_main_layers());
+    bool recurrent = false, attention = false;
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        const forward::LayerProgram& l = p.layers[il];
+        recurrent = recurrent || l.delta_state > 0;
+        attention = attention || l.k_width > 0;
+        const std::vector<std::string> names = record_names(l.ops);
+        REQUIRE(names.size() > ffn.size());
+        CHECK(std::vector<std::string>(names.end() - static_cast<std::ptrdiff_t>(ffn.size()), names.end()) == ffn);
+        int gates = 0;
+        for (const forward::Op& op : l.ops) {
+            if (const auto* g = std::get_if<forward::SharedExpertGate>(&op)) {
+                ++gates;
+                CHECK(g->plain_sigmoid);  // ggml_sigmoid, not qwen2moe's silu(g) / g
+            }
+            if (const auto* r = std::get_if<forward::RouteExperts>(&op)) {
+                CHECK(r->params.gating == forward::ops::RouterGating::softmax);
+                CHECK(r->params.normalize);
+            }
+        }
+        CHECK(gates == 1);
+        // The norm before the experts is qwen35's post_attention_norm (the file has no ffn_norm).
+        const std::vector<std::string> vectors = vector_names(d.arch.weights.layers[il]);
+        CHECK(std::count(vectors.begin(), vectors.end(), "blk." + std::to_string(il) + ".post_attention_norm.weight") == 1);
+        const std::vector<std::string> matrices = matrix_names(d.arch.weights.layers[il]);
+        CHECK(std::count(matrices.begin(), matrices.end(), "blk." + std::to_string(il) + ".ffn_gate_inp_shexp.weight") == 1);
+        CHECK(std::count(matrices.begin(), matrices.end(), "blk." + std::to_string(il) + ".ffn_up_exps.weight") ==
+              static_cast<std::ptrdiff_t>(d.spec.moe.n_expert));
+    }
+    CHECK(recurrent);
+    CHECK(attention);
+    CHECK(p.width(forward::Slot::shared) == d.spec.n_embd);
+}
+
 TEST_CASE("a missing expert tensor is refused naming it") {
     const test::TempDir dir;
     Writer w = test::build_preset("tiny-qwen3moe");

@@ -23,7 +23,7 @@ using namespace gguf;
 
 namespace {
 
-const char* const kPresets[] = {"tiny-qwen3moe", "tiny-qwen2moe"};
+const char* const kPresets[] = {"tiny-qwen3moe", "tiny-qwen2moe", "tiny-qwen35moe", "tiny-gpt-oss"};
 const char* const kMixes[] = {"f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
 
 std::vector<std::int32_t> prompt_ids(std::uint32_t n_real_tokens) {

@@ -10,7 +10,9 @@ void build_qwen2(Build& b);
 void build_qwen3(Build& b);
 void build_gemma3(Build& b);
 void build_qwen35(Build& b);
+void build_qwen35moe(Build& b);
 void build_qwen3moe(Build& b);
 void build_qwen2moe(Build& b);
+void build_gpt_oss(Build& b);
 
 }  // namespace gguf::forward::architectures

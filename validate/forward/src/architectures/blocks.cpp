@@ -51,13 +51,14 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
     }
     s.ops.push_back(Record{Slot::q, n_q, "q_proj"});
     s.ops.push_back(Record{Slot::k, n_k, "k_proj"});
-    s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, 0});
+    s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, tensors.rope_table});
     s.ops.push_back(Record{Slot::q, n_q, "q"});
-    s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, 0});
+    s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, tensors.rope_table});
     s.ops.push_back(Record{Slot::k, n_k, "k"});
     s.ops.push_back(Record{Slot::v, n_v, "v"});
     const ops::AttentionShape shape{m.n_head, m.n_head_kv, m.head_dim, m.head_dim_v};
-    s.ops.push_back(Attention{Slot::att, Slot::q, shape, b.params.kq_scale});
+    const int sinks = tensors.sinks ? b.bind.vector(w, s.tensor("attn_sinks.weight"), m.n_head, true) : -1;
+    s.ops.push_back(Attention{Slot::att, Slot::q, shape, b.params.kq_scale, tensors.window, sinks});
     s.ops.push_back(Record{Slot::att, n_att, "attn"});
     s.ops.push_back(Linear{Slot::proj, Slot::att, wo, bo});
     s.ops.push_back(Record{Slot::proj, n_embd, "attn_out"});
