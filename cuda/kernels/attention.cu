@@ -54,7 +54,8 @@ __device__ T block_reduce(T value, Op op, T* shared) {
 // becomes exp(x - max) / sum with the sum in double and the division done as a multiplication by the
 // float reciprocal, as ops::softmax does.
 __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores, std::uint64_t rows, std::uint64_t n_kv,
-                                                                  std::uint64_t first_visible, std::uint64_t window) {
+                                                                  std::uint64_t first_visible, std::uint64_t window,
+                                                                  const float* __restrict__ sinks) {
     __shared__ float max_shared[kThreads / 32];
     __shared__ double sum_shared[kThreads / 32];
     const std::uint64_t r = blockIdx.x % rows;
@@ -64,6 +65,9 @@ __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores,
     float m = -INFINITY;
     for (std::uint64_t j = lo + threadIdx.x; j < visible; j += kThreads) m = fmaxf(m, row[j]);
     m = block_reduce(m, [](float a, float b) { return fmaxf(a, b); }, max_shared);
+    // A head's sink joins the maximum and the sum but weights no value (ggml_soft_max_add_sinks).
+    const float sink = sinks ? sinks[blockIdx.x / rows] : -INFINITY;
+    m = fmaxf(m, sink);
     double sum = 0;
     for (std::uint64_t j = threadIdx.x; j < n_kv; j += kThreads) {
         const float e = j >= lo && j < visible ? expf(__fsub_rn(row[j], m)) : 0.0f;
@@ -71,6 +75,7 @@ __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores,
         sum += e;
     }
     sum = block_reduce(sum, [](double a, double b) { return a + b; }, sum_shared);
+    if (sinks) sum += expf(__fsub_rn(sink, m));
     const float inverse = static_cast<float>(1.0 / sum);
     for (std::uint64_t j = threadIdx.x; j < n_kv; j += kThreads) row[j] = __fmul_rn(row[j], inverse);
 }
@@ -86,7 +91,7 @@ std::uint64_t attention_workspace_floats(const AttentionDims& d, std::uint64_t r
 
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& d, float scale, float* out,
-                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window) {
+                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window, const float* sinks) {
     if (d.n_head_kv == 0 || d.n_head % d.n_head_kv != 0 || first_position + n_tokens > n_kv || rows == 0)
         fail("attention: bad head counts or positions", "attention_forward", __FILE__, __LINE__);
     const std::uint64_t group = d.n_head / d.n_head_kv;
@@ -109,7 +114,7 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
         blas.strided_batched(true, false, kv, gR, hd, scale, k, k_width, hd, qh, hd, gR * hd, 0.0f, scores, kv, gR * kv,
                              static_cast<std::int64_t>(d.n_head_kv));
         masked_softmax_kernel<<<static_cast<unsigned>(d.n_head * R), kThreads, 0, stream>>>(scores, R, n_kv,
-                                                                                            first_position + t0 + 1, window);
+                                                                                            first_position + t0 + 1, window, sinks);
         check_launch();
         // O_g [head_dim_v][group*R] = V_g [head_dim_v][n_kv] x P_g^T [n_kv][group*R].
         blas.strided_batched(false, false, hd_v, gR, kv, 1.0f, v, v_width, hd_v, scores, kv, gR * kv, 0.0f, oh, hd_v,

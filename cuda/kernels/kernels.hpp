@@ -68,14 +68,23 @@ std::uint64_t attention_workspace_floats(const AttentionDims& dims, std::uint64_
 // first_position + t; out [n_tokens][n_head * head_dim_v]. Scores and context are cuBLAS products;
 // the masked softmax is a kernel. Query tokens are processed `rows` at a time in `workspace`.
 // `window` > 0 also hides keys `window` or more positions before the query (ops::sliding_window_masks).
+// `sinks` (device, n_head floats, or null): each head's sink logit joins its softmax rows' maximum and
+// sum without weighting a value (ops::AttentionExtras::sinks).
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& dims, float scale,
-                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0);
+                       float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0,
+                       const float* sinks = nullptr);
 
 // ---- swiglu.cu ----
 
 // out = silu(gate) * up, elementwise (ops::swiglu). `out` may alias `gate`.
 void swiglu_forward(float* out, const float* gate, const float* up, std::uint64_t n, cudaStream_t stream);
+
+// ---- swiglu_clamped.cu ----
+
+// gpt-oss's clamped SwiGLU, elementwise (ops::swiglu_clamped). `out` may alias `gate`.
+void swiglu_clamped_forward(float* out, const float* gate, const float* up, std::uint64_t n, float alpha, float limit,
+                            cudaStream_t stream);
 
 // ---- geglu.cu ----
 

@@ -40,7 +40,7 @@ bool rows_fit(const samples::ModelConfig& config, TypeId type) {
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
     for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe", "tiny-qwen2moe",
-                               "tiny-qwen35moe"}) {
+                               "tiny-qwen35moe", "tiny-gpt-oss"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());

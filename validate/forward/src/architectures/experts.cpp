@@ -16,8 +16,8 @@ ops::RouterParams router_params(const model::MoeSpec& moe) {
     return p;
 }
 
-// The shared expert of qwen2moe: shared = sigmoid(h . ffn_gate_inp_shexp) * down(silu(gate(h)) * up(h)),
-// then proj += shared.
+// The shared expert of qwen2moe and qwen35moe: shared = sigmoid(h . ffn_gate_inp_shexp) *
+// down(silu(gate(h)) * up(h)), then proj += shared.
 void shared_expert(Build& b, Scope& s, std::uint64_t n_ff, bool plain_sigmoid) {
     const std::uint64_t n_embd = b.spec.n_embd;
     WeightSet& w = s.weights;

@@ -1,13 +1,13 @@
-// The mixture-of-experts feed-forward block of llama.cpp's build_moe_ffn as the qwen MoE graphs use it
-// (src/models/qwen3moe.cpp, qwen2moe.cpp): routed SwiGLU experts over 3-D expert tensors and, when the
-// spec has one, qwen2moe's shared expert behind a sigmoid gate.
+// The mixture-of-experts feed-forward block of llama.cpp's build_moe_ffn as the qwen MoE and gpt-oss
+// graphs use it (src/models/qwen3moe.cpp, qwen2moe.cpp, qwen35moe.cpp, openai-moe.cpp): routed SwiGLU
+// experts over 3-D expert tensors and, when the spec has one, a shared expert behind a sigmoid gate.
 #pragma once
 
 #include "builder.hpp"
 
 namespace gguf::forward::architectures {
 
-// What differs between the MoE blocks of the qwen MoE graphs.
+// What differs between the MoE blocks of these graphs.
 struct MoeBlockOptions {
     const char* norm = "ffn_norm.weight";  // the norm before the block (qwen35moe: post_attention_norm)
     bool plain_sigmoid_gate = false;       // the shared expert's gate is ggml_sigmoid (qwen35moe), not silu(g) / g
