@@ -1,6 +1,7 @@
 // Causal grouped-query attention over the KV cache, as the CPU's ops::causal_attention computes it:
 // scores = scale * q k^T per head (query head h reads key/value head h / (n_head / n_head_kv)), keys
-// after the query's position masked, softmax (sum in double), context = P v.
+// after the query's position masked (and those a sliding window hides), softmax (sum in double; a head's
+// sink logit, when given, joins the maximum and the sum), context = P v.
 //
 // The two products are cuBLAS strided-batched GEMMs with one batch entry per key/value head. For that
 // the queries are first laid out head-major, [n_head][rows][head_dim]: the query heads of one group are
