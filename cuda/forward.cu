@@ -339,7 +339,7 @@ private:
                                const auto l = static_cast<std::size_t>(layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
                                                  attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
-                                                 o.window, o.softcap);
+                                                 o.window, o.softcap, w.vector(o.sinks));
                            },
                            [&](const forward::Scale& o) { scale_forward(at(o.x), o.factor, n * o.width, s); },
                            [&](const forward::SwiGlu& o) { swiglu_forward(at(o.out), at(o.gate), at(o.up), n * o.width, s); },
@@ -350,7 +350,7 @@ private:
                            [&](const forward::RouteExperts& o) { route_experts(o, at(o.logits), at(o.out), n); },
                            [&](const forward::MoeFfn& o) { mix_experts(o, w, at(o.in), at(o.routing), at(o.out), n); },
                            [&](const forward::SharedExpertGate& o) {
-                               shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, s);
+                               shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, o.plain_sigmoid, s);
                            },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
                            [&](const forward::SplitHeads& o) {
@@ -444,10 +444,12 @@ private:
             const std::uint64_t first = g.start[e], m = g.start[e + 1] - first;
             if (m == 0) continue;
             gather_rows_forward(xs, x, tokens + first, m, n_in, s);
-            linear(xs, m, w.matrices[static_cast<std::size_t>(o.gate) + e], nullptr, gate);
-            linear(xs, m, w.matrices[static_cast<std::size_t>(o.up) + e], nullptr, up);
-            swiglu_forward(gate, gate, up, m * n_ff, s);
-            linear(gate, m, w.matrices[static_cast<std::size_t>(o.down) + e], nullptr, y + first * n_out);
+            const auto bias = [&](int first_bias) { return w.vector(first_bias < 0 ? -1 : first_bias + static_cast<int>(e)); };
+            linear(xs, m, w.matrices[static_cast<std::size_t>(o.gate) + e], bias(o.gate_bias), gate);
+            linear(xs, m, w.matrices[static_cast<std::size_t>(o.up) + e], bias(o.up_bias), up);
+            if (o.swiglu_limit > 0.0f) swiglu_clamped_forward(gate, gate, up, m * n_ff, o.swiglu_alpha, o.swiglu_limit, s);
+            else swiglu_forward(gate, gate, up, m * n_ff, s);
+            linear(gate, m, w.matrices[static_cast<std::size_t>(o.down) + e], bias(o.down_bias), y + first * n_out);
         }
         combine_experts_forward(out, y, positions, routing + k, 2 * k, n, k, n_out, s);
         stream_.synchronize();  // the index uploads read g's memory

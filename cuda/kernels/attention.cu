@@ -1,6 +1,7 @@
 // Causal grouped-query attention over the KV cache, as the CPU's ops::causal_attention computes it:
 // scores = scale * q k^T per head (query head h reads key/value head h / (n_head / n_head_kv)), keys
-// after the query's position masked, softmax (sum in double), context = P v.
+// after the query's position masked (and those a sliding window hides), softmax (sum in double; a head's
+// sink logit, when given, joins the maximum and the sum), context = P v.
 //
 // The two products are cuBLAS strided-batched GEMMs with one batch entry per key/value head. For that
 // the queries are first laid out head-major, [n_head][rows][head_dim]: the query heads of one group are
@@ -54,7 +55,8 @@ __device__ T block_reduce(T value, Op op, T* shared) {
 // becomes exp(x - max) / sum with the sum in double and the division done as a multiplication by the
 // float reciprocal, as ops::softmax does.
 __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores, std::uint64_t rows, std::uint64_t n_kv,
-                                                                  std::uint64_t first_visible, std::uint64_t window) {
+                                                                  std::uint64_t first_visible, std::uint64_t window,
+                                                                  const float* __restrict__ sinks) {
     __shared__ float max_shared[kThreads / 32];
     __shared__ double sum_shared[kThreads / 32];
     const std::uint64_t r = blockIdx.x % rows;
@@ -64,6 +66,9 @@ __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores,
     float m = -INFINITY;
     for (std::uint64_t j = lo + threadIdx.x; j < visible; j += kThreads) m = fmaxf(m, row[j]);
     m = block_reduce(m, [](float a, float b) { return fmaxf(a, b); }, max_shared);
+    // A head's sink joins the maximum and the sum but weights no value (ggml_soft_max_add_sinks).
+    const float sink = sinks ? sinks[blockIdx.x / rows] : -INFINITY;
+    m = fmaxf(m, sink);
     double sum = 0;
     for (std::uint64_t j = threadIdx.x; j < n_kv; j += kThreads) {
         const float e = j >= lo && j < visible ? expf(__fsub_rn(row[j], m)) : 0.0f;
@@ -71,6 +76,7 @@ __global__ void __launch_bounds__(kThreads) masked_softmax_kernel(float* scores,
         sum += e;
     }
     sum = block_reduce(sum, [](double a, double b) { return a + b; }, sum_shared);
+    if (sinks) sum += expf(__fsub_rn(sink, m));
     const float inverse = static_cast<float>(1.0 / sum);
     for (std::uint64_t j = threadIdx.x; j < n_kv; j += kThreads) row[j] = __fmul_rn(row[j], inverse);
 }
@@ -86,7 +92,8 @@ std::uint64_t attention_workspace_floats(const AttentionDims& d, std::uint64_t r
 
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& d, float scale, float* out,
-                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window, float softcap) {
+                       float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window, float softcap,
+                       const float* sinks) {
     if (d.n_head_kv == 0 || d.n_head % d.n_head_kv != 0 || first_position + n_tokens > n_kv || rows == 0)
         fail("attention: bad head counts or positions", "attention_forward", __FILE__, __LINE__);
     const std::uint64_t group = d.n_head / d.n_head_kv;
@@ -115,7 +122,7 @@ void attention_forward(Blas& blas, const float* q, const float* k, const float* 
             if (scale != 1.0f) scale_forward(scores, scale, d.n_head * R * n_kv, stream);
         }
         masked_softmax_kernel<<<static_cast<unsigned>(d.n_head * R), kThreads, 0, stream>>>(scores, R, n_kv,
-                                                                                            first_position + t0 + 1, window);
+                                                                                            first_position + t0 + 1, window, sinks);
         check_launch();
         // O_g [head_dim_v][group*R] = V_g [head_dim_v][n_kv] x P_g^T [n_kv][group*R].
         blas.strided_batched(false, false, hd_v, gR, kv, 1.0f, v, v_width, hd_v, scores, kv, gR * kv, 0.0f, oh, hd_v,

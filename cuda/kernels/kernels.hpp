@@ -68,16 +68,24 @@ std::uint64_t attention_workspace_floats(const AttentionDims& dims, std::uint64_
 // first_position + t; out [n_tokens][n_head * head_dim_v]. Scores and context are cuBLAS products;
 // the masked softmax is a kernel. Query tokens are processed `rows` at a time in `workspace`.
 // `window` > 0 also hides keys `window` or more positions before the query (ops::sliding_window_masks).
-// `softcap` > 0 soft-caps the raw scores before the scale (ops::causal_attention_ext).
+// `softcap` > 0 soft-caps the raw scores before the scale (ops::causal_attention_ext). `sinks` (device,
+// n_head floats, or null): each head's sink logit joins its softmax rows' maximum and sum without
+// weighting a value (ops::AttentionExtras::sinks).
 void attention_forward(Blas& blas, const float* q, const float* k, const float* v, std::uint64_t n_tokens,
                        std::uint64_t n_kv, std::uint64_t first_position, const AttentionDims& dims, float scale,
                        float* out, float* workspace, std::uint64_t rows, cudaStream_t stream, std::uint64_t window = 0,
-                       float softcap = 0.0f);
+                       float softcap = 0.0f, const float* sinks = nullptr);
 
 // ---- swiglu.cu ----
 
 // out = silu(gate) * up, elementwise (ops::swiglu). `out` may alias `gate`.
 void swiglu_forward(float* out, const float* gate, const float* up, std::uint64_t n, cudaStream_t stream);
+
+// ---- swiglu_clamped.cu ----
+
+// gpt-oss's clamped SwiGLU, elementwise (ops::swiglu_clamped). `out` may alias `gate`.
+void swiglu_clamped_forward(float* out, const float* gate, const float* up, std::uint64_t n, float alpha, float limit,
+                            cudaStream_t stream);
 
 // ---- geglu.cu ----
 
@@ -102,8 +110,10 @@ void combine_experts_forward(float* out, const float* y, const std::int32_t* pos
                              std::uint64_t weight_stride, std::uint64_t n_tokens, std::uint64_t k, std::uint64_t width,
                              cudaStream_t stream);
 
-// x[t][i] *= silu(gate[t]) / gate[t] over n_tokens rows of `width` (ops::shared_expert_gate).
-void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, cudaStream_t stream);
+// x[t][i] *= silu(gate[t]) / gate[t] over n_tokens rows of `width` (ops::shared_expert_gate); with
+// plain_sigmoid, x[t][i] *= 1 / (1 + exp(-gate[t])) (ops::shared_expert_sigmoid).
+void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, bool plain_sigmoid,
+                                cudaStream_t stream);
 
 // ---- elementwise.cu ----
 

@@ -33,11 +33,13 @@ __global__ void combine_experts_kernel(float* out, const float* __restrict__ y, 
     }
 }
 
-__global__ void shared_expert_gate_kernel(float* x, const float* __restrict__ gate, std::uint64_t n, std::uint64_t width) {
+__global__ void shared_expert_gate_kernel(float* x, const float* __restrict__ gate, std::uint64_t n, std::uint64_t width,
+                                          bool plain_sigmoid) {
     for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(kThreads) + threadIdx.x; i < n;
          i += static_cast<std::uint64_t>(gridDim.x) * kThreads) {
         const float g = gate[i / width];
-        x[i] = __fmul_rn(x[i], __fdiv_rn(__fdiv_rn(g, __fadd_rn(1.0f, expf(-g))), g));
+        const float e = __fadd_rn(1.0f, expf(-g));
+        x[i] = __fmul_rn(x[i], plain_sigmoid ? __fdiv_rn(1.0f, e) : __fdiv_rn(__fdiv_rn(g, e), g));
     }
 }
 
@@ -64,10 +66,11 @@ void combine_experts_forward(float* out, const float* y, const std::int32_t* pos
     check_launch();
 }
 
-void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, cudaStream_t stream) {
+void shared_expert_gate_forward(float* x, const float* gate, std::uint64_t n_tokens, std::uint64_t width, bool plain_sigmoid,
+                                cudaStream_t stream) {
     const std::uint64_t n = n_tokens * width;
     if (n == 0) return;
-    launch_grid_stride(shared_expert_gate_kernel, kThreads, n, kThreads, stream, x, gate, n, width);
+    launch_grid_stride(shared_expert_gate_kernel, kThreads, n, kThreads, stream, x, gate, n, width, plain_sigmoid);
     check_launch();
 }
 

@@ -40,7 +40,8 @@ bool rows_fit(const samples::ModelConfig& config, TypeId type) {
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
     for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe",
-                               "tiny-qwen2moe", "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3"}) {
+                               "tiny-qwen2moe", "tiny-qwen35moe", "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite",
+                               "tiny-phi3", "tiny-mistral3"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());

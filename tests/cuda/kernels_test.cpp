@@ -204,8 +204,17 @@ TEST_CASE("the mixture-of-experts kernels equal their CPU twins: gather, combine
     for (std::size_t t = 0; t < n_tokens; ++t)
         for (std::size_t i = 0; i < width; ++i) gated[t * width + i] *= g[t];
     auto dgate = on_device(gate);
-    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, nullptr);
+    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, false, nullptr);
     CHECK(relative_difference(to_host(dx), gated) < 1e-6);  // exp may differ in its last bit
+
+    // qwen35moe's plain sigmoid
+    std::vector<float> sig = gate;
+    ops::shared_expert_sigmoid(sig);
+    std::vector<float> sig_gated = to_host(dx);
+    for (std::size_t t = 0; t < n_tokens; ++t)
+        for (std::size_t i = 0; i < width; ++i) sig_gated[t * width + i] *= sig[t];
+    cuda::shared_expert_gate_forward(dx.data(), dgate.data(), n_tokens, width, true, nullptr);
+    CHECK(relative_difference(to_host(dx), sig_gated) < 1e-6);
 }
 
 TEST_CASE("sliding-window attention equals ops::causal_attention_ext, through the cache and in row pieces") {
@@ -236,6 +245,43 @@ TEST_CASE("sliding-window attention equals ops::causal_attention_ext, through th
             CHECK(relative_difference(to_host(out), expected) < 1e-5);
         }
     }
+}
+
+TEST_CASE("attention with sinks (and a window) equals ops::causal_attention_ext, in row pieces") {
+    test::require_gpu();
+    const std::size_t n_head = 4, n_head_kv = 2, head_dim = 64, n_tokens = 9, first = 5, n_kv = first + n_tokens;
+    const auto q = random_floats(n_tokens * n_head * head_dim, 41, 2.0f);
+    const auto k = random_floats(n_kv * n_head_kv * head_dim, 42, 2.0f);
+    const auto v = random_floats(n_kv * n_head_kv * head_dim, 43);
+    const std::vector<float> sinks{3.0f, -2.0f, 0.5f, 40.0f};  // the last one outweighs every score
+    auto dq = on_device(q), dk = on_device(k), dv = on_device(v), dsinks = on_device(sinks);
+    cuda::Blas blas(nullptr, cuda::Precision::fp32);
+    const cuda::AttentionDims dims{n_head, n_head_kv, head_dim, head_dim};
+    for (const std::size_t window : {std::size_t{0}, std::size_t{4}}) {
+        CAPTURE(window);
+        std::vector<float> expected(n_tokens * n_head * head_dim);
+        ops::causal_attention_ext(q, k, v, n_kv, first, {n_head, n_head_kv, head_dim, head_dim}, 0.125f,
+                                  {.sliding_window = window, .sinks = sinks}, expected);
+        for (const std::size_t rows : {n_tokens, std::size_t{2}}) {
+            CAPTURE(rows);
+            cuda::DeviceBuffer<float> work(cuda::attention_workspace_floats(dims, rows, n_kv));
+            cuda::DeviceBuffer<float> out(expected.size());
+            cuda::attention_forward(blas, dq.data(), dk.data(), dv.data(), n_tokens, n_kv, first, dims, 0.125f, out.data(),
+                                    work.data(), rows, nullptr, window, dsinks.data());
+            CHECK(relative_difference(to_host(out), expected) < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("the clamped SwiGLU equals ops::swiglu_clamped") {
+    test::require_gpu();
+    const std::size_t n = 3000;
+    const auto gate = random_floats(n, 51, 12.0f), up = random_floats(n, 52, 12.0f);  // beyond the limit 7
+    std::vector<float> expected(n);
+    ops::swiglu_clamped(gate, up, 1.702f, 7.0f, expected);
+    auto dgate = on_device(gate), dup = on_device(up);
+    cuda::swiglu_clamped_forward(dgate.data(), dgate.data(), dup.data(), n, 1.702f, 7.0f, nullptr);
+    CHECK(relative_difference(to_host(dgate), expected) < 1e-6);
 }
 
 TEST_CASE("causal GQA attention equals ops::causal_attention, through the cache and in row pieces") {

@@ -192,6 +192,14 @@ TEST_CASE("shared_expert_gate is silu(x) / x: the sigmoid, and NaN at 0 as in ll
     CHECK(std::isnan(x[2]));
 }
 
+TEST_CASE("shared_expert_sigmoid is the plain sigmoid, 1/2 at 0 (qwen35moe)") {
+    std::vector<float> x{2.0f, -1.0f, 0.0f};
+    shared_expert_sigmoid(x);
+    CHECK(x[0] == doctest::Approx(0.8807971f));
+    CHECK(x[1] == doctest::Approx(0.2689414f));
+    CHECK(x[2] == 0.5f);
+}
+
 TEST_CASE("sliding_window_masks hides keys window or more positions back") {
     CHECK_FALSE(sliding_window_masks(10, 7, 4));
     CHECK(sliding_window_masks(10, 6, 4));

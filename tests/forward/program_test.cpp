@@ -309,6 +309,101 @@ TEST_CASE("qwen3moe's and qwen2moe's programs: routed experts bound as views, th
     }
 }
 
+TEST_CASE("qwen35moe's program: qwen35's blocks with routed experts and a shared expert behind a plain sigmoid") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-qwen35moe", "q8_0"));
+    const forward::Program& p = d.arch.program;
+    const std::vector<std::string> ffn{"attn_residual", "ffn_norm", "router_logits", "moe_experts", "moe_out",
+                                       "shexp", "shexp_gated", "ffn_out", "ffn_residual"};
+    REQUIRE(p.layers.size() == d.spec.n_main_layers());
+    bool recurrent = false, attention = false;
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        const forward::LayerProgram& l = p.layers[il];
+        recurrent = recurrent || l.delta_state > 0;
+        attention = attention || l.k_width > 0;
+        const std::vector<std::string> names = record_names(l.ops);
+        REQUIRE(names.size() > ffn.size());
+        CHECK(std::vector<std::string>(names.end() - static_cast<std::ptrdiff_t>(ffn.size()), names.end()) == ffn);
+        int gates = 0;
+        for (const forward::Op& op : l.ops) {
+            if (const auto* g = std::get_if<forward::SharedExpertGate>(&op)) {
+                ++gates;
+                CHECK(g->plain_sigmoid);  // ggml_sigmoid, not qwen2moe's silu(g) / g
+            }
+            if (const auto* r = std::get_if<forward::RouteExperts>(&op)) {
+                CHECK(r->params.gating == forward::ops::RouterGating::softmax);
+                CHECK(r->params.normalize);
+            }
+        }
+        CHECK(gates == 1);
+        // The norm before the experts is qwen35's post_attention_norm (the file has no ffn_norm).
+        const std::vector<std::string> vectors = vector_names(d.arch.weights.layers[il]);
+        CHECK(std::count(vectors.begin(), vectors.end(), "blk." + std::to_string(il) + ".post_attention_norm.weight") == 1);
+        const std::vector<std::string> matrices = matrix_names(d.arch.weights.layers[il]);
+        CHECK(std::count(matrices.begin(), matrices.end(), "blk." + std::to_string(il) + ".ffn_gate_inp_shexp.weight") == 1);
+        CHECK(std::count(matrices.begin(), matrices.end(), "blk." + std::to_string(il) + ".ffn_up_exps.weight") ==
+              static_cast<std::ptrdiff_t>(d.spec.moe.n_expert));
+    }
+    CHECK(recurrent);
+    CHECK(attention);
+    CHECK(p.width(forward::Slot::shared) == d.spec.n_embd);
+}
+
+TEST_CASE("gpt-oss's program: sinks, alternating windows with their own RoPE table, biased experts, clamped SwiGLU") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gpt-oss", "q8_0"));
+    const model::ModelSpec& m = d.spec;
+    const forward::Program& p = d.arch.program;
+    REQUIRE(p.layers.size() == m.n_layer);
+    REQUIRE(p.ropes.size() == 2);
+    CHECK(p.ropes[1].freq_base == static_cast<float>(m.rope_freq_base_swa));
+    CHECK(p.ropes[0].ext_factor == p.ropes[1].ext_factor);  // the YaRN mix is the same in both
+    const std::vector<std::string> names{"attn_norm", "q_proj", "k_proj", "q", "k", "v", "attn", "attn_out", "attn_residual",
+                                         "ffn_norm", "router_logits", "moe_experts", "moe_out", "ffn_residual"};
+    for (std::size_t il = 0; il < p.layers.size(); ++il) {
+        CAPTURE(il);
+        const bool sliding = m.is_sliding(il);
+        CHECK(sliding == (il % 2 == 0));  // gpt-oss alternates, starting with a sliding layer
+        const forward::LayerProgram& l = p.layers[il];
+        CHECK(record_names(l.ops) == names);
+        const forward::WeightSet& w = d.arch.weights.layers[il];
+        const std::string blk = "blk." + std::to_string(il) + ".";
+        for (const forward::Op& op : l.ops) {
+            if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                CHECK(a->window == (sliding ? m.sliding_window : 0));
+                REQUIRE(a->sinks >= 0);
+                CHECK(w.vectors[static_cast<std::size_t>(a->sinks)].name == blk + "attn_sinks.weight");
+                CHECK(w.vectors[static_cast<std::size_t>(a->sinks)].values.size() == m.n_head);
+            }
+            if (const auto* r = std::get_if<forward::Rope>(&op)) CHECK(r->table == (sliding ? 1 : 0));
+            if (const auto* r = std::get_if<forward::RouteExperts>(&op)) {
+                CHECK(r->params.gating == forward::ops::RouterGating::softmax_weight);
+                CHECK_FALSE(r->params.normalize);
+            }
+            if (const auto* lin = std::get_if<forward::Linear>(&op)) {
+                const std::string name = w.matrices[static_cast<std::size_t>(lin->matrix)].name();
+                if (name == blk + "ffn_gate_inp.weight" || name == blk + "attn_output.weight") CHECK(lin->bias >= 0);
+            }
+            if (const auto* f = std::get_if<forward::MoeFfn>(&op)) {
+                CHECK(f->swiglu_limit == 7.0f);
+                CHECK(f->swiglu_alpha == 1.702f);
+                const std::pair<int, const char*> biases[] = {{f->gate_bias, "ffn_gate_exps.bias"},
+                                                              {f->up_bias, "ffn_up_exps.bias"},
+                                                              {f->down_bias, "ffn_down_exps.bias"}};
+                for (const auto& [first, name] : biases) {
+                    CAPTURE(name);
+                    REQUIRE(first >= 0);
+                    for (std::uint64_t e = 0; e < m.moe.n_expert; ++e)
+                        CHECK(w.vectors[static_cast<std::size_t>(first) + e].name == blk + name);
+                }
+                CHECK(w.vectors[static_cast<std::size_t>(f->down_bias)].values.size() == m.n_embd);
+                CHECK(w.vectors[static_cast<std::size_t>(f->gate_bias)].values.size() == m.moe.n_ff_exp);
+            }
+        }
+    }
+}
+
 TEST_CASE("a missing expert tensor is refused naming it") {
     const test::TempDir dir;
     Writer w = test::build_preset("tiny-qwen3moe");

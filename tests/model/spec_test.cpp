@@ -362,6 +362,9 @@ TEST_CASE("gpt-oss: sinks, alternating sliding layers sharing the global RoPE, s
     CHECK_FALSE(s.moe.norm_weights);
     CHECK(s.moe.expert_biases);
     CHECK(s.moe.swiglu_limit == 7.0);
+    CHECK(s.moe.swiglu_alpha == 1.702);
+    CHECK(s.moe.weights_scale == 0.0);  // llama.cpp's openai-moe loader does not read expert_weights_scale
+    CHECK(s.modelled);
     CHECK(s.attention_scale == doctest::Approx(1.0 / 8.0));  // 1/sqrt(64)
     CHECK_FALSE(s.tied_output);
 }

@@ -13,7 +13,8 @@ if(TARGET gguf_forward AND TARGET gguf_samples)
     NEEDS_NODE)
 endif()
 if(TARGET gguf_forward AND TARGET gguf_samples)
-  # qwen3moe and qwen2moe in every weight mix against llama.cpp's float32 pass on the decoded weights.
+  # The mixture-of-experts presets (qwen3moe, qwen2moe, qwen35moe, gpt-oss; MXFP4 experts) in every weight mix
+  # against llama.cpp's float32 pass on the decoded weights.
   gguf_doctor_reference_test(reference_forward_moe_oracle
     SOURCES forward_moe_oracle_test.cpp
     LIBS gguf gguf_forward gguf_samples gguf_dequant nlohmann_json::nlohmann_json

@@ -16,6 +16,7 @@
 
 #include "forward/fixtures.hpp"
 #include "gguf/forward/compare.hpp"
+#include "gguf/quantize.hpp"
 #include "reference/ggml_reference.hpp"
 
 namespace fs = std::filesystem;
@@ -23,7 +24,7 @@ using namespace gguf;
 
 namespace {
 
-const char* const kPresets[] = {"tiny-qwen3moe", "tiny-qwen2moe"};
+const char* const kPresets[] = {"tiny-qwen3moe", "tiny-qwen2moe", "tiny-qwen35moe", "tiny-gpt-oss"};
 const char* const kMixes[] = {"f16", "bf16", "q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"};
 
 std::vector<std::int32_t> prompt_ids(std::uint32_t n_real_tokens) {
@@ -53,7 +54,7 @@ Writer decoded_by_ggml(const Writer& w) {
 
 }  // namespace
 
-TEST_CASE("qwen3moe and qwen2moe in every weight mix agree with llama.cpp's float32 pass on the same weights") {
+TEST_CASE("the mixture-of-experts presets in every weight mix agree with llama.cpp's float32 pass on the same weights") {
     const test::TempDir dir;
     struct Job {
         std::string name;
@@ -77,6 +78,29 @@ TEST_CASE("qwen3moe and qwen2moe in every weight mix agree with llama.cpp's floa
                                 {"kv_type", "F32"}, {"flash_attention", "off"}});
             jobs.push_back(job);
         }
+    }
+    // gpt-oss as published: its expert tensors in MXFP4, the rest in F32.
+    {
+        auto config = samples::preset("tiny-gpt-oss");
+        REQUIRE(config.ok());
+        const Writer q = test::with_tensors(test::build_preset("tiny-gpt-oss", "f32"), [](WriterTensor& t) {
+            if (!t.name.ends_with("_exps.weight")) return true;
+            std::vector<float> values(t.data.size() / 4);
+            std::memcpy(values.data(), t.data.data(), t.data.size());
+            auto blocks = dequant::quantize(static_cast<std::uint32_t>(TypeId::MXFP4), values, t.ne[0]);
+            REQUIRE(blocks.ok());
+            t.type = static_cast<std::uint32_t>(TypeId::MXFP4);
+            t.data = std::move(*blocks);
+            return true;
+        });
+        const std::string name = "tiny-gpt-oss-mxfp4-experts";
+        Job job{name, dir / (name + ".gguf"), dir / (name + ".f32"), prompt_ids(config->n_vocab - config->n_vocab_padding)};
+        REQUIRE(q.write(job.quantized).ok());
+        const fs::path decoded = dir / (name + "-decoded.gguf");
+        REQUIRE(decoded_by_ggml(q).write(decoded).ok());
+        job_list.push_back({{"model", decoded.string()}, {"ids", job.ids}, {"out", job.logits.string()},
+                            {"kv_type", "F32"}, {"flash_attention", "off"}});
+        jobs.push_back(job);
     }
     // expert_weights_scale in the file: llama.cpp's loaders of these architectures do not read it, so the
     // weights are not scaled on either side.

@@ -167,7 +167,7 @@ private:
                                ops::rope(a(o.x, o.n_heads * o.head_dim), o.n_heads, o.head_dim, step.positions,
                                          arch_.program.ropes[o.table]);
                            },
-                           [&](const Attention& o) { attend(o, static_cast<std::size_t>(layer), a); },
+                           [&](const Attention& o) { attend(o, static_cast<std::size_t>(layer), w, a); },
                            [&](const Scale& o) {
                                for (float& x : a(o.x, o.width)) x *= o.factor;
                            },
@@ -184,7 +184,8 @@ private:
                            [&](const MoeFfn& o) { mix_experts(o, w, a); },
                            [&](const SharedExpertGate& o) {
                                std::vector<float> gate(a(o.gate, 1).begin(), a(o.gate, 1).end());
-                               ops::shared_expert_gate(gate);
+                               if (o.plain_sigmoid) ops::shared_expert_sigmoid(gate);
+                               else ops::shared_expert_gate(gate);
                                const auto x = a(o.x, o.width);
                                for (std::uint64_t t = 0; t < T; ++t)
                                    for (std::uint64_t i = 0; i < o.width; ++i) x[t * o.width + i] *= gate[t];
@@ -218,7 +219,7 @@ private:
     }
 
     // Appends the new keys and values to the layer's cache and attends over it.
-    void attend(const Attention& o, std::size_t layer, Activations& a) {
+    void attend(const Attention& o, std::size_t layer, const CpuWeights& w, Activations& a) {
         const ops::AttentionShape& s = o.shape;
         const auto k = a(Slot::k, s.n_head_kv * s.head_dim), v = a(Slot::v, s.n_head_kv * s.head_dim_v);
         KvCache& cache = cache_[layer];
@@ -226,11 +227,12 @@ private:
         cache.v.insert(cache.v.end(), v.begin(), v.end());
         const auto q = a(o.q, s.n_head * s.head_dim);
         const auto out = a(o.out, s.n_head * s.head_dim_v);
-        if (o.window == 0 && o.softcap == 0.0f)
+        if (o.window == 0 && o.softcap == 0.0f && o.sinks < 0)
             ops::causal_attention(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale, out, threads_);
         else
             ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale,
-                                      {.sliding_window = o.window, .softcap = o.softcap}, out);
+                                      {.sliding_window = o.window, .softcap = o.softcap, .sinks = w.vector(o.sinks)},
+                                      out);
     }
 
     // first/second[t][h] = the first/second half of head h of in[t].
@@ -269,12 +271,15 @@ private:
     // The routed experts of MoeFfn, each multiplying the tokens that chose it at once.
     void mix_experts(const MoeFfn& o, CpuWeights& w, Activations& a) {
         const ops::ExpertShape shape{o.n_expert, w.matrices[o.gate].n_in(), w.matrices[o.gate].n_out(),
-                                     w.matrices[o.down].n_out()};
+                                     w.matrices[o.down].n_out(), o.swiglu_alpha, o.swiglu_limit};
         const ops::Routing routing = ops::read_routing(a(o.routing, 2 * o.n_expert_used), o.n_expert_used, o.n_expert);
         const std::array<int, 3> first{o.gate, o.up, o.down};  // indexed by ops::ExpertMatrix
+        const std::array<int, 3> first_bias{o.gate_bias, o.up_bias, o.down_bias};
         ops::moe_ffn(a(o.in, shape.n_in), routing, shape,
                      [&](std::size_t e, ops::ExpertMatrix which, std::span<const float> in, std::span<float> out) {
-                         project(in, w.matrices[first[static_cast<std::size_t>(which)] + e], {}, out);
+                         const int bias = first_bias[static_cast<std::size_t>(which)];
+                         project(in, w.matrices[first[static_cast<std::size_t>(which)] + e],
+                                 w.vector(bias < 0 ? -1 : bias + static_cast<int>(e)), out);
                      },
                      a(o.out, shape.n_out));
     }

@@ -50,4 +50,8 @@ void shared_expert_gate(std::span<float> x) {
     for (float& v : x) v = (v / (1.0f + std::exp(-v))) / v;
 }
 
+void shared_expert_sigmoid(std::span<float> x) {
+    for (float& v : x) v = 1.0f / (1.0f + std::exp(-v));
+}
+
 }  // namespace gguf::forward::ops

@@ -97,7 +97,8 @@ void moe_ffn(std::span<const float> x, const Routing& routing, const ExpertShape
         up.resize(m * s.n_ff);
         product(e, ExpertMatrix::gate, xs, gate);
         product(e, ExpertMatrix::up, xs, up);
-        swiglu(gate, up, gate);
+        if (s.swiglu_limit > 0.0f) swiglu_clamped(gate, up, s.swiglu_alpha, s.swiglu_limit, gate);
+        else swiglu(gate, up, gate);
         product(e, ExpertMatrix::down, gate, std::span(y).subspan(first * s.n_out, m * s.n_out));
     }
     combine_experts(y, g.position, routing.weights, k, s.n_out, out);

@@ -22,11 +22,11 @@ constexpr ArchitectureTraits kKnown[] = {
     {"qwen2", RopeStyle::neox, true, false, true},
     {"qwen3", RopeStyle::neox, false, true, true},
     {"qwen35", RopeStyle::neox, false, true, true},
-    {"qwen35moe", RopeStyle::neox, false, true, false},
+    {"qwen35moe", RopeStyle::neox, false, true, true},
     {"gemma3", RopeStyle::neox, false, true, true},
     {"qwen3moe", RopeStyle::neox, false, true, true},
     {"qwen2moe", RopeStyle::neox, true, false, true},
-    {"gpt-oss", RopeStyle::neox, true, false, false},
+    {"gpt-oss", RopeStyle::neox, true, false, true},
     {"gemma2", RopeStyle::neox, false, false, true},
     {"olmo2", RopeStyle::neox, false, true, true},
     {"granite", RopeStyle::normal, false, false, true},
@@ -256,9 +256,11 @@ void read_gpt_oss(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.moe.n_ff_exp = keys.required_u64("expert_feed_forward_length");
     spec.moe.gating = ExpertGating::softmax_weight;
     spec.moe.norm_weights = false;
-    spec.moe.weights_scale = keys.optional_f64("expert_weights_scale").value_or(0.0);
+    // llama.cpp's openai-moe loader does not read expert_weights_scale: no scaling.
+    spec.moe.weights_scale = 0.0;
     spec.moe.expert_biases = true;
-    spec.moe.swiglu_limit = 7.0;  // llama.cpp's constant for LLM_FFN_SWIGLU_OAI_MOE (alpha 1.702)
+    spec.moe.swiglu_limit = 7.0;  // llama.cpp's constants for LLM_FFN_SWIGLU_OAI_MOE
+    spec.moe.swiglu_alpha = 1.702;
     if (spec.moe.n_expert == 0 || spec.moe.n_expert_used == 0 || spec.moe.n_expert_used > spec.moe.n_expert)
         keys.fail(keys.key("expert_used_count"), "must be between 1 and expert_count (llama.cpp refuses the model)");
     spec.sliding_window = keys.required_u64("attention.sliding_window");

@@ -23,6 +23,7 @@ constexpr Entry kBuilders[] = {
     {"qwen3", architectures::build_qwen3},
     {"gemma3", architectures::build_gemma3},
     {"qwen35", architectures::build_qwen35},
+    {"qwen35moe", architectures::build_qwen35moe},
     {"qwen3moe", architectures::build_qwen3moe},
     {"qwen2moe", architectures::build_qwen2moe},
     {"gemma2", architectures::build_gemma2},
@@ -30,6 +31,7 @@ constexpr Entry kBuilders[] = {
     {"granite", architectures::build_granite},
     {"phi3", architectures::build_phi3},
     {"mistral3", architectures::build_mistral3},
+    {"gpt-oss", architectures::build_gpt_oss},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }

@@ -96,6 +96,18 @@ int Binder::values(WeightSet& set, const std::string& name, const std::vector<st
     return decoded(set, name, shape, true);
 }
 
+int Binder::expert_vectors(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t n_expert) {
+    const int all = decoded(set, name, {n, n_expert}, true);
+    if (all < 0) return -1;
+    const std::vector<float> values = std::move(set.vectors.back().values);
+    set.vectors.pop_back();
+    const int first = static_cast<int>(set.vectors.size());
+    for (std::uint64_t e = 0; e < n_expert; ++e)
+        set.vectors.push_back({name, std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(e * n),
+                                                        values.begin() + static_cast<std::ptrdiff_t>((e + 1) * n))});
+    return first;
+}
+
 int Binder::decoded(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape, bool required) {
     const TensorInfo* t = find(name, shape, required);
     if (!t) return -1;

@@ -51,16 +51,17 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
     }
     s.ops.push_back(Record{Slot::q, n_q, "q_proj"});
     s.ops.push_back(Record{Slot::k, n_k, "k_proj"});
-    if (tensors.rope) s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, 0});
+    if (tensors.rope) s.ops.push_back(Rope{Slot::q, m.n_head, m.head_dim, tensors.rope_table});
     s.ops.push_back(Record{Slot::q, n_q, "q"});
-    if (tensors.rope) s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, 0});
+    if (tensors.rope) s.ops.push_back(Rope{Slot::k, m.n_head_kv, m.head_dim, tensors.rope_table});
     s.ops.push_back(Record{Slot::k, n_k, "k"});
     s.ops.push_back(Record{Slot::v, n_v, "v"});
     const ops::AttentionShape shape{m.n_head, m.n_head_kv, m.head_dim, m.head_dim_v};
     if (tensors.temperature_scale != 0.0f)
         s.ops.push_back(Temperature{Slot::q, n_q, tensors.temperature_scale, tensors.temperature_interval});
     const float kq_scale = tensors.kq_scale != 0.0f ? tensors.kq_scale : b.params.kq_scale;
-    s.ops.push_back(Attention{Slot::att, Slot::q, shape, kq_scale});
+    const int sinks = tensors.sinks ? b.bind.vector(w, s.tensor("attn_sinks.weight"), m.n_head, true) : -1;
+    s.ops.push_back(Attention{Slot::att, Slot::q, shape, kq_scale, tensors.window, 0.0f, sinks});
     s.ops.push_back(Record{Slot::att, n_att, "attn"});
     s.ops.push_back(Linear{Slot::proj, Slot::att, wo, bo});
     s.ops.push_back(Record{Slot::proj, n_embd, "attn_out"});

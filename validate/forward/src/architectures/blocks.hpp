@@ -23,10 +23,13 @@ struct AttentionTensors {
     // Queries multiplied by llama 4's attention temperature before attention (mistral3); 0: none.
     float temperature_scale = 0.0f;
     std::uint64_t temperature_interval = 0;
+    bool sinks = false;        // attn_sinks: one logit per head joins every softmax row (gpt-oss)
+    std::uint64_t window = 0;  // sliding window of the layer; 0: none
+    int rope_table = 0;        // the Program::ropes entry of the layer
 };
 
 // x += attn_output(attention(RoPE(q), RoPE(k), v)) of RMSNorm(attn_norm)(x), llama.cpp's pre-norm block
-// with records attn_norm, q_proj, k_proj, q, k, v, attn, attn_out, attn_residual. Uses RoPE table 0.
+// with records attn_norm, q_proj, k_proj, q, k, v, attn, attn_out, attn_residual.
 void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tensors);
 
 // x += ffn_down(silu(ffn_gate(h)) * ffn_up(h)) with h = RMSNorm(ffn_norm)(x); records ffn_norm, gate,

@@ -37,6 +37,9 @@ public:
     // Values [first, first + count) of a vector of n values (one part of a fused bias).
     int vector_part(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t first, std::uint64_t count,
                     bool required);
+    // The n_expert rows of a required 2-D tensor of ne = [n, n_expert] (per-expert biases), decoded and
+    // bound as n_expert vectors of n values (expert e at the returned index + e); -1 when missing or misshapen.
+    int expert_vectors(WeightSet& set, const std::string& name, std::uint64_t n, std::uint64_t n_expert);
     // A required tensor of ggml shape `shape` decoded to float32 as a vector (row-major, ne[0] fastest):
     // small tables an op reads whole, such as conv taps. -1 when missing or misshapen.
     int values(WeightSet& set, const std::string& name, const std::vector<std::uint64_t>& shape);

@@ -13,6 +13,7 @@
 
 #include "architectures.hpp"
 #include "blocks.hpp"
+#include "experts.hpp"
 
 namespace gguf::forward::architectures {
 namespace {
@@ -160,8 +161,19 @@ void qwen35_blocks(Build& b, void (*ffn)(Build&, std::uint64_t)) {
 
 void dense_ffn(Build& b, std::uint64_t il) { pre_norm_swiglu_ffn(b, il, false, "post_attention_norm.weight"); }
 
+// qwen35moe (src/models/qwen35moe.cpp): routed experts (softmax, weights normalised) plus a shared expert
+// scaled by ggml_sigmoid of its gate logit.
+void moe_ffn(Build& b, std::uint64_t il) {
+    pre_norm_moe_ffn(b, il, {.norm = "post_attention_norm.weight", .plain_sigmoid_gate = true});
+}
+
 }  // namespace
 
 void build_qwen35(Build& b) { qwen35_blocks(b, dense_ffn); }
+
+void build_qwen35moe(Build& b) {
+    if (b.spec.moe.n_ff_shexp == 0) b.bind.reject("qwen35moe: the spec has no shared expert width");
+    qwen35_blocks(b, moe_ffn);
+}
 
 }  // namespace gguf::forward::architectures

@@ -120,6 +120,8 @@ Routing route_experts(std::span<const float> logits, std::size_t n_expert, const
 // qwen2moe's shared-expert gate as llama.cpp computes it: silu(x) / x, which is sigmoid(x) except at
 // x = 0 (NaN, as in llama.cpp). `x` is [n_tokens] of x . ffn_gate_inp_shexp.
 void shared_expert_gate(std::span<float> x);
+// qwen35moe's shared-expert gate: the plain sigmoid 1 / (1 + exp(-x)) (ggml_sigmoid), in place.
+void shared_expert_sigmoid(std::span<float> x);
 
 // ---- attention ----------------------------------------------------------------------------------
 

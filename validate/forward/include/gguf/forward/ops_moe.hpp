@@ -41,10 +41,12 @@ using ExpertProduct =
 
 struct ExpertShape {
     std::size_t n_expert = 0, n_in = 0, n_ff = 0, n_out = 0;
+    float swiglu_alpha = 0.0f, swiglu_limit = 0.0f;  // limit > 0: the clamped SwiGLU (swiglu_clamped, gpt-oss)
 };
 
 // A mixture of SwiGLU experts after routing (build_moe_ffn): out[t] = the sum over token t's chosen
-// experts, in routing order, of weight * down_e(silu(gate_e(x[t])) * up_e(x[t])). x is [n_tokens][n_in],
+// experts, in routing order, of weight * down_e(silu(gate_e(x[t])) * up_e(x[t])) (or the clamped SwiGLU
+// the shape names). x is [n_tokens][n_in],
 // out [n_tokens][n_out].
 void moe_ffn(std::span<const float> x, const Routing& routing, const ExpertShape& shape, const ExpertProduct& product,
              std::span<float> out);

@@ -90,13 +90,16 @@ struct Rope {
 // (ops::causal_attention). Keys and values are always the slots k and v, which an executor may place in
 // the cache directly. A window hides keys `window` or more positions before the query
 // (ops::sliding_window_masks); 0: none. A soft-cap > 0 makes the raw scores softcap * tanh(score /
-// softcap) before they are scaled (gemma2, ops::causal_attention_ext); 0: none.
+// softcap) before they are scaled (gemma2, ops::causal_attention_ext); 0: none. `sinks`: a bound vector
+// of one logit per query head that joins every softmax row of the head (ops::AttentionExtras::sinks,
+// gpt-oss); -1: none.
 struct Attention {
     Slot out, q;
     ops::AttentionShape shape;
     float scale;
     std::uint64_t window = 0;
     float softcap = 0.0f;
+    int sinks = -1;
 };
 
 // x *= factor over `width` values per token, in place (ggml_scale).
@@ -146,18 +149,24 @@ struct RouteExperts {
 // A mixture of SwiGLU experts (ops::moe_ffn): out[t] = the sum over token t's chosen experts, in
 // routing order, of weight * down_e(silu(gate_e(in[t])) * up_e(in[t])), with the choice read from
 // `routing` (written by RouteExperts). Expert e's matrices are the scope's matrices gate + e, up + e
-// and down + e (views of the 3-D expert tensors, binding.hpp).
+// and down + e (views of the 3-D expert tensors, binding.hpp). gpt-oss: the bound vectors gate_bias + e,
+// up_bias + e and down_bias + e are added to the products (-1: none), and with swiglu_limit > 0 the
+// activation is the clamped SwiGLU ops::swiglu_clamped(swiglu_alpha, swiglu_limit).
 struct MoeFfn {
     Slot out, in, routing;
     std::uint64_t n_expert, n_expert_used;
     int gate, up, down;
+    int gate_bias = -1, up_bias = -1, down_bias = -1;
+    float swiglu_alpha = 0.0f, swiglu_limit = 0.0f;
 };
 
 // x[t] *= silu(g[t]) / g[t] over `width` values, g[t] the one value per token of `gate`
-// (ops::shared_expert_gate): qwen2moe's sigmoid gate of its shared expert.
+// (ops::shared_expert_gate): qwen2moe's sigmoid gate of its shared expert. With plain_sigmoid,
+// x[t] *= 1 / (1 + exp(-g[t])) (ops::shared_expert_sigmoid): qwen35moe's ggml_sigmoid.
 struct SharedExpertGate {
     Slot x, gate;
     std::uint64_t width;
+    bool plain_sigmoid = false;
 };
 
 // A trace record of `width` values per token of the slot, named `name` (docs/trace.md).

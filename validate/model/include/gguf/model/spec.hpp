@@ -80,6 +80,7 @@ struct MoeSpec {
     double weights_scale = 0.0;       // {arch}.expert_weights_scale; 0 or 1: no scaling
     bool expert_biases = false;       // router and expert biases (gpt-oss)
     double swiglu_limit = 0.0;        // clamped SwiGLU of the experts (gpt-oss: 7); 0: plain SwiGLU
+    double swiglu_alpha = 0.0;        // the clamped SwiGLU's x * sigmoid(alpha x) (gpt-oss: 1.702)
 
     bool enabled() const { return n_expert > 0; }
 };
