@@ -69,6 +69,13 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::ffn_gate_exps_bias, "ffn_gate_exps_bias", "ffn_gate_exps", "bias", true},
     {TensorRole::ffn_up_exps_bias, "ffn_up_exps_bias", "ffn_up_exps", "bias", true},
     {TensorRole::ffn_down_exps_bias, "ffn_down_exps_bias", "ffn_down_exps", "bias", true},
+    {TensorRole::per_layer_token_embd, "per_layer_token_embd", "per_layer_token_embd", "weight", false},
+    {TensorRole::per_layer_model_proj, "per_layer_model_proj", "per_layer_model_proj", "weight", false},
+    {TensorRole::per_layer_proj_norm, "per_layer_proj_norm", "per_layer_proj_norm", "weight", false},
+    {TensorRole::per_layer_inp_gate, "per_layer_inp_gate", "inp_gate", "weight", true},
+    {TensorRole::per_layer_proj, "per_layer_proj", "proj", "weight", true},
+    {TensorRole::per_layer_post_norm, "per_layer_post_norm", "post_norm", "weight", true},
+    {TensorRole::layer_output_scale, "layer_output_scale", "layer_output_scale", "weight", true},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -244,6 +251,48 @@ Schema gemma3_schema(const ModelSpec& s) {
     return b.take();
 }
 
+// gemma4 (src/models/gemma4.cpp), dense blocks: gemma3's block with head sizes by layer kind, an
+// optional v projection (k serves as v without it), no k projection or k norm in the blocks that read an
+// earlier block's KV (llama.cpp loads them when present), per-layer input tensors when
+// n_embd_per_layer > 0, an optional output scalar per block, and rope_freqs for the global layers.
+// Unlike gemma3's, its converter stores the norm gains as trained (no +1): they sit near 1 all the same.
+Schema gemma4_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    const std::uint64_t n_pl = s.n_embd_per_layer, n_layer = s.n_layer;
+    if (n_pl > 0) {
+        b.add(TensorRole::per_layer_token_embd, -1, {n_pl * n_layer, s.n_vocab}, Presence::required, true);
+        b.add(TensorRole::per_layer_model_proj, -1, {s.n_embd, n_pl * n_layer}, Presence::required);
+        b.add(TensorRole::per_layer_proj_norm, -1, {n_pl}, Presence::required);
+    }
+    bool any_global = false;
+    for (std::uint64_t i = 0; i < n_layer; ++i) any_global = any_global || !s.is_sliding(i);
+    if (any_global) b.add(TensorRole::rope_freqs, -1, {s.head_dim / 2}, Presence::required);
+    for (std::uint64_t i = 0; i < n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        const std::uint64_t d = s.layer_head_dim(i);
+        const Presence kv = s.kv_source(i) == i ? Presence::required : Presence::optional;
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q, il, {s.n_embd, s.n_head * d}, Presence::required);
+        b.add(TensorRole::attn_k, il, {s.n_embd, s.n_head_kv * d}, kv);
+        b.add(TensorRole::attn_v, il, {s.n_embd, s.n_head_kv * d}, Presence::optional);
+        b.add(TensorRole::attn_output, il, {s.n_head * d, s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q_norm, il, {d}, Presence::required);
+        b.add(TensorRole::attn_k_norm, il, {d}, kv);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::layer_output_scale, il, {1}, Presence::optional);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        add_dense_ffn(b, s, il, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+        if (n_pl > 0) {
+            b.add(TensorRole::per_layer_inp_gate, il, {s.n_embd, n_pl}, Presence::required);
+            b.add(TensorRole::per_layer_proj, il, {n_pl, s.n_embd}, Presence::required);
+            b.add(TensorRole::per_layer_post_norm, il, {s.n_embd}, Presence::required);
+        }
+    }
+    return b.take();
+}
+
 // qwen3moe and qwen2moe (src/models/qwen3moe.cpp, qwen2moe.cpp): qwen3 / qwen2 attention, routed
 // experts; qwen2moe adds the gated shared expert, its q/k/v biases, and needs its own lm_head.
 Schema qwen_moe_schema(const ModelSpec& s) {
@@ -383,6 +432,7 @@ std::optional<Schema> schema_for(const ModelSpec& spec) {
     if (a == "gemma2") return gemma2_schema(spec);
     if (a == "olmo2") return olmo2_schema(spec);
     if (a == "granite") return granite_schema(spec);
+    if (a == "gemma4") return gemma4_schema(spec);
     return std::nullopt;
 }
 
@@ -425,7 +475,8 @@ bool is_norm(TensorRole role) {
         case TensorRole::output_norm: case TensorRole::attn_norm: case TensorRole::ffn_norm:
         case TensorRole::attn_q_norm: case TensorRole::attn_k_norm: case TensorRole::attn_post_norm:
         case TensorRole::ffn_post_norm: case TensorRole::ssm_norm: case TensorRole::nextn_enorm:
-        case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm:
+        case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm: case TensorRole::per_layer_proj_norm:
+        case TensorRole::per_layer_post_norm:
             return true;
         default:
             return false;
@@ -455,6 +506,10 @@ bool is_matrix(TensorRole role) {
         case TensorRole::ffn_gate:
         case TensorRole::ffn_up:
         case TensorRole::ffn_down:
+        case TensorRole::per_layer_token_embd:
+        case TensorRole::per_layer_model_proj:
+        case TensorRole::per_layer_inp_gate:
+        case TensorRole::per_layer_proj:
         case TensorRole::attn_qkv:
         case TensorRole::attn_gate:
         case TensorRole::ssm_alpha:

@@ -30,6 +30,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"gemma2", RopeStyle::neox, false, false, false},
     {"olmo2", RopeStyle::neox, false, true, false},
     {"granite", RopeStyle::normal, false, false, false},
+    {"gemma4", RopeStyle::neox, false, true, false},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
@@ -245,6 +246,29 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
+// gemma4 (src/models/gemma4.cpp): gemma3's embedding scale and post norms, unit query scale (the
+// q/k/v norms replace it), a required per-block sliding pattern, sliding layers with their own head size,
+// rotated dimensions and RoPE base, per-layer inputs, trailing blocks that reuse earlier KV caches.
+void read_gemma4(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.embedding_scale = std::sqrt(static_cast<double>(spec.n_embd));
+    spec.post_norms = true;
+    spec.attention_scale = 1.0;
+    spec.sliding_window = keys.required_u64("attention.sliding_window");
+    if (!model.find(keys.key("attention.sliding_window_pattern"))) keys.required_u64("attention.sliding_window_pattern");
+    read_sliding_layers(keys, model, spec, 0);
+    spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(10000.0);
+    spec.rope_freq_scale_swa = 1.0;
+    spec.head_dim_swa = keys.required_u64("attention.key_length_swa");
+    if (keys.required_u64("attention.value_length_swa") != spec.head_dim_swa || spec.head_dim != spec.head_dim_v)
+        keys.fail(keys.key("attention.value_length_swa"), "differs from the key length (llama.cpp refuses the model)");
+    spec.n_rot_swa = static_cast<std::uint32_t>(keys.optional_u64("rope.dimension_count_swa").value_or(spec.rope.n_rot));
+    spec.n_embd_per_layer = keys.required_u64("embedding_length_per_layer_input");
+    spec.n_layer_kv_shared = keys.optional_u64("attention.shared_kv_layers").value_or(0);
+    if (spec.n_layer_kv_shared > 0 && spec.n_layer_kv_shared + 2 > spec.n_layer)
+        keys.fail(keys.key("attention.shared_kv_layers"), "leaves fewer than two blocks with their own KV cache");
+    spec.final_logit_softcapping = keys.optional_f64("final_logit_softcapping").value_or(0.0);
+}
+
 // gpt-oss (src/models/openai-moe.cpp): alternating sliding and global layers (period 2), attention sinks,
 // routed experts with biases chosen on the raw logits (softmax over the chosen), clamped SwiGLU.
 void read_gpt_oss(KeyReader& keys, const Container& model, ModelSpec& spec) {
@@ -415,6 +439,7 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (a == "gemma2") read_gemma2(keys, model, spec);
     if (a == "olmo2") read_olmo2(keys, model, spec);
     if (a == "granite") read_granite(keys, spec);
+    if (a == "gemma4") read_gemma4(keys, model, spec);
     if (keys.error()) return *keys.error();
     return spec;
 }

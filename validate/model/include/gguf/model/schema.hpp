@@ -69,6 +69,16 @@ enum class TensorRole : std::uint8_t {
     ffn_gate_exps_bias,  // per-expert biases {width, n_expert} (gpt-oss)
     ffn_up_exps_bias,
     ffn_down_exps_bias,
+    // gemma4's per-layer inputs: a second embedding table {n_embd_per_layer * n_layer, n_vocab}, the
+    // projection of the scaled embedding onto it and its norm; per block the gate from the stream, the
+    // projection back, its norm; and the block's output scalar.
+    per_layer_token_embd,
+    per_layer_model_proj,
+    per_layer_proj_norm,
+    per_layer_inp_gate,
+    per_layer_proj,
+    per_layer_post_norm,
+    layer_output_scale,
 };
 std::string_view role_name(TensorRole role);
 
