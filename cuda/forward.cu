@@ -313,7 +313,8 @@ private:
                                             t.sin.data() + c.first * pairs, s);
                            },
                            [&](const forward::Attention& o) {
-                               const auto l = static_cast<std::size_t>(layer);
+                               // A shared-KV block reads an earlier layer's cache, already holding this piece's rows.
+                               const auto l = static_cast<std::size_t>(o.kv_layer >= 0 ? o.kv_layer : layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
                                                  attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
                                                  o.window);
@@ -325,6 +326,7 @@ private:
                            },
                            [&](const forward::SoftCap& o) { softcap_forward(at(o.x), o.cap, n * o.width, s); },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
+                           [&](const forward::Slice& o) { slice_forward(at(o.out), at(o.in), n, o.in_width, o.offset, o.width, s); },
                            [&](const forward::SplitHeads& o) {
                                split_heads_forward(at(o.first), at(o.second), at(o.in), n, o.n_heads, o.head_dim, s);
                            },

@@ -67,6 +67,9 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
             return {Distribution::lognormal, 0.2 + 0.3 * depth(c, t.layer), 0.25};
         case Role::attn_q_norm: case Role::attn_k_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
+            // gemma4 does not scale its scores: its trained q/k gains carry the 1/sqrt(head_dim) that other
+            // architectures apply (0.3 x 0.3 x sqrt(128) ~ 1), so the softmax is not near one-hot.
+            if (c.architecture == Architecture::gemma4) return {Distribution::lognormal, 0.3, 0.2};
             return {Distribution::lognormal, 1.0, 0.2};
         case Role::attn_qkv: case Role::attn_gate: case Role::ssm_alpha: case Role::ssm_beta:
         case Role::ffn_gate_exps: case Role::ffn_up_exps: case Role::ffn_gate_shexp: case Role::ffn_up_shexp:

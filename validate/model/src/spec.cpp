@@ -30,7 +30,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"gemma2", RopeStyle::neox, false, false, false},
     {"olmo2", RopeStyle::neox, false, true, false},
     {"granite", RopeStyle::normal, false, false, false},
-    {"gemma4", RopeStyle::neox, false, true, false},
+    {"gemma4", RopeStyle::neox, false, true, true},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {

@@ -23,6 +23,7 @@ constexpr Entry kBuilders[] = {
     {"qwen3", architectures::build_qwen3},
     {"gemma3", architectures::build_gemma3},
     {"qwen35", architectures::build_qwen35},
+    {"gemma4", architectures::build_gemma4},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -70,6 +71,7 @@ void size_slots(Program& p, const WeightBinding& w) {
                                use(o.out, d.n_v_heads * d.head_dim);
                            },
                            [&](const GatedRmsNorm& o) { use(o.out, o.width), use(o.in, o.width), use(o.gate, o.width); },
+                           [&](const Slice& o) { use(o.out, o.width), use(o.in, o.in_width); },
                        },
                        op);
     };

@@ -10,5 +10,6 @@ void build_qwen2(Build& b);
 void build_qwen3(Build& b);
 void build_gemma3(Build& b);
 void build_qwen35(Build& b);
+void build_gemma4(Build& b);
 
 }  // namespace gguf::forward::architectures

@@ -41,8 +41,9 @@ enum class Slot : std::uint8_t {
     conv,    // the delta-net's convolved q, k, v
     alpha,   // the delta-net's decay projection, one value per v head
     beta,    // the delta-net's update-strength projection, one value per v head
+    per_layer,  // gemma4: every block's per-layer input, computed once in the input section
 };
-inline constexpr std::size_t kSlotCount = 14;
+inline constexpr std::size_t kSlotCount = 15;
 
 // Weight indices refer to the WeightSet of the op's scope: the layer's for a layer's ops, the globals'
 // for the input and output sections. -1: none.
@@ -91,6 +92,9 @@ struct Attention {
     ops::AttentionShape shape;
     float scale;
     std::uint64_t window = 0;
+    // >= 0: attend over that earlier layer's cache and append nothing (gemma4's shared-KV blocks, which
+    // have no keys or values of their own); the layer's k and v slots are not read.
+    std::int32_t kv_layer = -1;
 };
 
 // x *= factor over `width` values per token, in place (ggml_scale).
@@ -125,6 +129,13 @@ struct Record {
     Slot slot;
     std::uint64_t width;
     std::string name;
+};
+
+// out[t] = in[t][offset, offset + width) of the `in_width` values per token of `in` (gemma4: one
+// block's share of the per-layer inputs).
+struct Slice {
+    Slot out, in;
+    std::uint64_t in_width, offset, width;
 };
 
 // ---- qwen35: gated full attention and the gated delta-net (recurrent layers) ----
@@ -184,7 +195,7 @@ struct GatedRmsNorm {
 };
 
 using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, Record, SplitHeads,
-                        RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm>;
+                        RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm, Slice>;
 
 struct LayerProgram {
     std::vector<Op> ops;
