@@ -39,7 +39,7 @@ bool rows_fit(const samples::ModelConfig& config, TypeId type) {
 // CPU decodes (whose blocks fit the preset's rows), as all the model's matrices.
 std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-gemma4"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());
@@ -152,11 +152,12 @@ TEST_CASE("GPU logits, greedy generation and traces agree with the CPU reference
     }
 }
 
-// tiny-qwen35's recurrent layers carry their conv windows and delta-net states from call to call.
+// tiny-qwen35's recurrent layers carry their conv windows and delta-net states from call to call;
+// tiny-gemma4's last blocks read the caches of earlier ones.
 TEST_CASE("evaluating through the KV cache in pieces gives the logits of one batch") {
     test::require_gpu();
     const test::TempDir dir;
-    for (const char* preset : {"tiny-qwen2", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-qwen2", "tiny-qwen35", "tiny-gemma4"}) {
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, "f16"));
         auto gpu = gpu_pass(model);
@@ -181,7 +182,7 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
 TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
     test::require_gpu();
     const test::TempDir dir;
-    for (const char* preset : {"tiny-llama", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen35", "tiny-gemma4"}) {
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, "f32"));
         std::vector<std::int32_t> tokens(700);
