@@ -278,6 +278,11 @@ TEST_CASE("gemma4: the flag pattern, head sizes by kind, per-layer input width, 
     CHECK(s.kv_source(1) == 1);
     CHECK(s.kv_source(2) == 0);
     CHECK(s.kv_source(3) == 1);
+    // feed_forward_length per block: the shared blocks' FFN is twice as wide.
+    CHECK(s.n_ff == 1024);
+    CHECK(s.n_ff_layers == std::vector<std::uint64_t>{512, 512, 1024, 1024});
+    CHECK(s.layer_n_ff(0) == 512);
+    CHECK(s.layer_n_ff(3) == 1024);
     CHECK(s.attention_scale == 1.0);
     CHECK(s.embedding_scale == doctest::Approx(16.0));
     CHECK(s.final_logit_softcapping == doctest::Approx(30.0));

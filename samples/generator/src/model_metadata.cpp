@@ -26,6 +26,12 @@ void add_gemma4_metadata(const ModelConfig& c, Metadata& m) {
     add(arch + ".attention.shared_kv_layers", Value::u32(c.n_layer_kv_shared));
     add(arch + ".embedding_length_per_layer_input", Value::u32(c.n_embd_per_layer));
     add(arch + ".final_logit_softcapping", Value::f32(c.final_softcap));
+    if (c.double_wide_shared_mlp) {  // one width per block, as the converter writes it then
+        std::vector<std::int32_t> widths(c.n_layer);
+        for (std::uint32_t il = 0; il < c.n_layer; ++il) widths[il] = static_cast<std::int32_t>(gemma4_n_ff(c, il));
+        for (auto& [key, value] : m)
+            if (key == arch + ".feed_forward_length") value = Value::array(ValueType::int32, std::span<const std::int32_t>(widths));
+    }
 }
 
 }  // namespace

@@ -358,7 +358,8 @@ Result<ModelConfig> preset(std::string_view name) {
     if (name == "tiny-gemma4") {
         // Gemma 4's E2B/E4B structure in four blocks: sliding (window 4, head 64, base 10000) and global
         // (head 128, a quarter of each head rotated, base 1000000) in turn; blocks 2 and 3 reuse the KV
-        // cache of blocks 0 and 1; per-layer inputs of 64 values; logits soft-capped at 30.
+        // cache of blocks 0 and 1 and have a twice-wide FFN (E2B's use_double_wide_mlp); per-layer inputs
+        // of 64 values; logits soft-capped at 30.
         ModelConfig c = tiny(gemma3_1b(), "tiny gemma4 (gguf-doctor sample)");
         c.architecture = Architecture::gemma4;
         c.n_vocab = 512;
@@ -370,6 +371,7 @@ Result<ModelConfig> preset(std::string_view name) {
         c.rope_rotated_global = 32;
         c.n_embd_per_layer = 64;
         c.n_layer_kv_shared = 2;
+        c.double_wide_shared_mlp = true;
         c.sliding_window = 4;
         c.sliding_window_pattern = 2;
         c.final_softcap = 30.0f;

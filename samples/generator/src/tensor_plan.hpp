@@ -50,6 +50,7 @@ std::uint32_t matrix_type(const ModelConfig& config, Role role, const std::strin
 // the last n_layer_kv_shared blocks have no key/value tensors of their own.
 bool gemma4_sliding(const ModelConfig& config, std::uint32_t layer);
 bool gemma4_has_kv(const ModelConfig& config, std::uint32_t layer);
+std::uint64_t gemma4_n_ff(const ModelConfig& config, std::uint32_t layer);
 std::vector<PlannedTensor> layout_gemma4(const ModelConfig& config);
 
 // In the order written to the file, without checks (validate() uses it to check each tensor).

@@ -12,8 +12,12 @@ bool gemma4_sliding(const ModelConfig& c, std::uint32_t layer) {
 
 bool gemma4_has_kv(const ModelConfig& c, std::uint32_t layer) { return layer + c.n_layer_kv_shared < c.n_layer; }
 
+std::uint64_t gemma4_n_ff(const ModelConfig& c, std::uint32_t layer) {
+    return c.double_wide_shared_mlp && !gemma4_has_kv(c, layer) ? 2 * std::uint64_t{c.n_ff} : c.n_ff;
+}
+
 std::vector<PlannedTensor> layout_gemma4(const ModelConfig& c) {
-    const std::uint64_t n_embd = c.n_embd, n_vocab = c.n_vocab, n_ff = c.n_ff, n_pl = c.n_embd_per_layer;
+    const std::uint64_t n_embd = c.n_embd, n_vocab = c.n_vocab, n_pl = c.n_embd_per_layer;
     std::vector<PlannedTensor> out;
     auto add = [&](std::string name, Role role, int layer, std::vector<std::uint64_t> ne) {
         const std::uint32_t type = keeps_f32(role) ? static_cast<std::uint32_t>(TypeId::F32) : matrix_type(c, role, name);
@@ -34,7 +38,7 @@ std::vector<PlannedTensor> layout_gemma4(const ModelConfig& c) {
         const int l = static_cast<int>(i);
         const std::string blk = "blk." + std::to_string(i) + ".";
         const std::uint64_t head = gemma4_sliding(c, i) ? c.head_dim_swa : c.head_dim;
-        const std::uint64_t q_dim = c.n_head * head, kv_dim = c.n_head_kv * head;
+        const std::uint64_t q_dim = c.n_head * head, kv_dim = c.n_head_kv * head, n_ff = gemma4_n_ff(c, i);
         add(blk + "attn_norm.weight", Role::attn_norm, l, {n_embd});
         add(blk + "attn_q.weight", Role::attn_q, l, {n_embd, q_dim});
         add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {head});

@@ -254,7 +254,8 @@ Schema gemma3_schema(const ModelSpec& s) {
 // gemma4 (src/models/gemma4.cpp), dense blocks: gemma3's block with head sizes by layer kind, an
 // optional v projection (k serves as v without it), no k projection or k norm in the blocks that read an
 // earlier block's KV (llama.cpp loads them when present), per-layer input tensors when
-// n_embd_per_layer > 0, an optional output scalar per block, and rope_freqs for the global layers.
+// n_embd_per_layer > 0, an optional output scalar per block, rope_freqs for the global layers, and FFN
+// widths per block when the file gives them.
 // Unlike gemma3's, its converter stores the norm gains as trained (no +1): they sit near 1 all the same.
 Schema gemma4_schema(const ModelSpec& s) {
     SchemaBuilder b(s.architecture);
@@ -282,7 +283,10 @@ Schema gemma4_schema(const ModelSpec& s) {
         b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
         b.add(TensorRole::layer_output_scale, il, {1}, Presence::optional);
         b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
-        add_dense_ffn(b, s, il, Presence::required);
+        const std::uint64_t n_ff = s.layer_n_ff(i);
+        b.add(TensorRole::ffn_gate, il, {s.n_embd, n_ff}, Presence::required);
+        b.add(TensorRole::ffn_up, il, {s.n_embd, n_ff}, Presence::required);
+        b.add(TensorRole::ffn_down, il, {n_ff, s.n_embd}, Presence::required);
         b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
         if (n_pl > 0) {
             b.add(TensorRole::per_layer_inp_gate, il, {s.n_embd, n_pl}, Presence::required);

@@ -246,6 +246,31 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
+// gemma4's feed_forward_length: a scalar, or one width per block (llama.cpp's get_key_or_arr), which
+// varies when the shared-KV blocks have a twice-wide MLP. Returns the largest; fills n_ff_layers.
+std::uint64_t read_ffn_widths(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    const Value* v = model.find(keys.key("feed_forward_length"));
+    if (!v || !v->is_array() || v->element_type() == ValueType::string || v->element_type() == ValueType::array)
+        return keys.required_u64("feed_forward_length");
+    if (v->size() != spec.n_layer) {
+        keys.fail(keys.key("feed_forward_length"), "has " + std::to_string(v->size()) + " entries for " +
+                                                      std::to_string(spec.n_layer) + " blocks");
+        return 0;
+    }
+    std::vector<std::uint64_t> widths(v->size());
+    for (std::uint64_t i = 0; i < v->size(); ++i) {
+        const std::int64_t w = v->integer_at(i);
+        if (w <= 0) {
+            keys.fail(keys.key("feed_forward_length"), "has a width that is not positive");
+            return 0;
+        }
+        widths[i] = static_cast<std::uint64_t>(w);
+    }
+    const std::uint64_t widest = *std::max_element(widths.begin(), widths.end());
+    if (std::any_of(widths.begin(), widths.end(), [&](std::uint64_t w) { return w != widest; })) spec.n_ff_layers = std::move(widths);
+    return widest;
+}
+
 // gemma4 (src/models/gemma4.cpp): gemma3's embedding scale and post norms, unit query scale (the
 // q/k/v norms replace it), a required per-block sliding pattern, sliding layers with their own head size,
 // rotated dimensions and RoPE base, per-layer inputs, trailing blocks that reuse earlier KV caches.
@@ -383,7 +408,9 @@ Result<ModelSpec> read_spec(const Container& model) {
     const std::string& a = spec.architecture;
     const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe" || a == "gpt-oss";
     // A MoE file may have no dense FFN width; the expert widths then come from their own keys.
-    spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0 : keys.required_u64("feed_forward_length");
+    spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0
+                : a == "gemma4"                                      ? read_ffn_widths(keys, model, spec)
+                                                                     : keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
     // Present as a scalar or as a per-layer array (which optional_u64 does not read): read either way.
     spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")

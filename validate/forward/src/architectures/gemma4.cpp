@@ -118,7 +118,7 @@ void gemma4_attention(Build& b, std::uint64_t il, const Gemma4Tables& tables) {
 void gemma4_ffn(Build& b, std::uint64_t il) {
     const model::ModelSpec& m = b.spec;
     Scope s = b.layer(il);
-    const std::uint64_t n_embd = m.n_embd, n_ff = m.n_ff;
+    const std::uint64_t n_embd = m.n_embd, n_ff = m.layer_n_ff(il);
     const float eps = b.params.rms_eps;
     WeightSet& w = s.weights;
     std::vector<Op>& ops = s.ops;

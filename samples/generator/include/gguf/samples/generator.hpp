@@ -127,6 +127,7 @@ struct ModelConfig {
     std::uint32_t rope_rotated_global = 0;  // 0: the whole head
     std::uint32_t n_embd_per_layer = 0;
     std::uint32_t n_layer_kv_shared = 0;
+    bool double_wide_shared_mlp = false;    // the shared-KV blocks' FFN is 2 n_ff wide (use_double_wide_mlp)
     // gemma2's soft-caps ({arch}.attn_logit_softcapping, final_logit_softcapping).
     float attn_softcap = 50.0f;
     float final_softcap = 30.0f;

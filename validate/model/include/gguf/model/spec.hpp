@@ -128,6 +128,9 @@ struct ModelSpec {
     std::uint32_t n_rot_swa = 0;           // {arch}.rope.dimension_count_swa; 0: rope.n_rot
     std::uint64_t n_embd_per_layer = 0;    // {arch}.embedding_length_per_layer_input
     std::uint64_t n_layer_kv_shared = 0;   // {arch}.attention.shared_kv_layers
+    // Per-block FFN widths when feed_forward_length is an array that varies (gemma4's twice-wide MLP in
+    // its shared-KV blocks); n_ff is then the largest. Empty: n_ff in every block.
+    std::vector<std::uint64_t> n_ff_layers;
 
     SsmSpec ssm;
     MoeSpec moe;
@@ -140,6 +143,7 @@ struct ModelSpec {
 
     // Per block: the head size, and the block whose KV cache it reads (itself unless it is one of the
     // last n_layer_kv_shared: then the last earlier block of its kind with its own cache, as llama.cpp).
+    std::uint64_t layer_n_ff(std::uint64_t il) const { return il < n_ff_layers.size() ? n_ff_layers[il] : n_ff; }
     std::uint64_t layer_head_dim(std::uint64_t il) const { return is_sliding(il) && head_dim_swa ? head_dim_swa : head_dim; }
     std::uint64_t kv_source(std::uint64_t il) const {
         const std::uint64_t n_kv = n_layer - n_layer_kv_shared;
