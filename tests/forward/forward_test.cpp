@@ -56,7 +56,7 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
         const auto a = forward::compare_logits(batch, concatenate(parts));
         CHECK(a.positions == kTokens.size());
         CHECK(a.argmax_mismatches == 0);
-        // tiny-gemma4: 3.8e-4, all of it from ggml's half-precision GELU table, which turns the last-bit
+        // tiny-gemma4: 3.5e-4, all of it from ggml's half-precision GELU table, which turns the last-bit
         // differences of products of other shapes into half-precision steps: with the GELU evaluated by
         // its formula the pieces agree to < 1e-5 (measured), so its cache sharing is exact.
         CHECK(a.relative_diff < (std::string_view(preset) == "tiny-gemma4" ? 1e-3 : 1e-5));
