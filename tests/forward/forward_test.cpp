@@ -211,6 +211,15 @@ TEST_CASE("the pass refuses models it cannot evaluate, naming what is wrong") {
         w.set("qwen35.ssm.inner_size", Value::u32(96));  // not state_size x time_step_rank = 128
         refused(w, "inner_size 96");
     }
+    SUBCASE("gemma4's mixture-of-experts blocks") {
+        Writer w = test::build_preset("tiny-gemma4");
+        REQUIRE(w.add_tensor(WriterTensor{"blk.1.ffn_gate_inp.weight", 0, {256, 8}, std::vector<std::byte>(256 * 8 * 4)}).ok());
+        refused(w, "gemma4: the mixture-of-experts blocks (26B-A4B) are not modelled");
+    }
+    SUBCASE("a gemma4 shared-KV block whose source block lacks its key projection") {
+        refused(test::with_tensors(test::build_preset("tiny-gemma4"), [](WriterTensor& t) { return t.name != "blk.0.attn_k.weight"; }),
+                "blk.0.attn_k.weight' is missing");
+    }
     SUBCASE("a vocabulary that disagrees with the embedding rows") {
         Writer w = test::build_preset("tiny-llama");
         std::vector<std::string> tokens(100, "x");

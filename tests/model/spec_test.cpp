@@ -291,6 +291,30 @@ TEST_CASE("gemma4: the flag pattern, head sizes by kind, per-layer input width, 
     CHECK(s.qk_norm);
 }
 
+TEST_CASE("gemma4's MoE variant: its expert tensors are in the schema, optional, with their shapes") {
+    test::TempDir dir;
+    auto w = samples::build_model(samples::preset("tiny-gemma4").value());
+    REQUIRE(w.ok());
+    w->set("gemma4.expert_count", Value::u32(8));
+    w->set("gemma4.expert_used_count", Value::u32(2));
+    w->set("gemma4.expert_feed_forward_length", Value::u32(128));
+    REQUIRE(w->write(dir / "moe.gguf").ok());
+    auto model = gguf::open(dir / "moe.gguf");
+    REQUIRE(model.ok());
+    const auto s = read_spec(*model);
+    REQUIRE(s.ok());
+    CHECK(s->moe.n_expert == 8);
+    const auto schema = schema_for(*s);
+    REQUIRE(schema);
+    const auto* gate_up = schema->find("blk.1.ffn_gate_up_exps.weight");
+    REQUIRE(gate_up != nullptr);
+    CHECK(gate_up->ne == std::vector<std::uint64_t>{256, 256, 8});
+    CHECK(gate_up->presence == Presence::optional);
+    for (const char* name : {"blk.1.ffn_gate_inp.scale", "blk.1.pre_ffw_norm_2.weight", "blk.1.post_ffw_norm_1.weight",
+                             "blk.1.post_ffw_norm_2.weight", "blk.1.ffn_down_exps.scale", "blk.1.ffn_down_exps.weight"})
+        CHECK_MESSAGE(schema->find(name) != nullptr, name);
+}
+
 TEST_CASE("gemma3: the default period is 6, and a per-layer pattern array is read as flags") {
     test::TempDir dir;
     auto c = samples::preset("tiny-gemma3").value();

@@ -76,6 +76,12 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::per_layer_proj, "per_layer_proj", "proj", "weight", true},
     {TensorRole::per_layer_post_norm, "per_layer_post_norm", "post_norm", "weight", true},
     {TensorRole::layer_output_scale, "layer_output_scale", "layer_output_scale", "weight", true},
+    {TensorRole::ffn_gate_inp_scale, "ffn_gate_inp_scale", "ffn_gate_inp", "scale", true},
+    {TensorRole::ffn_pre_norm_2, "ffn_pre_norm_2", "pre_ffw_norm_2", "weight", true},
+    {TensorRole::ffn_post_norm_1, "ffn_post_norm_1", "post_ffw_norm_1", "weight", true},
+    {TensorRole::ffn_post_norm_2, "ffn_post_norm_2", "post_ffw_norm_2", "weight", true},
+    {TensorRole::ffn_gate_up_exps, "ffn_gate_up_exps", "ffn_gate_up_exps", "weight", true},
+    {TensorRole::ffn_down_exps_scale, "ffn_down_exps_scale", "ffn_down_exps", "scale", true},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -252,11 +258,28 @@ Schema gemma3_schema(const ModelSpec& s) {
 }
 
 // gemma4 (src/models/gemma4.cpp), dense blocks: gemma3's block with head sizes by layer kind, an
-// optional v projection (k serves as v without it), no k projection or k norm in the blocks that read an
+// optional v projection (k serves as v without it), the expert tensors of the MoE variant (optional), no k projection or k norm in the blocks that read an
 // earlier block's KV (llama.cpp loads them when present), per-layer input tensors when
 // n_embd_per_layer > 0, an optional output scalar per block, rope_freqs for the global layers, and FFN
 // widths per block when the file gives them.
 // Unlike gemma3's, its converter stores the norm gains as trained (no +1): they sit near 1 all the same.
+// gemma4's expert blocks (26B-A4B), beside the dense FFN that serves as their shared MLP. llama.cpp
+// makes a block an expert block when it has ffn_gate_inp, and takes fused gate/up stacks or separate
+// ones, so every tensor here is optional; their shapes are still checked.
+void add_gemma4_experts(SchemaBuilder& b, const ModelSpec& s, std::int64_t il) {
+    const MoeSpec& m = s.moe;
+    b.add(TensorRole::ffn_gate_inp, il, {s.n_embd, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_gate_inp_scale, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_pre_norm_2, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_post_norm_1, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_post_norm_2, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_gate_up_exps, il, {s.n_embd, 2 * m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_gate_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_up_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_down_exps, il, {m.n_ff_exp, s.n_embd, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_down_exps_scale, il, {m.n_expert}, Presence::optional);
+}
+
 Schema gemma4_schema(const ModelSpec& s) {
     SchemaBuilder b(s.architecture);
     add_vocabulary_ends(b, s, Presence::optional);
@@ -288,6 +311,7 @@ Schema gemma4_schema(const ModelSpec& s) {
         b.add(TensorRole::ffn_up, il, {s.n_embd, n_ff}, Presence::required);
         b.add(TensorRole::ffn_down, il, {n_ff, s.n_embd}, Presence::required);
         b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+        if (s.moe.enabled()) add_gemma4_experts(b, s, il);
         if (n_pl > 0) {
             b.add(TensorRole::per_layer_inp_gate, il, {s.n_embd, n_pl}, Presence::required);
             b.add(TensorRole::per_layer_proj, il, {n_pl, s.n_embd}, Presence::required);
@@ -480,7 +504,8 @@ bool is_norm(TensorRole role) {
         case TensorRole::attn_q_norm: case TensorRole::attn_k_norm: case TensorRole::attn_post_norm:
         case TensorRole::ffn_post_norm: case TensorRole::ssm_norm: case TensorRole::nextn_enorm:
         case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm: case TensorRole::per_layer_proj_norm:
-        case TensorRole::per_layer_post_norm:
+        case TensorRole::per_layer_post_norm: case TensorRole::ffn_pre_norm_2: case TensorRole::ffn_post_norm_1:
+        case TensorRole::ffn_post_norm_2:
             return true;
         default:
             return false;
@@ -488,7 +513,8 @@ bool is_norm(TensorRole role) {
 }
 
 bool is_expert_stack(TensorRole role) {
-    return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps || role == TensorRole::ffn_down_exps;
+    return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps || role == TensorRole::ffn_down_exps ||
+           role == TensorRole::ffn_gate_up_exps;
 }
 
 bool is_bias(TensorRole role) {

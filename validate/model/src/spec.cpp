@@ -292,6 +292,13 @@ void read_gemma4(KeyReader& keys, const Container& model, ModelSpec& spec) {
     if (spec.n_layer_kv_shared > 0 && spec.n_layer_kv_shared + 2 > spec.n_layer)
         keys.fail(keys.key("attention.shared_kv_layers"), "leaves fewer than two blocks with their own KV cache");
     spec.final_logit_softcapping = keys.optional_f64("final_logit_softcapping").value_or(0.0);
+    // The MoE variant (26B-A4B): sizes for its schema; its routing is not modelled by the forward pass.
+    if (auto n_expert = keys.optional_u64("expert_count"); n_expert && *n_expert > 0) {
+        spec.moe.n_expert = *n_expert;
+        spec.moe.n_expert_used = keys.required_u64("expert_used_count");
+        spec.moe.n_ff_exp = keys.required_u64("expert_feed_forward_length");
+        spec.moe.gating = ExpertGating::softmax;
+    }
 }
 
 // gpt-oss (src/models/openai-moe.cpp): alternating sliding and global layers (period 2), attention sinks,

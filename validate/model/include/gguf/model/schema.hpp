@@ -79,6 +79,14 @@ enum class TensorRole : std::uint8_t {
     per_layer_proj,
     per_layer_post_norm,
     layer_output_scale,
+    // gemma4's mixture-of-experts blocks (26B-A4B): the router's input scale, the norms around the
+    // shared MLP and the experts, fused gate/up expert stacks and per-expert output scales.
+    ffn_gate_inp_scale,
+    ffn_pre_norm_2,
+    ffn_post_norm_1,
+    ffn_post_norm_2,
+    ffn_gate_up_exps,
+    ffn_down_exps_scale,
 };
 std::string_view role_name(TensorRole role);
 
