@@ -336,7 +336,8 @@ private:
                                             t.sin.data() + c.first * pairs, s);
                            },
                            [&](const forward::Attention& o) {
-                               const auto l = static_cast<std::size_t>(layer);
+                               // A shared-KV block reads an earlier layer's cache, already holding this piece's rows.
+                               const auto l = static_cast<std::size_t>(o.kv_layer >= 0 ? o.kv_layer : layer);
                                attention_forward(blas_, at(o.q), k_cache_[l].data(), v_cache_[l].data(), n, c.first + n, c.first,
                                                  attention_dims(o.shape), o.scale, at(o.out), attention_.data(), c.attention_rows, s,
                                                  o.window, o.softcap, w.vector(o.sinks));
@@ -353,6 +354,7 @@ private:
                                shared_expert_gate_forward(at(o.x), at(o.gate), n, o.width, o.plain_sigmoid, s);
                            },
                            [&](const forward::Record& o) { record(c.trace, layer, o.name, at(o.slot), n, o.width); },
+                           [&](const forward::Slice& o) { slice_forward(at(o.out), at(o.in), n, o.in_width, o.offset, o.width, s); },
                            [&](const forward::SplitHeads& o) {
                                split_heads_forward(at(o.first), at(o.second), at(o.in), n, o.n_heads, o.head_dim, s);
                            },

@@ -144,6 +144,12 @@ void sigmoid_gate_forward(float* out, const float* in, const float* gate, std::u
 void split_heads_forward(float* first, float* second, const float* in, std::uint64_t n_tokens, std::uint64_t n_heads,
                          std::uint64_t head_dim, cudaStream_t stream);
 
+// ---- slice.cu ----
+
+// out [n_tokens][width] = columns [offset, offset + width) of in [n_tokens][in_width] (forward::Slice).
+void slice_forward(float* out, const float* in, std::uint64_t n_tokens, std::uint64_t in_width, std::uint64_t offset,
+                   std::uint64_t width, cudaStream_t stream);
+
 // ---- delta_net.cu ----
 
 // out = silu(causal conv of x [n_tokens][channels] with taps [channels][d_conv]), continuing from and

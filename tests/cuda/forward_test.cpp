@@ -41,7 +41,7 @@ std::vector<Model> write_models(const test::TempDir& dir) {
     std::vector<Model> models;
     for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-gemma3", "tiny-qwen35", "tiny-qwen3moe",
                                "tiny-qwen2moe", "tiny-qwen35moe", "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite",
-                               "tiny-phi3", "tiny-mistral3"}) {
+                               "tiny-phi3", "tiny-mistral3", "tiny-gemma4"}) {
         for (const std::string_view mix : samples::mix_names()) {
             auto config = samples::preset(preset);
             REQUIRE(config.ok());
@@ -188,11 +188,12 @@ TEST_CASE("mixtures of experts: a long prompt, whose experts multiply many token
         }
 }
 
-// tiny-qwen35's recurrent layers carry their conv windows and delta-net states from call to call.
+// tiny-qwen35's recurrent layers carry their conv windows and delta-net states from call to call;
+// tiny-gemma4's last blocks read the caches of earlier ones.
 TEST_CASE("evaluating through the KV cache in pieces gives the logits of one batch") {
     test::require_gpu();
     const test::TempDir dir;
-    for (const char* preset : {"tiny-qwen2", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-qwen2", "tiny-qwen35", "tiny-gemma4"}) {
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, "f16"));
         auto gpu = gpu_pass(model);
@@ -208,7 +209,9 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
         CHECK(gpu->position() == kPrompt.size());
         const auto a = forward::compare_logits(batch, pieces);
         CHECK(a.argmax_mismatches == 0);
-        CHECK(a.relative_diff < 1e-5);
+        // tiny-gemma4's half-precision GELU table turns last-bit differences into half-precision steps
+        // (the CPU's pieces differ by 3.5e-4, and by < 1e-5 with the GELU's formula).
+        CHECK(a.relative_diff < (std::string_view(preset) == "tiny-gemma4" ? 1e-3 : 1e-5));
         gpu->reset();
         CHECK(evaluate(*gpu, kPrompt).values == batch.values);  // reset forgets the cache and the recurrent state
     }
@@ -217,7 +220,7 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
 TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
     test::require_gpu();
     const test::TempDir dir;
-    for (const char* preset : {"tiny-llama", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen35", "tiny-gemma4"}) {
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, "f32"));
         std::vector<std::int32_t> tokens(700);

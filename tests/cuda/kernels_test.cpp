@@ -495,3 +495,16 @@ TEST_CASE("the query temperature (mistral3) equals ops::scale_by_temperature") {
     cuda::temperature_forward(dx.data(), n_tokens, width, first, 0.1f, 8, nullptr);
     CHECK(relative_difference(to_host(dx), expected) < 1e-7);
 }
+
+TEST_CASE("gemma4's slice of the per-layer inputs copies each token's columns exactly") {
+    test::require_gpu();
+    const std::size_t T = 7, in_width = 5 * 12, offset = 2 * 12, width = 12;
+    const auto in = random_floats(T * in_width, 61);
+    std::vector<float> expected(T * width);
+    for (std::size_t t = 0; t < T; ++t)  // written out by hand: the CPU's Slice is a copy of these columns
+        for (std::size_t j = 0; j < width; ++j) expected[t * width + j] = in[t * in_width + offset + j];
+    auto din = on_device(in);
+    cuda::DeviceBuffer<float> dout(T * width);
+    cuda::slice_forward(dout.data(), din.data(), T, in_width, offset, width, nullptr);
+    CHECK(same_bits(to_host(dout), expected));
+}

@@ -33,10 +33,11 @@ forward::Logits concatenate(const std::vector<forward::Logits>& parts) {
 
 }  // namespace
 
-// tiny-qwen35's recurrent layers carry a conv window and delta-net state from call to call instead.
+// tiny-qwen35's recurrent layers carry a conv window and delta-net state from call to call instead;
+// tiny-gemma4's last blocks read the caches of earlier ones.
 TEST_CASE("evaluating through the KV cache in pieces gives the logits of one batch") {
     const test::TempDir dir;
-    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35"}) {
+    for (const char* preset : {"tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35", "tiny-gemma4"}) {
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, "f32"));
         auto pass = test::cpu_pass(model);
@@ -55,7 +56,10 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
         const auto a = forward::compare_logits(batch, concatenate(parts));
         CHECK(a.positions == kTokens.size());
         CHECK(a.argmax_mismatches == 0);
-        CHECK(a.relative_diff < 1e-5);
+        // tiny-gemma4: 3.5e-4, all of it from ggml's half-precision GELU table, which turns the last-bit
+        // differences of products of other shapes into half-precision steps: with the GELU evaluated by
+        // its formula the pieces agree to < 1e-5 (measured), so its cache sharing is exact.
+        CHECK(a.relative_diff < (std::string_view(preset) == "tiny-gemma4" ? 1e-3 : 1e-5));
     }
 }
 
@@ -206,6 +210,15 @@ TEST_CASE("the pass refuses models it cannot evaluate, naming what is wrong") {
         Writer w = test::build_preset("tiny-qwen35");
         w.set("qwen35.ssm.inner_size", Value::u32(96));  // not state_size x time_step_rank = 128
         refused(w, "inner_size 96");
+    }
+    SUBCASE("gemma4's mixture-of-experts blocks") {
+        Writer w = test::build_preset("tiny-gemma4");
+        REQUIRE(w.add_tensor(WriterTensor{"blk.1.ffn_gate_inp.weight", 0, {256, 8}, std::vector<std::byte>(256 * 8 * 4)}).ok());
+        refused(w, "gemma4: the mixture-of-experts blocks (26B-A4B) are not modelled");
+    }
+    SUBCASE("a gemma4 shared-KV block whose source block lacks its key projection") {
+        refused(test::with_tensors(test::build_preset("tiny-gemma4"), [](WriterTensor& t) { return t.name != "blk.0.attn_k.weight"; }),
+                "blk.0.attn_k.weight' is missing");
     }
     SUBCASE("a vocabulary that disagrees with the embedding rows") {
         Writer w = test::build_preset("tiny-llama");

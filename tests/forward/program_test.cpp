@@ -172,6 +172,62 @@ TEST_CASE("gemma3's program: scaled embedding, post-norms, GELU, sliding layers 
     CHECK(vector_names(d.arch.weights.layers[0]) == norms);
 }
 
+// The preset (samples/generator/src/presets.cpp): blocks 0 and 2 slide (head 64), 1 and 3 are global
+// (head 128, a quarter rotated); 2 and 3 read the caches of 0 and 1; per-layer inputs of 64 values.
+TEST_CASE("gemma4's program: per-layer inputs, shared-KV blocks, head sizes and RoPE tables by layer kind") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gemma4", "f32"));
+    const forward::Program& p = d.arch.program;
+    CHECK(record_names(p.input) == std::vector<std::string>{"embedding", "embedding_scaled", "per_layer_inputs"});
+    const std::vector<std::string> tail{"attn", "attn_out", "attn_post_norm", "attn_residual", "ffn_norm", "gate", "up",
+                                        "ffn_act", "down", "ffn_post_norm", "ffn_residual", "per_layer_gate",
+                                        "per_layer_out", "per_layer_residual", "layer_out_scaled"};
+    std::vector<std::string> own{"attn_norm", "q_proj", "q", "k_proj", "k", "v"}, shared{"attn_norm", "q_proj", "q"};
+    own.insert(own.end(), tail.begin(), tail.end());
+    shared.insert(shared.end(), tail.begin(), tail.end());
+    REQUIRE(p.layers.size() == 4);
+    CHECK(matrix_names(d.arch.weights.globals) ==
+          std::vector<std::string>{"token_embd.weight", "per_layer_token_embd.weight", "per_layer_model_proj.weight"});
+
+    // Global RoPE: rope_freqs' factors, 1 for the 16 rotated pairs and 1e30 for the other 48.
+    REQUIRE(p.ropes.size() == 2);
+    REQUIRE(p.ropes[0].freq_factors.size() == 64);
+    CHECK(p.ropes[0].freq_factors[15] == 1.0f);
+    CHECK(p.ropes[0].freq_factors[16] == 1e30f);
+    CHECK(p.ropes[0].n_rot == 128);
+    CHECK(p.ropes[1].n_rot == 64);
+    CHECK(p.ropes[1].freq_factors.empty());
+    CHECK(p.ropes[1].freq_base == doctest::Approx(10000.0));
+
+    for (std::size_t il = 0; il < 4; ++il) {
+        CAPTURE(il);
+        const forward::LayerProgram& l = p.layers[il];
+        const bool sliding = il % 2 == 0, own_kv = il < 2;
+        const std::uint64_t head = sliding ? 64 : 128;
+        CHECK(record_names(l.ops) == (own_kv ? own : shared));
+        CHECK(l.k_width == (own_kv ? head : 0));  // one KV head
+        CHECK(l.v_width == (own_kv ? head : 0));
+        int attentions = 0;
+        for (const auto& op : l.ops) {
+            if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                ++attentions;
+                CHECK(a->scale == 1.0f);
+                CHECK(a->shape.head_dim == head);
+                CHECK(a->window == (sliding ? 4u : 0u));
+                CHECK(a->kv_layer == (own_kv ? -1 : static_cast<std::int32_t>(il - 2)));
+            }
+            if (const auto* r = std::get_if<forward::Rope>(&op)) CHECK(r->table == (sliding ? 1 : 0));
+            if (const auto* s = std::get_if<forward::Slice>(&op)) {
+                CHECK(s->offset == il * 64);
+                CHECK(s->width == 64);
+                CHECK(s->in_width == 4 * 64);
+            }
+        }
+        CHECK(attentions == 1);
+    }
+    CHECK(p.width(forward::Slot::per_layer) == 4 * 64);
+}
+
 // docs/trace.md's qwen35 records; the preset (samples/generator/src/presets.cpp) has delta-net blocks 0
 // and 1 and a full-attention block 2.
 TEST_CASE("qwen35's program: delta-net blocks with recurrent state, gated attention with sectioned RoPE") {

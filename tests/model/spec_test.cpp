@@ -300,6 +300,60 @@ TEST_CASE("gemma3: sliding layers by period, their RoPE base, embedding and quer
     CHECK(s.tied_output);
 }
 
+TEST_CASE("gemma4: the flag pattern, head sizes by kind, per-layer input width, shared-KV blocks, unit query scale") {
+    const ModelSpec s = spec_of("tiny-gemma4");
+    const auto S = LayerKind::sliding_attention, G = LayerKind::attention;
+    CHECK(s.layer_kinds == std::vector<LayerKind>{S, G, S, G});
+    CHECK(s.head_dim == 128);
+    CHECK(s.head_dim_swa == 64);
+    CHECK(s.layer_head_dim(0) == 64);
+    CHECK(s.layer_head_dim(1) == 128);
+    CHECK(s.rope.n_rot == 128);
+    CHECK(s.n_rot_swa == 64);
+    CHECK(s.n_embd_per_layer == 64);
+    CHECK(s.n_layer_kv_shared == 2);
+    // llama.cpp: a shared block reads the last block of its kind that keeps its own cache.
+    CHECK(s.kv_source(0) == 0);
+    CHECK(s.kv_source(1) == 1);
+    CHECK(s.kv_source(2) == 0);
+    CHECK(s.kv_source(3) == 1);
+    // feed_forward_length per block: the shared blocks' FFN is twice as wide.
+    CHECK(s.n_ff == 1024);
+    CHECK(s.n_ff_layers == std::vector<std::uint64_t>{512, 512, 1024, 1024});
+    CHECK(s.layer_n_ff(0) == 512);
+    CHECK(s.layer_n_ff(3) == 1024);
+    CHECK(s.attention_scale == 1.0);
+    CHECK(s.embedding_scale == doctest::Approx(16.0));
+    CHECK(s.final_logit_softcapping == doctest::Approx(30.0));
+    CHECK(s.rope_freq_base_swa == doctest::Approx(10000.0));
+    CHECK(s.post_norms);
+    CHECK(s.qk_norm);
+}
+
+TEST_CASE("gemma4's MoE variant: its expert tensors are in the schema, optional, with their shapes") {
+    test::TempDir dir;
+    auto w = samples::build_model(samples::preset("tiny-gemma4").value());
+    REQUIRE(w.ok());
+    w->set("gemma4.expert_count", Value::u32(8));
+    w->set("gemma4.expert_used_count", Value::u32(2));
+    w->set("gemma4.expert_feed_forward_length", Value::u32(128));
+    REQUIRE(w->write(dir / "moe.gguf").ok());
+    auto model = gguf::open(dir / "moe.gguf");
+    REQUIRE(model.ok());
+    const auto s = read_spec(*model);
+    REQUIRE(s.ok());
+    CHECK(s->moe.n_expert == 8);
+    const auto schema = schema_for(*s);
+    REQUIRE(schema);
+    const auto* gate_up = schema->find("blk.1.ffn_gate_up_exps.weight");
+    REQUIRE(gate_up != nullptr);
+    CHECK(gate_up->ne == std::vector<std::uint64_t>{256, 256, 8});
+    CHECK(gate_up->presence == Presence::optional);
+    for (const char* name : {"blk.1.ffn_gate_inp.scale", "blk.1.pre_ffw_norm_2.weight", "blk.1.post_ffw_norm_1.weight",
+                             "blk.1.post_ffw_norm_2.weight", "blk.1.ffn_down_exps.scale", "blk.1.ffn_down_exps.weight"})
+        CHECK_MESSAGE(schema->find(name) != nullptr, name);
+}
+
 TEST_CASE("gemma3: the default period is 6, and a per-layer pattern array is read as flags") {
     test::TempDir dir;
     auto c = samples::preset("tiny-gemma3").value();
@@ -371,7 +425,7 @@ TEST_CASE("gpt-oss: sinks, alternating sliding layers sharing the global RoPE, s
 
 TEST_CASE("the tiny presets of the newer architectures match their schemas tensor for tensor") {
     for (auto preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-gpt-oss",
-                        "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3"})
+                        "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3", "tiny-gemma4"})
         matches_schema(preset);
 }
 

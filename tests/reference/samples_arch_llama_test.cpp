@@ -1,5 +1,5 @@
 // llama.cpp (node-llama-cpp, CPU) on the generator's presets of the newer architectures (qwen35,
-// qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite): it loads each tiny preset in F32, F16, Q8_0 and our Q4_K_M mix,
+// qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite, gemma4): it loads each tiny preset in F32, F16, Q8_0 and our Q4_K_M mix,
 // and (except qwen35's) the F32 model quantized by llama.cpp's own quantizer, and returns finite,
 // non-degenerate logits; gpt-oss also with MXFP4 experts, as it ships.
 // The full-size shaped presets are checked from their tensor plan only (writing them takes gigabytes).
@@ -39,7 +39,7 @@ void quiet(int, const char*, void*) {}
 
 constexpr const char* kPresets[] = {"tiny-qwen35",  "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
                                     "tiny-gpt-oss", "tiny-gemma2",    "tiny-olmo2",  "tiny-granite",  "tiny-phi3",
-                                    "tiny-mistral3"};
+                                    "tiny-mistral3", "tiny-gemma4"};
 
 }  // namespace
 

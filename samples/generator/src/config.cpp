@@ -108,6 +108,18 @@ Result<void> validate_architecture_extras(const ModelConfig& c) {
         return invalid("LongRoPE factors are a phi3 feature and need rope_original_context");
     if (c.attn_temperature_scale != 0.0f && (a != Architecture::mistral3 || c.rope_original_context == 0))
         return invalid("the query temperature is a mistral3 feature and needs rope_original_context");
+    if (a == Architecture::gemma4) {
+        // llama.cpp's loader: both head sizes even, value sizes equal to key sizes (written so), and a
+        // shared block reuses block n_kv - 1 (global) or n_kv - 2 (sliding), so at least two keep their KV.
+        const std::uint32_t n_rot_swa = c.n_rot_swa ? c.n_rot_swa : c.head_dim_swa;
+        if (c.head_dim_swa == 0 || c.head_dim_swa % 2 != 0 || n_rot_swa % 2 != 0 || n_rot_swa > c.head_dim_swa ||
+            c.rope_rotated_global % 2 != 0 || c.rope_rotated_global > c.head_dim)
+            return invalid("gemma4 needs an even head_dim_swa and even rotated sizes within their heads");
+        if (c.n_layer_kv_shared != 0 && c.n_layer_kv_shared + 2 > c.n_layer)
+            return invalid("gemma4's shared-KV blocks need at least two earlier blocks with their own KV cache");
+        if (c.sliding_window == 0 || !(c.rope_base_swa > 0.0f && std::isfinite(c.rope_base_swa)))
+            return invalid("gemma4 needs a sliding window and a positive rope_base_swa (llama.cpp requires them)");
+    }
     if (a == Architecture::gpt_oss && (c.sliding_window == 0 || !c.attn_bias || c.tied_output))
         return invalid("gpt-oss needs a sliding window, q/k/v biases and its own output.weight (llama.cpp requires them)");
     return {};
@@ -131,6 +143,7 @@ std::string_view architecture_name(Architecture a) {
         case Architecture::granite: return "granite";
         case Architecture::phi3: return "phi3";
         case Architecture::mistral3: return "mistral3";
+        case Architecture::gemma4: return "gemma4";
     }
     return "?";
 }
@@ -139,10 +152,10 @@ Result<Architecture> parse_architecture(std::string_view name) {
     for (auto a : {Architecture::llama, Architecture::qwen2, Architecture::qwen3, Architecture::qwen35,
                    Architecture::qwen35moe, Architecture::gemma3, Architecture::qwen3moe, Architecture::qwen2moe,
                    Architecture::gpt_oss, Architecture::gemma2, Architecture::olmo2, Architecture::granite,
-                   Architecture::phi3, Architecture::mistral3})
+                   Architecture::phi3, Architecture::mistral3, Architecture::gemma4})
         if (architecture_name(a) == name) return a;
     return invalid("unknown architecture '" + std::string(name) +
-                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite, phi3, mistral3)");
+                   "' (llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt-oss, gemma2, olmo2, granite, phi3, mistral3, gemma4)");
 }
 
 void WeightTypes::set_all(std::uint32_t type) {

@@ -2,8 +2,39 @@
 
 #include <array>
 #include <span>
+#include <vector>
+
+#include "tensor_plan.hpp"
 
 namespace gguf::samples::detail {
+namespace {
+
+// The keys llama.cpp's gemma4 loader reads (key and rope sizes of both layer kinds, per-layer inputs,
+// shared KV blocks, the sliding pattern as one flag per block) as its converter writes them.
+void add_gemma4_metadata(const ModelConfig& c, Metadata& m) {
+    const std::string arch(architecture_name(c.architecture));
+    auto add = [&](std::string key, Value v) { m.emplace_back(std::move(key), std::move(v)); };
+    add(arch + ".attention.key_length_swa", Value::u32(c.head_dim_swa));
+    add(arch + ".attention.value_length_swa", Value::u32(c.head_dim_swa));
+    add(arch + ".rope.dimension_count", Value::u32(c.head_dim));
+    add(arch + ".rope.dimension_count_swa", Value::u32(c.n_rot_swa ? c.n_rot_swa : c.head_dim_swa));
+    add(arch + ".rope.freq_base_swa", Value::f32(c.rope_base_swa));
+    add(arch + ".attention.sliding_window", Value::u32(c.sliding_window));
+    std::vector<std::uint8_t> flags(c.n_layer);
+    for (std::uint32_t il = 0; il < c.n_layer; ++il) flags[il] = gemma4_sliding(c, il) ? 1 : 0;
+    add(arch + ".attention.sliding_window_pattern", Value::array(ValueType::boolean, std::span<const std::uint8_t>(flags)));
+    add(arch + ".attention.shared_kv_layers", Value::u32(c.n_layer_kv_shared));
+    add(arch + ".embedding_length_per_layer_input", Value::u32(c.n_embd_per_layer));
+    add(arch + ".final_logit_softcapping", Value::f32(c.final_softcap));
+    if (c.double_wide_shared_mlp) {  // one width per block, as the converter writes it then
+        std::vector<std::int32_t> widths(c.n_layer);
+        for (std::uint32_t il = 0; il < c.n_layer; ++il) widths[il] = static_cast<std::int32_t>(gemma4_n_ff(c, il));
+        for (auto& [key, value] : m)
+            if (key == arch + ".feed_forward_length") value = Value::array(ValueType::int32, std::span<const std::int32_t>(widths));
+    }
+}
+
+}  // namespace
 
 Metadata model_metadata(const ModelConfig& c) {
     const std::string arch(architecture_name(c.architecture));
@@ -29,7 +60,7 @@ Metadata model_metadata(const ModelConfig& c) {
     const Architecture a = c.architecture;
     const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
     if (qwen35 || a == Architecture::gemma3 || a == Architecture::qwen3moe || a == Architecture::gpt_oss ||
-        a == Architecture::gemma2) {
+        a == Architecture::gemma2 || a == Architecture::gemma4) {
         if (std::uint64_t{c.head_dim} * c.n_head == c.n_embd) {  // the branch above did not write them
             add(arch + ".attention.key_length", Value::u32(c.head_dim));
             add(arch + ".attention.value_length", Value::u32(c.head_dim));
@@ -74,6 +105,7 @@ Metadata model_metadata(const ModelConfig& c) {
         add(arch + ".attention.scale", Value::f32(c.attention_scale));
         add(arch + ".logit_scale", Value::f32(c.logit_scale));
     }
+    if (a == Architecture::gemma4) add_gemma4_metadata(c, m);
     if (c.rope_yarn_factor != 0.0f) {
         add(arch + ".rope.scaling.type", Value::string("yarn"));
         add(arch + ".rope.scaling.factor", Value::f32(c.rope_yarn_factor));

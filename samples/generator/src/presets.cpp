@@ -389,6 +389,28 @@ Result<ModelConfig> preset(std::string_view name) {
         c.sliding_window_pattern = 2;
         return c;
     }
+    if (name == "tiny-gemma4") {
+        // Gemma 4's E2B/E4B structure in four blocks: sliding (window 4, head 64, base 10000) and global
+        // (head 128, a quarter of each head rotated, base 1000000) in turn; blocks 2 and 3 reuse the KV
+        // cache of blocks 0 and 1 and have a twice-wide FFN (E2B's use_double_wide_mlp); per-layer inputs
+        // of 64 values; logits soft-capped at 30.
+        ModelConfig c = tiny(gemma3_1b(), "tiny gemma4 (gguf-doctor sample)");
+        c.architecture = Architecture::gemma4;
+        c.n_vocab = 512;
+        c.n_layer = 4;
+        c.n_head = 4;
+        c.n_head_kv = 1;
+        c.head_dim = 128;
+        c.head_dim_swa = 64;
+        c.rope_rotated_global = 32;
+        c.n_embd_per_layer = 64;
+        c.n_layer_kv_shared = 2;
+        c.double_wide_shared_mlp = true;
+        c.sliding_window = 4;
+        c.sliding_window_pattern = 2;
+        c.final_softcap = 30.0f;
+        return c;
+    }
     if (name == "tiny-qwen3moe") {
         ModelConfig c = tiny(qwen3_30b_a3b(), "tiny qwen3moe (gguf-doctor sample)");
         c.n_vocab = 512;
@@ -421,7 +443,8 @@ std::vector<std::string_view> preset_names() {
     return {"tinyllama-1.1b", "llama2-7b",  "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b",     "gemma3-1b",
             "qwen3-30b-a3b",  "qwen1.5-moe-a2.7b", "tiny-llama", "tiny-qwen2", "tiny-qwen3", "tiny-qwen35",
             "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe", "gpt-oss-20b", "tiny-gpt-oss",
-            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite", "tiny-phi3", "tiny-mistral3"};
+            "tiny-gemma2",    "tiny-olmo2",  "tiny-granite", "tiny-phi3", "tiny-mistral3",
+            "tiny-gemma4"};
 }
 
 }  // namespace gguf::samples

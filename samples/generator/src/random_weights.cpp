@@ -67,6 +67,9 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
             return {Distribution::lognormal, 0.2 + 0.3 * depth(c, t.layer), 0.25};
         case Role::attn_q_norm: case Role::attn_k_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
+            // gemma4 does not scale its scores: its trained q/k gains carry the 1/sqrt(head_dim) that other
+            // architectures apply (0.3 x 0.3 x sqrt(128) ~ 1), so the softmax is not near one-hot.
+            if (c.architecture == Architecture::gemma4) return {Distribution::lognormal, 0.3, 0.2};
             return {Distribution::lognormal, 1.0, 0.2};
         case Role::attn_qkv: case Role::attn_gate: case Role::ssm_alpha: case Role::ssm_beta:
         case Role::ffn_gate_exps: case Role::ffn_up_exps: case Role::ffn_gate_shexp: case Role::ffn_up_shexp:
@@ -92,7 +95,13 @@ Distribution distribution(const ModelConfig& c, const PlannedTensor& t) {
         case Role::ssm_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
             return {Distribution::lognormal, 1.0, 0.2};
-        case Role::attn_post_norm: case Role::ffn_post_norm:
+        case Role::per_layer_model_proj: case Role::per_layer_inp_gate: return {Distribution::gaussian, 0.0, proj};
+        case Role::per_layer_token_embd: return {Distribution::gaussian, 0.0, proj};
+        case Role::per_layer_proj: return {Distribution::gaussian, 0.0, residual};
+        // Trained gemma4 blocks scale their output by a learned scalar below 1.
+        case Role::layer_output_scale: return {Distribution::lognormal, 0.5, 0.3};
+        case Role::rope_freqs: return {Distribution::constant, 1.0, 0.0};  // fill_random: 1e30 past the rotated part
+        case Role::attn_post_norm: case Role::ffn_post_norm: case Role::per_layer_proj_norm: case Role::per_layer_post_norm:
             if (ones) return {Distribution::constant, 1.0, 0.0};
             if (c.norms == NormStyle::gemma) return {Distribution::lognormal, 1.5, 0.4};
             return {Distribution::lognormal, 0.2 + 0.3 * depth(c, t.layer), 0.25};
@@ -119,6 +128,9 @@ void fill_random(const ModelConfig& c, const PlannedTensor& t, std::uint64_t fir
         double v = d.location;
         if (d.kind == Distribution::gaussian) v = d.location + d.sigma * normal(key, index);
         else if (d.kind == Distribution::lognormal) v = d.location * std::exp(d.sigma * normal(key, index));
+        // gemma4's "proportional" RoPE: the global layers rotate only the first pairs; a factor of 1e30
+        // (llama.cpp's converter's value) leaves the others in place.
+        if (t.role == Role::rope_freqs && c.rope_rotated_global != 0 && index >= c.rope_rotated_global / 2) v = 1e30;
         out[static_cast<std::size_t>(i)] = static_cast<float>(v);
     }
 }

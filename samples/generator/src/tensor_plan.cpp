@@ -5,17 +5,20 @@ namespace {
 
 constexpr std::uint32_t f32 = static_cast<std::uint32_t>(TypeId::F32);
 
+}  // namespace
+
 std::uint32_t matrix_type(const ModelConfig& c, Role role, const std::string& name) {
     if (auto it = c.types.per_tensor.find(name); it != c.types.per_tensor.end()) return it->second;
     switch (role) {
-        case Role::token_embd: return c.types.token_embd;
+        case Role::token_embd: case Role::per_layer_token_embd: return c.types.token_embd;
         case Role::output: return c.types.output;
         case Role::attn_q: return c.types.attn_q;
         case Role::attn_k: return c.types.attn_k;
         case Role::attn_v: return c.types.attn_v;
         case Role::attn_output: return c.types.attn_output;
         case Role::ffn_gate: return c.types.ffn_gate;
-        case Role::ffn_up: return c.types.ffn_up;
+        case Role::ffn_up: case Role::per_layer_model_proj: case Role::per_layer_inp_gate: case Role::per_layer_proj:
+            return c.types.ffn_up;
         case Role::ffn_down: return c.types.ffn_down;
         case Role::attn_qkv: case Role::attn_gate: case Role::ssm_alpha: case Role::ssm_beta: case Role::ssm_out:
             return c.types.ssm;
@@ -25,8 +28,6 @@ std::uint32_t matrix_type(const ModelConfig& c, Role role, const std::string& na
     }
 }
 
-}  // namespace
-
 bool is_vector(Role role) {
     switch (role) {
         case Role::output_norm: case Role::attn_norm: case Role::ffn_norm: case Role::attn_q_norm:
@@ -34,6 +35,8 @@ bool is_vector(Role role) {
         case Role::attn_post_norm: case Role::ffn_post_norm: case Role::ssm_dt_bias: case Role::ssm_a:
         case Role::ssm_norm: case Role::ffn_gate_inp_shexp: case Role::attn_output_bias: case Role::attn_sinks:
         case Role::ffn_gate_inp_bias: case Role::rope_factors_long: case Role::rope_factors_short:
+        case Role::per_layer_proj_norm: case Role::rope_freqs:
+        case Role::per_layer_post_norm: case Role::layer_output_scale:
             return true;
         default:
             return false;
@@ -62,6 +65,7 @@ std::vector<PlannedTensor> layout(const ModelConfig& c) {
     };
 
     const Architecture a = c.architecture;
+    if (a == Architecture::gemma4) return layout_gemma4(c);
     const bool qwen35 = a == Architecture::qwen35 || a == Architecture::qwen35moe;
     const bool gpt_oss = a == Architecture::gpt_oss;
     const bool moe = a == Architecture::qwen35moe || a == Architecture::qwen3moe || a == Architecture::qwen2moe || gpt_oss;

@@ -21,6 +21,9 @@ enum class Role : std::uint8_t {
     ffn_gate_inp_shexp, ffn_gate_shexp, ffn_up_shexp, ffn_down_shexp,
     attn_output_bias, attn_sinks, ffn_gate_inp_bias, ffn_gate_exps_bias, ffn_up_exps_bias, ffn_down_exps_bias,
     rope_factors_long, rope_factors_short,
+    // gemma4
+    per_layer_token_embd, per_layer_model_proj, per_layer_proj_norm, rope_freqs,
+    per_layer_inp_gate, per_layer_proj, per_layer_post_norm, layer_output_scale,
 };
 
 struct PlannedTensor {
@@ -40,6 +43,16 @@ struct PlannedTensor {
 
 bool is_vector(Role role);  // norms, biases and other 1-D tensors
 bool keeps_f32(Role role);  // vectors, conv taps and the router: F32 in every mix, as llama.cpp keeps them
+
+// The type of a weight matrix of this role and name (the class type, or its per-tensor override).
+std::uint32_t matrix_type(const ModelConfig& config, Role role, const std::string& name);
+
+// gemma4's layout: a block slides when sliding_window is set and it is not the last of its period;
+// the last n_layer_kv_shared blocks have no key/value tensors of their own.
+bool gemma4_sliding(const ModelConfig& config, std::uint32_t layer);
+bool gemma4_has_kv(const ModelConfig& config, std::uint32_t layer);
+std::uint64_t gemma4_n_ff(const ModelConfig& config, std::uint32_t layer);
+std::vector<PlannedTensor> layout_gemma4(const ModelConfig& config);
 
 // In the order written to the file, without checks (validate() uses it to check each tensor).
 std::vector<PlannedTensor> layout(const ModelConfig& config);

@@ -214,17 +214,21 @@ private:
                            [&](const Temperature& o) {
                                ops::scale_by_temperature(a(o.x, o.width), o.width, step.positions, o.scale, o.interval);
                            },
+                           [&](const Slice& o) { slice(o, a); },
                        },
                        op);
     }
 
-    // Appends the new keys and values to the layer's cache and attends over it.
+    // Appends the new keys and values to the layer's cache and attends over it (or over the cache of
+    // o.kv_layer, which this call's positions are already in).
     void attend(const Attention& o, std::size_t layer, const CpuWeights& w, Activations& a) {
         const ops::AttentionShape& s = o.shape;
-        const auto k = a(Slot::k, s.n_head_kv * s.head_dim), v = a(Slot::v, s.n_head_kv * s.head_dim_v);
-        KvCache& cache = cache_[layer];
-        cache.k.insert(cache.k.end(), k.begin(), k.end());
-        cache.v.insert(cache.v.end(), v.begin(), v.end());
+        KvCache& cache = cache_[o.kv_layer >= 0 ? static_cast<std::size_t>(o.kv_layer) : layer];
+        if (o.kv_layer < 0) {
+            const auto k = a(Slot::k, s.n_head_kv * s.head_dim), v = a(Slot::v, s.n_head_kv * s.head_dim_v);
+            cache.k.insert(cache.k.end(), k.begin(), k.end());
+            cache.v.insert(cache.v.end(), v.begin(), v.end());
+        }
         const auto q = a(o.q, s.n_head * s.head_dim);
         const auto out = a(o.out, s.n_head * s.head_dim_v);
         if (o.window == 0 && o.softcap == 0.0f && o.sinks < 0)
@@ -233,6 +237,13 @@ private:
             ops::causal_attention_ext(q, cache.k, cache.v, n_past_ + a.T, n_past_, s, o.scale,
                                       {.sliding_window = o.window, .softcap = o.softcap, .sinks = w.vector(o.sinks)},
                                       out);
+    }
+
+    static void slice(const Slice& o, Activations& a) {
+        const auto in = a(o.in, o.in_width), out = a(o.out, o.width);
+        for (std::uint64_t t = 0; t < a.T; ++t)
+            std::copy_n(in.begin() + static_cast<std::ptrdiff_t>(t * o.in_width + o.offset), o.width,
+                        out.begin() + static_cast<std::ptrdiff_t>(t * o.width));
     }
 
     // first/second[t][h] = the first/second half of head h of in[t].

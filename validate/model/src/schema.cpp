@@ -71,6 +71,19 @@ constexpr RoleNaming kNames[] = {
     {TensorRole::ffn_down_exps_bias, "ffn_down_exps_bias", "ffn_down_exps", "bias", true},
     {TensorRole::rope_factors_long, "rope_factors_long", "rope_factors_long", "weight", false},
     {TensorRole::rope_factors_short, "rope_factors_short", "rope_factors_short", "weight", false},
+    {TensorRole::per_layer_token_embd, "per_layer_token_embd", "per_layer_token_embd", "weight", false},
+    {TensorRole::per_layer_model_proj, "per_layer_model_proj", "per_layer_model_proj", "weight", false},
+    {TensorRole::per_layer_proj_norm, "per_layer_proj_norm", "per_layer_proj_norm", "weight", false},
+    {TensorRole::per_layer_inp_gate, "per_layer_inp_gate", "inp_gate", "weight", true},
+    {TensorRole::per_layer_proj, "per_layer_proj", "proj", "weight", true},
+    {TensorRole::per_layer_post_norm, "per_layer_post_norm", "post_norm", "weight", true},
+    {TensorRole::layer_output_scale, "layer_output_scale", "layer_output_scale", "weight", true},
+    {TensorRole::ffn_gate_inp_scale, "ffn_gate_inp_scale", "ffn_gate_inp", "scale", true},
+    {TensorRole::ffn_pre_norm_2, "ffn_pre_norm_2", "pre_ffw_norm_2", "weight", true},
+    {TensorRole::ffn_post_norm_1, "ffn_post_norm_1", "post_ffw_norm_1", "weight", true},
+    {TensorRole::ffn_post_norm_2, "ffn_post_norm_2", "post_ffw_norm_2", "weight", true},
+    {TensorRole::ffn_gate_up_exps, "ffn_gate_up_exps", "ffn_gate_up_exps", "weight", true},
+    {TensorRole::ffn_down_exps_scale, "ffn_down_exps_scale", "ffn_down_exps", "scale", true},
 };
 
 const RoleNaming* naming(TensorRole role) {
@@ -246,6 +259,70 @@ Schema gemma3_schema(const ModelSpec& s) {
     return b.take();
 }
 
+// gemma4 (src/models/gemma4.cpp), dense blocks: gemma3's block with head sizes by layer kind, an
+// optional v projection (k serves as v without it), the expert tensors of the MoE variant (optional), no k projection or k norm in the blocks that read an
+// earlier block's KV (llama.cpp loads them when present), per-layer input tensors when
+// n_embd_per_layer > 0, an optional output scalar per block, rope_freqs for the global layers, and FFN
+// widths per block when the file gives them.
+// Unlike gemma3's, its converter stores the norm gains as trained (no +1): they sit near 1 all the same.
+// gemma4's expert blocks (26B-A4B), beside the dense FFN that serves as their shared MLP. llama.cpp
+// makes a block an expert block when it has ffn_gate_inp, and takes fused gate/up stacks or separate
+// ones, so every tensor here is optional; their shapes are still checked.
+void add_gemma4_experts(SchemaBuilder& b, const ModelSpec& s, std::int64_t il) {
+    const MoeSpec& m = s.moe;
+    b.add(TensorRole::ffn_gate_inp, il, {s.n_embd, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_gate_inp_scale, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_pre_norm_2, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_post_norm_1, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_post_norm_2, il, {s.n_embd}, Presence::optional);
+    b.add(TensorRole::ffn_gate_up_exps, il, {s.n_embd, 2 * m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_gate_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_up_exps, il, {s.n_embd, m.n_ff_exp, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_down_exps, il, {m.n_ff_exp, s.n_embd, m.n_expert}, Presence::optional);
+    b.add(TensorRole::ffn_down_exps_scale, il, {m.n_expert}, Presence::optional);
+}
+
+Schema gemma4_schema(const ModelSpec& s) {
+    SchemaBuilder b(s.architecture);
+    add_vocabulary_ends(b, s, Presence::optional);
+    const std::uint64_t n_pl = s.n_embd_per_layer, n_layer = s.n_layer;
+    if (n_pl > 0) {
+        b.add(TensorRole::per_layer_token_embd, -1, {n_pl * n_layer, s.n_vocab}, Presence::required, true);
+        b.add(TensorRole::per_layer_model_proj, -1, {s.n_embd, n_pl * n_layer}, Presence::required);
+        b.add(TensorRole::per_layer_proj_norm, -1, {n_pl}, Presence::required);
+    }
+    bool any_global = false;
+    for (std::uint64_t i = 0; i < n_layer; ++i) any_global = any_global || !s.is_sliding(i);
+    if (any_global) b.add(TensorRole::rope_freqs, -1, {s.head_dim / 2}, Presence::required);
+    for (std::uint64_t i = 0; i < n_layer; ++i) {
+        const auto il = static_cast<std::int64_t>(i);
+        const std::uint64_t d = s.layer_head_dim(i);
+        const Presence kv = s.kv_source(i) == i ? Presence::required : Presence::optional;
+        b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q, il, {s.n_embd, s.n_head * d}, Presence::required);
+        b.add(TensorRole::attn_k, il, {s.n_embd, s.n_head_kv * d}, kv);
+        b.add(TensorRole::attn_v, il, {s.n_embd, s.n_head_kv * d}, Presence::optional);
+        b.add(TensorRole::attn_output, il, {s.n_head * d, s.n_embd}, Presence::required);
+        b.add(TensorRole::attn_q_norm, il, {d}, Presence::required);
+        b.add(TensorRole::attn_k_norm, il, {d}, kv);
+        b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);
+        b.add(TensorRole::layer_output_scale, il, {1}, Presence::optional);
+        b.add(TensorRole::ffn_norm, il, {s.n_embd}, Presence::required);
+        const std::uint64_t n_ff = s.layer_n_ff(i);
+        b.add(TensorRole::ffn_gate, il, {s.n_embd, n_ff}, Presence::required);
+        b.add(TensorRole::ffn_up, il, {s.n_embd, n_ff}, Presence::required);
+        b.add(TensorRole::ffn_down, il, {n_ff, s.n_embd}, Presence::required);
+        b.add(TensorRole::ffn_post_norm, il, {s.n_embd}, Presence::required);
+        if (s.moe.enabled()) add_gemma4_experts(b, s, il);
+        if (n_pl > 0) {
+            b.add(TensorRole::per_layer_inp_gate, il, {s.n_embd, n_pl}, Presence::required);
+            b.add(TensorRole::per_layer_proj, il, {n_pl, s.n_embd}, Presence::required);
+            b.add(TensorRole::per_layer_post_norm, il, {s.n_embd}, Presence::required);
+        }
+    }
+    return b.take();
+}
+
 // qwen3moe and qwen2moe (src/models/qwen3moe.cpp, qwen2moe.cpp): qwen3 / qwen2 attention, routed
 // experts; qwen2moe adds the gated shared expert, its q/k/v biases, and needs its own lm_head.
 Schema qwen_moe_schema(const ModelSpec& s) {
@@ -413,6 +490,8 @@ std::optional<Schema> schema_for(const ModelSpec& spec) {
     if (a == "olmo2") return olmo2_schema(spec);
     if (a == "granite" || a == "mistral3") return granite_schema(spec);
     if (a == "phi3") return phi3_schema(spec);
+    if (a == "granite") return granite_schema(spec);
+    if (a == "gemma4") return gemma4_schema(spec);
     return std::nullopt;
 }
 
@@ -455,7 +534,9 @@ bool is_norm(TensorRole role) {
         case TensorRole::output_norm: case TensorRole::attn_norm: case TensorRole::ffn_norm:
         case TensorRole::attn_q_norm: case TensorRole::attn_k_norm: case TensorRole::attn_post_norm:
         case TensorRole::ffn_post_norm: case TensorRole::ssm_norm: case TensorRole::nextn_enorm:
-        case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm:
+        case TensorRole::nextn_hnorm: case TensorRole::nextn_shared_head_norm: case TensorRole::per_layer_proj_norm:
+        case TensorRole::per_layer_post_norm: case TensorRole::ffn_pre_norm_2: case TensorRole::ffn_post_norm_1:
+        case TensorRole::ffn_post_norm_2:
             return true;
         default:
             return false;
@@ -463,7 +544,8 @@ bool is_norm(TensorRole role) {
 }
 
 bool is_expert_stack(TensorRole role) {
-    return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps || role == TensorRole::ffn_down_exps;
+    return role == TensorRole::ffn_gate_exps || role == TensorRole::ffn_up_exps || role == TensorRole::ffn_down_exps ||
+           role == TensorRole::ffn_gate_up_exps;
 }
 
 bool is_bias(TensorRole role) {
@@ -485,6 +567,10 @@ bool is_matrix(TensorRole role) {
         case TensorRole::ffn_gate:
         case TensorRole::ffn_up:
         case TensorRole::ffn_down:
+        case TensorRole::per_layer_token_embd:
+        case TensorRole::per_layer_model_proj:
+        case TensorRole::per_layer_inp_gate:
+        case TensorRole::per_layer_proj:
         case TensorRole::attn_qkv:
         case TensorRole::attn_gate:
         case TensorRole::ssm_alpha:

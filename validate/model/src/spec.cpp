@@ -32,6 +32,7 @@ constexpr ArchitectureTraits kKnown[] = {
     {"granite", RopeStyle::normal, false, false, true},
     {"phi3", RopeStyle::neox, false, false, true},
     {"mistral3", RopeStyle::normal, false, false, true},
+    {"gemma4", RopeStyle::neox, false, true, true},
 };
 
 const ArchitectureTraits* find_traits(std::string_view arch) {
@@ -248,6 +249,61 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
+// gemma4's feed_forward_length: a scalar, or one width per block (llama.cpp's get_key_or_arr), which
+// varies when the shared-KV blocks have a twice-wide MLP. Returns the largest; fills n_ff_layers.
+std::uint64_t read_ffn_widths(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    const Value* v = model.find(keys.key("feed_forward_length"));
+    if (!v || !v->is_array() || v->element_type() == ValueType::string || v->element_type() == ValueType::array)
+        return keys.required_u64("feed_forward_length");
+    if (v->size() != spec.n_layer) {
+        keys.fail(keys.key("feed_forward_length"), "has " + std::to_string(v->size()) + " entries for " +
+                                                      std::to_string(spec.n_layer) + " blocks");
+        return 0;
+    }
+    std::vector<std::uint64_t> widths(v->size());
+    for (std::uint64_t i = 0; i < v->size(); ++i) {
+        const std::int64_t w = v->integer_at(i);
+        if (w <= 0) {
+            keys.fail(keys.key("feed_forward_length"), "has a width that is not positive");
+            return 0;
+        }
+        widths[i] = static_cast<std::uint64_t>(w);
+    }
+    const std::uint64_t widest = *std::max_element(widths.begin(), widths.end());
+    if (std::any_of(widths.begin(), widths.end(), [&](std::uint64_t w) { return w != widest; })) spec.n_ff_layers = std::move(widths);
+    return widest;
+}
+
+// gemma4 (src/models/gemma4.cpp): gemma3's embedding scale and post norms, unit query scale (the
+// q/k/v norms replace it), a required per-block sliding pattern, sliding layers with their own head size,
+// rotated dimensions and RoPE base, per-layer inputs, trailing blocks that reuse earlier KV caches.
+void read_gemma4(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    spec.embedding_scale = std::sqrt(static_cast<double>(spec.n_embd));
+    spec.post_norms = true;
+    spec.attention_scale = 1.0;
+    spec.sliding_window = keys.required_u64("attention.sliding_window");
+    if (!model.find(keys.key("attention.sliding_window_pattern"))) keys.required_u64("attention.sliding_window_pattern");
+    read_sliding_layers(keys, model, spec, 0);
+    spec.rope_freq_base_swa = keys.optional_f64("rope.freq_base_swa").value_or(10000.0);
+    spec.rope_freq_scale_swa = 1.0;
+    spec.head_dim_swa = keys.required_u64("attention.key_length_swa");
+    if (keys.required_u64("attention.value_length_swa") != spec.head_dim_swa || spec.head_dim != spec.head_dim_v)
+        keys.fail(keys.key("attention.value_length_swa"), "differs from the key length (llama.cpp refuses the model)");
+    spec.n_rot_swa = static_cast<std::uint32_t>(keys.optional_u64("rope.dimension_count_swa").value_or(spec.rope.n_rot));
+    spec.n_embd_per_layer = keys.required_u64("embedding_length_per_layer_input");
+    spec.n_layer_kv_shared = keys.optional_u64("attention.shared_kv_layers").value_or(0);
+    if (spec.n_layer_kv_shared > 0 && spec.n_layer_kv_shared + 2 > spec.n_layer)
+        keys.fail(keys.key("attention.shared_kv_layers"), "leaves fewer than two blocks with their own KV cache");
+    spec.final_logit_softcapping = keys.optional_f64("final_logit_softcapping").value_or(0.0);
+    // The MoE variant (26B-A4B): sizes for its schema; its routing is not modelled by the forward pass.
+    if (auto n_expert = keys.optional_u64("expert_count"); n_expert && *n_expert > 0) {
+        spec.moe.n_expert = *n_expert;
+        spec.moe.n_expert_used = keys.required_u64("expert_used_count");
+        spec.moe.n_ff_exp = keys.required_u64("expert_feed_forward_length");
+        spec.moe.gating = ExpertGating::softmax;
+    }
+}
+
 // gpt-oss (src/models/openai-moe.cpp): alternating sliding and global layers (period 2), attention sinks,
 // routed experts with biases chosen on the raw logits (softmax over the chosen), clamped SwiGLU.
 void read_gpt_oss(KeyReader& keys, const Container& model, ModelSpec& spec) {
@@ -383,7 +439,9 @@ Result<ModelSpec> read_spec(const Container& model) {
     const std::string& a = spec.architecture;
     const bool moe = a == "qwen35moe" || a == "qwen3moe" || a == "qwen2moe" || a == "gpt-oss";
     // A MoE file may have no dense FFN width; the expert widths then come from their own keys.
-    spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0 : keys.required_u64("feed_forward_length");
+    spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0
+                : a == "gemma4"                                      ? read_ffn_widths(keys, model, spec)
+                                                                     : keys.required_u64("feed_forward_length");
     spec.n_head = keys.required_u64("attention.head_count");
     // Present as a scalar or as a per-layer array (which optional_u64 does not read): read either way.
     spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")
@@ -441,6 +499,7 @@ Result<ModelSpec> read_spec(const Container& model) {
     if (a == "granite") read_granite(keys, spec);
     if (a == "phi3") read_phi3(model, spec);
     if (a == "mistral3") read_mistral3(keys, spec);
+    if (a == "gemma4") read_gemma4(keys, model, spec);
     if (keys.error()) return *keys.error();
     return spec;
 }

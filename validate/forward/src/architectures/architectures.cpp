@@ -32,6 +32,7 @@ constexpr Entry kBuilders[] = {
     {"phi3", architectures::build_phi3},
     {"mistral3", architectures::build_mistral3},
     {"gpt-oss", architectures::build_gpt_oss},
+    {"gemma4", architectures::build_gemma4},
 };
 
 Error unsupported(std::string message) { return Error{ErrorCode::invalid_argument, 0, std::move(message), ""}; }
@@ -87,6 +88,7 @@ void size_slots(Program& p, const WeightBinding& w) {
                            },
                            [&](const GatedRmsNorm& o) { use(o.out, o.width), use(o.in, o.width), use(o.gate, o.width); },
                            [&](const Temperature& o) { use(o.x, o.width); },
+                           [&](const Slice& o) { use(o.out, o.width), use(o.in, o.in_width); },
                        },
                        op);
     };

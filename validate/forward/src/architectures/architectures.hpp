@@ -19,5 +19,6 @@ void build_granite(Build& b);
 void build_phi3(Build& b);
 void build_mistral3(Build& b);
 void build_gpt_oss(Build& b);
+void build_gemma4(Build& b);
 
 }  // namespace gguf::forward::architectures

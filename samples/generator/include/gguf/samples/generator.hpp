@@ -35,8 +35,12 @@ namespace gguf::samples {
 // FFN, q/k norms over the whole projections. granite: llama with embedding/residual/attention/logit
 // multipliers. phi3: fused attn_qkv and fused gate/up (ffn_up of 2 * n_ff rows), NeoX RoPE, optional
 // LongRoPE factors. mistral3: llama's block, optionally with YaRN and llama 4's query temperature.
+// gemma4: gemma3's block with per-layer inputs, unit-scaled attention, an unweighted value
+// norm, a per-block output scale, sliding layers of their own head size, and trailing blocks that read
+// earlier blocks' KV cache.
 enum class Architecture : std::uint8_t {
-    llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt_oss, gemma2, olmo2, granite, phi3, mistral3
+    llama, qwen2, qwen3, qwen35, qwen35moe, gemma3, qwen3moe, qwen2moe, gpt_oss, gemma2, olmo2, granite, phi3, mistral3,
+    gemma4
 };
 std::string_view architecture_name(Architecture a);
 Result<Architecture> parse_architecture(std::string_view name);
@@ -117,6 +121,16 @@ struct ModelConfig {
     std::uint32_t sliding_window = 0;
     std::uint32_t sliding_window_pattern = 6;
     float rope_base_swa = 10000.0f;
+    // gemma4: the sliding layers' head size and rotated dimensions (head_dim is the global layers'),
+    // the rotated part of a global layer's head (rope_freqs holds 1e30 for the rest, as llama.cpp's
+    // converter writes "proportional" RoPE), the per-layer input width, and the last blocks that reuse
+    // the KV cache of the last earlier block of their kind.
+    std::uint32_t head_dim_swa = 0;
+    std::uint32_t n_rot_swa = 0;            // 0: head_dim_swa
+    std::uint32_t rope_rotated_global = 0;  // 0: the whole head
+    std::uint32_t n_embd_per_layer = 0;
+    std::uint32_t n_layer_kv_shared = 0;
+    bool double_wide_shared_mlp = false;    // the shared-KV blocks' FFN is 2 n_ff wide (use_double_wide_mlp)
     // gemma2's soft-caps ({arch}.attn_logit_softcapping, final_logit_softcapping).
     float attn_softcap = 50.0f;
     float final_softcap = 30.0f;
@@ -166,7 +180,7 @@ struct ModelConfig {
 // Presets: "tinyllama-1.1b", "qwen2.5-0.5b", "qwen3-0.6b", "qwen3.5-4b", "gemma3-1b", "qwen3-30b-a3b",
 // (real shapes and hyperparameters) and the tiny variants "tiny-llama", "tiny-qwen2", "tiny-qwen3",
 // "gpt-oss-20b", "tiny-qwen35", "tiny-qwen35moe", "tiny-gemma3", "tiny-qwen3moe", "tiny-qwen2moe",
-// "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3" (same structure:
+// "tiny-gpt-oss", "tiny-gemma2", "tiny-olmo2", "tiny-granite", "tiny-phi3", "tiny-mistral3", "tiny-gemma4" (same structure:
 // GQA, biases, tied and padded vocabulary, head size, layer kinds, experts; a few small layers, 256-wide
 // so that every K-quant fits).
 Result<ModelConfig> preset(std::string_view name);

@@ -45,8 +45,9 @@ enum class Slot : std::uint8_t {
     router,   // router logits of a mixture of experts (and a shared expert's gate logit)
     routing,  // the experts each token chose: their ids (as floats), then their weights
     shared,   // a shared expert's output
+    per_layer,  // gemma4: every block's per-layer input, computed once in the input section
 };
-inline constexpr std::size_t kSlotCount = 17;
+inline constexpr std::size_t kSlotCount = 18;
 
 // Weight indices refer to the WeightSet of the op's scope: the layer's for a layer's ops, the globals'
 // for the input and output sections. -1: none.
@@ -100,6 +101,9 @@ struct Attention {
     std::uint64_t window = 0;
     float softcap = 0.0f;
     int sinks = -1;
+    // >= 0: attend over that earlier layer's cache and append nothing (gemma4's shared-KV blocks, which
+    // have no keys or values of their own); the layer's k and v slots are not read.
+    std::int32_t kv_layer = -1;
 };
 
 // x *= factor over `width` values per token, in place (ggml_scale).
@@ -176,6 +180,13 @@ struct Record {
     std::string name;
 };
 
+// out[t] = in[t][offset, offset + width) of the `in_width` values per token of `in` (gemma4: one
+// block's share of the per-layer inputs).
+struct Slice {
+    Slot out, in;
+    std::uint64_t in_width, offset, width;
+};
+
 // ---- qwen35: gated full attention and the gated delta-net (recurrent layers) ----
 
 // Splits each of n_heads heads of 2 * head_dim values of `in` into its first half (to `first`) and its
@@ -234,7 +245,7 @@ struct GatedRmsNorm {
 
 using Op = std::variant<Embed, RmsNorm, Linear, Add, Rope, Attention, Scale, SwiGlu, GeGlu, SoftCap, RouteExperts, MoeFfn,
                         SharedExpertGate, Record, SplitHeads, RopeMulti, SigmoidGate, CausalConv, DeltaNet, GatedRmsNorm,
-                        Temperature>;
+                        Temperature, Slice>;
 
 struct LayerProgram {
     std::vector<Op> ops;

@@ -71,6 +71,24 @@ enum class TensorRole : std::uint8_t {
     ffn_down_exps_bias,
     rope_factors_long,   // LongRoPE frequency divisors for contexts beyond the original one (phi3)
     rope_factors_short,  // LongRoPE frequency divisors within the original context
+    // gemma4's per-layer inputs: a second embedding table {n_embd_per_layer * n_layer, n_vocab}, the
+    // projection of the scaled embedding onto it and its norm; per block the gate from the stream, the
+    // projection back, its norm; and the block's output scalar.
+    per_layer_token_embd,
+    per_layer_model_proj,
+    per_layer_proj_norm,
+    per_layer_inp_gate,
+    per_layer_proj,
+    per_layer_post_norm,
+    layer_output_scale,
+    // gemma4's mixture-of-experts blocks (26B-A4B): the router's input scale, the norms around the
+    // shared MLP and the experts, fused gate/up expert stacks and per-expert output scales.
+    ffn_gate_inp_scale,
+    ffn_pre_norm_2,
+    ffn_post_norm_1,
+    ffn_post_norm_2,
+    ffn_gate_up_exps,
+    ffn_down_exps_scale,
 };
 std::string_view role_name(TensorRole role);
 

@@ -128,6 +128,16 @@ struct ModelSpec {
     bool post_norms = false;               // RMSNorm of the attention and FFN outputs before their residual add
     bool attention_sinks = false;          // a learned per-head logit joins every softmax (gpt-oss)
 
+    // gemma4: the sliding layers' own head size (key = value) and rotated dimensions, the width of
+    // each block's per-layer input (0: none), and the trailing blocks that read an earlier block's KV.
+    std::uint64_t head_dim_swa = 0;        // {arch}.attention.key_length_swa; 0: head_dim
+    std::uint32_t n_rot_swa = 0;           // {arch}.rope.dimension_count_swa; 0: rope.n_rot
+    std::uint64_t n_embd_per_layer = 0;    // {arch}.embedding_length_per_layer_input
+    std::uint64_t n_layer_kv_shared = 0;   // {arch}.attention.shared_kv_layers
+    // Per-block FFN widths when feed_forward_length is an array that varies (gemma4's twice-wide MLP in
+    // its shared-KV blocks); n_ff is then the largest. Empty: n_ff in every block.
+    std::vector<std::uint64_t> n_ff_layers;
+
     SsmSpec ssm;
     MoeSpec moe;
 
@@ -135,6 +145,16 @@ struct ModelSpec {
     bool is_recurrent(std::uint64_t il) const { return il < layer_kinds.size() && layer_kinds[il] == LayerKind::recurrent; }
     bool is_sliding(std::uint64_t il) const {
         return il < layer_kinds.size() && layer_kinds[il] == LayerKind::sliding_attention;
+    }
+
+    // Per block: the head size, and the block whose KV cache it reads (itself unless it is one of the
+    // last n_layer_kv_shared: then the last earlier block of its kind with its own cache, as llama.cpp).
+    std::uint64_t layer_n_ff(std::uint64_t il) const { return il < n_ff_layers.size() ? n_ff_layers[il] : n_ff; }
+    std::uint64_t layer_head_dim(std::uint64_t il) const { return is_sliding(il) && head_dim_swa ? head_dim_swa : head_dim; }
+    std::uint64_t kv_source(std::uint64_t il) const {
+        const std::uint64_t n_kv = n_layer - n_layer_kv_shared;
+        if (n_layer_kv_shared == 0 || il < n_kv || n_kv < 2) return il;
+        return n_kv - (is_sliding(il) ? 2 : 1);
     }
 
     std::uint64_t n_embd_kv() const { return n_head_kv * head_dim; }
