@@ -2,7 +2,7 @@
 # One session on the GPU machine (this workplace's device tool; ../shared/device/README.md): build, the
 # GPU tests, then the benchmarks asked for. Everything lands in a results folder that is packed into
 # OUT/results.tgz after each stage (the device returns few files; a stage cut short keeps the earlier ones).
-#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [stats] [notests | quicktests]
+#   bash bench/cuda/gpu_session.sh OUT [dequant] [forward] [check7b] [shaped] [stats] [notests | quicktests]
 # (quicktests: only the dequant and kernel test programs, the quick ones)
 # .devdeps comes from ../shared/device/fetch-debs.sh, plus two packages that script does not bring:
 #   (cd .devdeps/root && apt-get download libssl-dev libexpat1-dev)   # OpenSSL (hash), expat (tests)
@@ -38,7 +38,7 @@ if [[ " $* " != *" notests "* ]]; then
   [ -f "$res/cuda_forward_tests.log" ] && grep -v "^\[doctest\]" "$res/cuda_forward_tests.log" | head -90
 fi
 parts=""
-for p in dequant forward check7b stats; do [[ " $* " == *" $p "* ]] && parts="$parts $p"; done
+for p in dequant forward check7b shaped stats; do [[ " $* " == *" $p "* ]] && parts="$parts $p"; done
 [ -n "$parts" ] && bash bench/cuda/run_benchmarks.sh build-gpu "$res" $parts
 eval "$PACK"
 exit 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every GPU benchmark of bench/RESULTS.md's cuda section, on the GPU machine, after a build:
-#   bench/cuda/run_benchmarks.sh BUILD_DIR OUT_DIR [dequant] [forward] [check7b] [stats]
+#   bench/cuda/run_benchmarks.sh BUILD_DIR OUT_DIR [dequant] [forward] [check7b] [shaped] [stats]
 # Writes OUT_DIR/dequant.md, OUT_DIR/forward.jsonl, OUT_DIR/forward.md, OUT_DIR/check7b.txt, and
 # OUT_DIR/stats.txt (bench/dequant's stats-vs-cat benchmark on this machine's 16 cores, then on 2 of them).
 set -uo pipefail
@@ -56,6 +56,28 @@ if [[ " $parts " == *" check7b "* ]]; then
   done
   tail -25 "$out/check7b-report-1.txt" | tee -a "$out/check7b.txt"
   rm -f "$model"
+fi
+
+if [[ " $parts " == *" shaped "* ]]; then
+  # check --gpu on full-size shaped files of the newer architectures (issue 15's measure), each made,
+  # read once into the page cache, checked twice, then removed.
+  for spec in ${SHAPED:-gemma3-1b:q8_0 qwen3.5-4b:q4_k_m gpt-oss-20b:q8_0 qwen3-30b-a3b:q4_k_m}; do
+    preset=${spec%%:*} mix=${spec##*:}
+    model="$work/$preset-$mix.gguf"
+    echo "== check --gpu on $preset $mix" | tee -a "$out/shaped.txt"
+    t0=$(date +%s.%N)
+    "$build/bench/cuda/bench_cuda_model" make --preset "$preset" --mix "$mix" --out "$model" || { echo "make failed" | tee -a "$out/shaped.txt"; continue; }
+    echo "generated in $(elapsed "$t0") s, $(du -m "$model" | cut -f1) MB" | tee -a "$out/shaped.txt"
+    cat "$model" > /dev/null
+    for run in 1 2; do
+      t0=$(date +%s.%N)
+      "$build/gguf-doctor" check "$model" --gpu > "$out/shaped-$preset-$run.txt" 2>&1
+      echo "check --gpu run $run: exit $?, $(elapsed "$t0") s wall" | tee -a "$out/shaped.txt"
+    done
+    grep -E "forward pass|counterfactual|verdict|FAIL|PASS" "$out/shaped-$preset-1.txt" | head -6 | tee -a "$out/shaped.txt"
+    rm -f "$model"
+    eval "${PACK:-true}"
+  done
 fi
 
 if [[ " $parts " == *" stats "* ]]; then

@@ -267,7 +267,7 @@ TEST_CASE("attention with sinks (and a window) equals ops::causal_attention_ext,
             cuda::DeviceBuffer<float> work(cuda::attention_workspace_floats(dims, rows, n_kv));
             cuda::DeviceBuffer<float> out(expected.size());
             cuda::attention_forward(blas, dq.data(), dk.data(), dv.data(), n_tokens, n_kv, first, dims, 0.125f, out.data(),
-                                    work.data(), rows, nullptr, window, dsinks.data());
+                                    work.data(), rows, nullptr, window, 0.0f, dsinks.data());
             CHECK(relative_difference(to_host(out), expected) < 1e-5);
         }
     }
