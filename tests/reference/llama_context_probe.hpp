@@ -67,6 +67,10 @@ inline LoggedSizes llama_context_sizes(const std::filesystem::path& model, const
         ggml_log_set(log_everything, nullptr);
         llama_model_params mp = llama_model_default_params();
         mp.n_gpu_layers = 0;
+        // As llama.cpp's --no-repack: the CPU backend's extra buffer types (REPACK, and AMX on CPUs that
+        // have it) keep a second, re-laid-out copy of some matrices and take them out of the mapped
+        // buffer, so what is logged would depend on the machine's CPU. fit counts the file's tensors once.
+        mp.use_extra_bufts = false;
         llama_model* m = llama_model_load_from_file(model.c_str(), mp);
         if (!m) ::_exit(1);
         if (std::FILE* f = std::fopen(size_path.c_str(), "w")) {
@@ -101,7 +105,7 @@ inline LoggedSizes llama_context_sizes(const std::filesystem::path& model, const
     // The buffers holding the file's tensors; CPU_REPACK is the CPU backend's second, re-laid-out copy
     // of some quantized matrices, kept apart.
     out.model_mib = sum(std::regex(R"((CPU_Mapped|CPU) model buffer size =\s*([0-9.]+) MiB)"), 2);
-    out.repack_mib = sum(std::regex(R"(CPU_REPACK model buffer size =\s*([0-9.]+) MiB)"));
+    out.repack_mib = sum(std::regex(R"((CPU_REPACK|AMX) model buffer size =\s*([0-9.]+) MiB)"), 2);
     out.compute_mib = sum(std::regex(R"(compute buffer size =\s*([0-9.]+) MiB)"));
     out.output_mib = sum(std::regex(R"(output buffer size =\s*([0-9.]+) MiB)"));
     const std::regex kv(R"(llama_kv_cache: size =\s*([0-9.]+) MiB.*K \([a-z0-9_]+\):\s*([0-9.]+) MiB, V \([a-z0-9_]+\):\s*([0-9.]+) MiB)");

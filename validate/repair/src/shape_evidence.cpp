@@ -81,9 +81,11 @@ std::vector<ImpliedValue> values_implied_by_shapes(const Container& model) {
     c.propose("embedding_length", n_embd, fmt::format("token_embd.weight rows of {} values", n_embd));
     if (c.value("vocab_size")) c.propose("vocab_size", embd->ne[1], fmt::format("token_embd.weight has {} rows", embd->ne[1]));
 
-    // The FFN width, when every block's up projection agrees (MoE and per-layer widths are left alone).
-    if (auto n_ff = unanimous_dim(model, "ffn_up.weight", 1); n_ff && unanimous_dim(model, "ffn_up.weight", 0) == n_embd)
-        c.propose("feed_forward_length", *n_ff, fmt::format("every blk.N.ffn_up.weight maps {} values to {}", n_embd, *n_ff));
+    // The FFN width, when every block's up and gate projections agree (MoE and per-layer widths are left
+    // alone, and so is a fused gate/up tensor such as phi3's, whose rows are twice the width).
+    if (auto n_ff = unanimous_dim(model, "ffn_up.weight", 1);
+        n_ff && unanimous_dim(model, "ffn_up.weight", 0) == n_embd && unanimous_dim(model, "ffn_gate.weight", 1) == n_ff)
+        c.propose("feed_forward_length", *n_ff, fmt::format("every blk.N.ffn_up.weight and ffn_gate.weight map {} values to {}", n_embd, *n_ff));
 
     // KV heads, from the key projection's rows, once the head size is confirmed by the query projection.
     bool heads_array = false;
