@@ -18,10 +18,11 @@ public:
         to.owned = from.owned;
         to.shards = from.shards;
         to.metadata = from.metadata;
-        for (const auto& [key, value] : metadata) {
-            auto it = std::find_if(to.metadata.begin(), to.metadata.end(), [&](const MetadataEntry& e) { return e.key == key; });
-            if (it != to.metadata.end()) it->value = value;
-            else to.metadata.push_back({key, value, 0});
+        for (const auto& set : metadata) {  // not a structured binding: clang 14 cannot capture one
+            auto it = std::find_if(to.metadata.begin(), to.metadata.end(),
+                                   [&](const MetadataEntry& e) { return e.key == set.first; });
+            if (it != to.metadata.end()) it->value = set.second;
+            else to.metadata.push_back({set.first, set.second, 0});
         }
         to.tensors = from.tensors;
         to.issues = from.issues;
