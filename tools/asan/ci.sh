@@ -3,14 +3,14 @@
 # UndefinedBehaviorSanitizer and libFuzzer of the code that parses untrusted bytes (libgguf, dequant,
 # the tokenizer, ModelSpec and schemas, the value rules, the audit readers) with its unit-test programs
 # and every fuzz target; then those tests under the sanitizers, and each fuzz target for
-# GGUF_DOCTOR_FUZZ_SECONDS (default 20) from its seed corpus. The whole tree under the sanitizers is
-# tools/asan/test.sh, run by hand (docs/hardening.md has its timings): on CI's 2 cores it would take
-# longer than the rest of the suite together.
+# GGUF_DOCTOR_FUZZ_SECONDS (default 30) from its seed corpus, with a fixed libFuzzer seed. The whole
+# tree under the sanitizers is tools/asan/test.sh, run by hand: on CI's 2 cores it would take longer
+# than the rest of the suite together.
 # Usage: tools/asan/ci.sh [BUILD_DIR]      (default build-asan-ci)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-asan-ci}
-seconds=${GGUF_DOCTOR_FUZZ_SECONDS:-20}
+seconds=${GGUF_DOCTOR_FUZZ_SECONDS:-30}
 
 missing=()
 for p in clang libclang-rt-dev libomp-dev; do
