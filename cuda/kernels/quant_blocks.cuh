@@ -101,6 +101,7 @@ bool visit_quant(std::uint32_t type, F&& f) {
         case TypeId::IQ4_NL: f(BlockIQ4NL{}); return true;
         case TypeId::IQ4_XS: f(BlockIQ4XS{}); return true;
         case TypeId::MXFP4: f(BlockMXFP4{}); return true;
+        case TypeId::NVFP4: f(BlockNVFP4{}); return true;
         case TypeId::IQ2_XXS: f(BlockIQ2XXS{}); return true;
         case TypeId::IQ2_XS: f(BlockIQ2XS{}); return true;
         case TypeId::IQ2_S: f(BlockIQ2S{}); return true;

@@ -1,4 +1,4 @@
-// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS and MXFP4. The
+// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS, MXFP4 and NVFP4. The
 // scalar decoders are the shared ones of gguf/blocks/nonlinear.hpp (which draws the layouts); here
 // are AVX2 decoders that look the codes up with a byte shuffle, then do the same multiply.
 #include <cstddef>
@@ -68,6 +68,7 @@ constexpr TypeKernels kNonlinearKernels[] = {
     {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, GGUF_AVX2_DECODER(decode_iq4_nl_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, GGUF_AVX2_DECODER(decode_iq4_xs_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::MXFP4, decode_scalar<BlockMXFP4>, GGUF_AVX2_DECODER(decode_mxfp4_avx2), {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
+    {TypeId::NVFP4, decode_scalar<BlockNVFP4>, nullptr, {}, 0},
 };
 
 }  // namespace
