@@ -68,7 +68,7 @@ constexpr TypeKernels kNonlinearKernels[] = {
     {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, GGUF_AVX2_DECODER(decode_iq4_nl_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, GGUF_AVX2_DECODER(decode_iq4_xs_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::MXFP4, decode_scalar<BlockMXFP4>, GGUF_AVX2_DECODER(decode_mxfp4_avx2), {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
-    {TypeId::NVFP4, decode_scalar<BlockNVFP4>, nullptr, {}, 0},
+    {TypeId::NVFP4, decode_scalar<BlockNVFP4>, nullptr, {ScaleField{"d", 0, ScaleFormat::ue4m3, 4}}, 1},
 };
 
 }  // namespace

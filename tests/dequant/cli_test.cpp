@@ -208,6 +208,11 @@ TEST_CASE("stats and dump decode NVFP4, Q1_0 and Q2_0 tensors built by hand") {
     CHECK(t3["min"] == -3.0);
     CHECK(t3["max"] == 6.0);
     CHECK(t3["zero"] == 62);
+    // NVFP4's four sub-block scales, as UE4M3 values (not ggml's halved ones): 1, 0, 0, 0.
+    CHECK(t3["block_scales"][0]["name"] == "d");
+    CHECK(t3["block_scales"][0]["count"] == 4);
+    CHECK(t3["block_scales"][0]["max"] == 1.0);
+    CHECK(t3["block_scales"][0]["zero"] == 3);
     for (const auto& t : doc["types"]) CHECK(t.value("unsupported", 0) == 0);
 
     REQUIRE(doctor(dir, "dump " + q(file) + " --tensor nv --out " + q(dir / "nv.npy")).status == 0);
