@@ -119,7 +119,8 @@ static_assert(sizeof(BlockQ8_0) == BlockQ8_0::bytes);
 // Q1_0: 128 values in 18 bytes.                        value[i] = b[i] ? d : -d
 //   byte 0-1    d       f16 scale
 //   byte 2-17   qs[16]  bit i % 8 of qs[i / 8] = b[i]
-// -d is a sign flip, not a multiply: a NaN scale keeps its payload and changes sign, as in ggml.
+// -d is a sign flip, not a multiply: a NaN scale keeps its payload and changes sign, as in ggml. The
+// decoder flips the sign bit of d where b[i] is clear, which is that negation without a branch.
 struct BlockQ1_0 {
     std::uint16_t d;
     std::uint8_t qs[16];
@@ -127,10 +128,9 @@ struct BlockQ1_0 {
     static constexpr TypeId type = TypeId::Q1_0;
     static constexpr int values = 128, bytes = 18;
     GGUF_BLOCK_FN static void decode8(const std::uint8_t* b, int g, float (&v)[8]) {
-        const float d = f16(b), neg_d = -d;
-        const std::uint8_t bits = b[2 + g];
+        const std::uint32_t d_bits = float_to_bits(f16(b)), clear = ~static_cast<std::uint32_t>(b[2 + g]);
         GGUF_UNROLL
-        for (int k = 0; k < 8; ++k) v[k] = (bits >> k) & 1u ? d : neg_d;
+        for (int k = 0; k < 8; ++k) v[k] = float_from_bits(d_bits ^ ((clear >> k) & 1u) << 31);
     }
 };
 static_assert(sizeof(BlockQ1_0) == BlockQ1_0::bytes);
