@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
                             TypeId::Q8_0, TypeId::Q2_K, TypeId::Q3_K, TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K,
                             TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4, TypeId::IQ2_XXS, TypeId::IQ2_XS,
                             TypeId::IQ2_S, TypeId::IQ3_XXS, TypeId::IQ3_S, TypeId::IQ1_S, TypeId::IQ1_M,
-                            TypeId::TQ1_0, TypeId::TQ2_0};
+                            TypeId::TQ1_0, TypeId::TQ2_0, TypeId::NVFP4, TypeId::Q1_0, TypeId::Q2_0};
     // The importance matrix that IQ1 and IQ2_XXS/XS require: the squares of the one row's weights.
     std::vector<float> imatrix(n);
     for (std::size_t i = 0; i < n; ++i) imatrix[i] = weights[i] * weights[i] + 1e-8f;

@@ -91,6 +91,8 @@ bool visit_quant(std::uint32_t type, F&& f) {
         case TypeId::Q5_0: f(BlockQ5_0{}); return true;
         case TypeId::Q5_1: f(BlockQ5_1{}); return true;
         case TypeId::Q8_0: f(BlockQ8_0{}); return true;
+        case TypeId::Q1_0: f(BlockQ1_0{}); return true;
+        case TypeId::Q2_0: f(BlockQ2_0{}); return true;
         case TypeId::Q2_K: f(BlockQ2K{}); return true;
         case TypeId::Q3_K: f(BlockQ3K{}); return true;
         case TypeId::Q4_K: f(BlockQ4K{}); return true;
@@ -99,6 +101,7 @@ bool visit_quant(std::uint32_t type, F&& f) {
         case TypeId::IQ4_NL: f(BlockIQ4NL{}); return true;
         case TypeId::IQ4_XS: f(BlockIQ4XS{}); return true;
         case TypeId::MXFP4: f(BlockMXFP4{}); return true;
+        case TypeId::NVFP4: f(BlockNVFP4{}); return true;
         case TypeId::IQ2_XXS: f(BlockIQ2XXS{}); return true;
         case TypeId::IQ2_XS: f(BlockIQ2XS{}); return true;
         case TypeId::IQ2_S: f(BlockIQ2S{}); return true;

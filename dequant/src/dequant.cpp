@@ -73,6 +73,7 @@ float read_scale(const std::byte* block, const ScaleField& field) {
         case ScaleFormat::e8m0: return e8m0_to_fp32(static_cast<std::uint8_t>(block[field.offset]));
         case ScaleFormat::iq1m:
             return fp16_to_fp32(blocks::iq1m_scale_bits(reinterpret_cast<const std::uint8_t*>(block + field.offset)));
+        case ScaleFormat::ue4m3: return 2.0f * blocks::ue4m3_half(static_cast<std::uint8_t>(block[field.offset]));
     }
     return 0.0f;
 }

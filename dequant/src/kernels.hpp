@@ -24,14 +24,17 @@ static_assert(std::endian::native == std::endian::little, "dequant assumes a lit
 using DecodeFn = void (*)(const std::byte* blocks, std::size_t n_blocks, float* out);
 
 // iq1m: IQ1_M's f16 scale, whose four nibbles sit in the top of the four uint16 at `offset`.
-enum class ScaleFormat : std::uint8_t { f16, e8m0, iq1m };
+// ue4m3: NVFP4's unsigned E4M3 sub-block scale, one byte.
+enum class ScaleFormat : std::uint8_t { f16, e8m0, iq1m, ue4m3 };
 
 // A per-block scale that statistics report: its name as ggml's block struct spells it ("d", "dmin",
-// "m", "e"), where it sits in the block and how it is encoded.
+// "m", "e"), where it sits in the block and how it is encoded; `count` > 1 for an array of one-byte
+// scales (NVFP4's d[4], one per sub-block), reported together.
 struct ScaleField {
     std::string_view name;
     std::uint16_t offset = 0;
     ScaleFormat format = ScaleFormat::f16;
+    std::uint8_t count = 1;
 };
 
 struct TypeKernels {

@@ -1,6 +1,7 @@
-// The legacy quants: blocks of 32 values with one f16 scale (and for the _1 types an f16 offset).
-// The scalar decoders are the shared ones of gguf/blocks/legacy.hpp (which draws the layouts); here
-// are AVX2 decoders doing the same float operations in the same order, eight values at a time.
+// The legacy quants: blocks of 32 values with one f16 scale (and for the _1 types an f16 offset), and
+// Q1_0 and Q2_0 (one f16 scale, 1- and 2-bit codes). The scalar decoders are the shared ones of
+// gguf/blocks/legacy.hpp (which draws the layouts); here are AVX2 decoders for the 32-value types,
+// doing the same float operations in the same order, eight values at a time.
 #include <cstddef>
 
 #include "gguf/float_formats.hpp"
@@ -112,6 +113,8 @@ constexpr TypeKernels kLegacyKernels[] = {
     {TypeId::Q5_0, decode_scalar<BlockQ5_0>, GGUF_AVX2_DECODER(decode_q5_0_avx2), {kD}, 1},
     {TypeId::Q5_1, decode_scalar<BlockQ5_1>, GGUF_AVX2_DECODER(decode_q5_1_avx2), {kD, ScaleField{"m", offsetof(BlockQ5_1, m), ScaleFormat::f16}}, 2},
     {TypeId::Q8_0, decode_scalar<BlockQ8_0>, GGUF_AVX2_DECODER(decode_q8_0_avx2), {kD}, 1},
+    {TypeId::Q1_0, decode_scalar<BlockQ1_0>, nullptr, {kD}, 1},
+    {TypeId::Q2_0, decode_scalar<BlockQ2_0>, nullptr, {kD}, 1},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS and MXFP4. The
+// 4-bit quants whose codes index a table of non-uniform values: IQ4_NL, IQ4_XS, MXFP4 and NVFP4. The
 // scalar decoders are the shared ones of gguf/blocks/nonlinear.hpp (which draws the layouts); here
 // are AVX2 decoders that look the codes up with a byte shuffle, then do the same multiply.
 #include <cstddef>
@@ -62,12 +62,29 @@ GGUF_AVX2 void decode_mxfp4_avx2(const std::byte* in, std::size_t n_blocks, floa
     }
 }
 
+// NVFP4: per 16-value sub-block, the low nibbles of its 8 bytes (values 0-7) then the high ones (8-15)
+// are looked up as one 16-byte vector and scaled by the sub-block's UE4M3 scale.
+GGUF_AVX2 void decode_nvfp4_avx2(const std::byte* in, std::size_t n_blocks, float* out) {
+    const __m128i lut = table(kFP4Doubled);
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        const auto* block = reinterpret_cast<const std::uint8_t*>(in + b * sizeof(BlockNVFP4));
+        for (int s = 0; s < 4; ++s, out += 16) {
+            const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(block + offsetof(BlockNVFP4, qs) + 8 * s));
+            const __m128i codes =
+                _mm_unpacklo_epi64(_mm_and_si128(packed, mask), _mm_and_si128(_mm_srli_epi16(packed, 4), mask));
+            store_scaled16(_mm_shuffle_epi8(lut, codes), _mm256_set1_ps(ue4m3_half(block[s])), out);
+        }
+    }
+}
+
 #endif  // GGUF_DEQUANT_X86
 
 constexpr TypeKernels kNonlinearKernels[] = {
     {TypeId::IQ4_NL, decode_scalar<BlockIQ4NL>, GGUF_AVX2_DECODER(decode_iq4_nl_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::IQ4_XS, decode_scalar<BlockIQ4XS>, GGUF_AVX2_DECODER(decode_iq4_xs_avx2), {ScaleField{"d", 0, ScaleFormat::f16}}, 1},
     {TypeId::MXFP4, decode_scalar<BlockMXFP4>, GGUF_AVX2_DECODER(decode_mxfp4_avx2), {ScaleField{"e", 0, ScaleFormat::e8m0}}, 1},
+    {TypeId::NVFP4, decode_scalar<BlockNVFP4>, GGUF_AVX2_DECODER(decode_nvfp4_avx2), {ScaleField{"d", 0, ScaleFormat::ue4m3, 4}}, 1},
 };
 
 }  // namespace

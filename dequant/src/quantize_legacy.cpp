@@ -1,6 +1,8 @@
-// Reference quantizers of the legacy quants (layouts in gguf/blocks/legacy.hpp): one scale (and offset)
-// per block of 32, fitted by quantize_fit.hpp's search, stored as f16, and the quants rounded
+// Reference quantizers of the legacy quants and Q1_0, Q2_0 (layouts in gguf/blocks/legacy.hpp): one
+// scale (and offset) per block, fitted by quantize_fit.hpp's search, stored as f16, and the quants rounded
 // against the stored values, so the block decodes to the values the fit measured.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "blocks.hpp"
@@ -103,9 +105,37 @@ void quantize_q8_0(const float* x, std::size_t n_blocks, std::byte* out) {
     }
 }
 
+// Q1_0: the sign of each value times one scale; the least-squares scale for fixed signs is the mean |x|.
+void quantize_q1_0(const float* x, std::size_t n_blocks, std::byte* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, x += 128, out += sizeof(BlockQ1_0)) {
+        double sum_abs = 0.0;
+        for (int i = 0; i < 128; ++i) sum_abs += std::fabs(x[i]);
+        BlockQ1_0 block{};
+        block.d = scale_to_half(static_cast<float>(sum_abs / 128.0));
+        for (int i = 0; i < 128; ++i)
+            if (x[i] >= 0.0f) block.qs[i / 8] = static_cast<std::uint8_t>(block.qs[i / 8] | 1u << (i % 8));
+        store_block(block, out);
+    }
+}
+
+// Q2_0: value = d * q with q in -1..2, stored as q + 1.
+void quantize_q2_0(const float* x, std::size_t n_blocks, std::byte* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, x += 64, out += sizeof(BlockQ2_0)) {
+        const Fit fit = fit_symmetric({x, 64}, -1, 2, round_to_half);
+        BlockQ2_0 block{};
+        block.d = scale_to_half(fit.scale);
+        for (int i = 0; i < 64; ++i) {
+            const int q = fit.scale == 0.0f ? 0 : std::clamp(nearest_int(x[i] / fit.scale), -1, 2);
+            block.qs[i / 4] = static_cast<std::uint8_t>(block.qs[i / 4] | (q + 1) << (2 * (i % 4)));
+        }
+        store_block(block, out);
+    }
+}
+
 constexpr TypeQuantizer kLegacyQuantizers[] = {
     {TypeId::Q4_0, quantize_q4_0}, {TypeId::Q4_1, quantize_q4_1}, {TypeId::Q5_0, quantize_q5_0},
-    {TypeId::Q5_1, quantize_q5_1}, {TypeId::Q8_0, quantize_q8_0},
+    {TypeId::Q5_1, quantize_q5_1}, {TypeId::Q8_0, quantize_q8_0}, {TypeId::Q1_0, quantize_q1_0},
+    {TypeId::Q2_0, quantize_q2_0},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Reference quantizers of IQ4_NL, IQ4_XS and MXFP4 (layouts in gguf/blocks/nonlinear.hpp): a scale fitted
+// Reference quantizers of IQ4_NL, IQ4_XS, MXFP4 and NVFP4 (layouts in gguf/blocks/nonlinear.hpp): a scale fitted
 // by quantize_fit.hpp's search, then each value's nearest code-book entry under the stored scale.
 #include <cmath>
 #include <cstring>
@@ -87,8 +87,48 @@ void quantize_mxfp4(const float* x, std::size_t n_blocks, std::byte* out) {
     }
 }
 
+// The FP4 codes of 16 values under the (halved) scale d, packed as NVFP4 stores a sub-block: value l
+// in the low nibble of byte l, value l + 8 in the high one; and their squared error.
+double nvfp4_sub_block(const float* x, float d, std::uint8_t* qs) {
+    double error = 0.0;
+    for (int i = 0; i < 16; ++i) {
+        const int k = d == 0.0f ? 8 : nearest_entry(kFP4Sorted, x[i] / d);  // 8: +0, code 0
+        const double r = static_cast<double>(x[i]) - static_cast<double>(static_cast<float>(kFP4Sorted[k]) * d);
+        error += r * r;
+        if (qs) qs[i % 8] = static_cast<std::uint8_t>(qs[i % 8] | kFP4SortedCode[k] << (4 * (i / 8)));
+    }
+    return error;
+}
+
+// NVFP4: per 16-value sub-block, the UE4M3 scale byte (0x00-0x7E; bit 7 adds nothing) with the least
+// squared error among those that put the largest |x| between codes 3 and 12 (of the doubled table).
+void quantize_nvfp4(const float* x, std::size_t n_blocks, std::byte* out) {
+    for (std::size_t b = 0; b < n_blocks; ++b, out += sizeof(BlockNVFP4)) {
+        BlockNVFP4 block{};
+        for (int s = 0; s < 4; ++s, x += 16) {
+            float amax = 0.0f;
+            for (int i = 0; i < 16; ++i) amax = std::max(amax, std::fabs(x[i]));
+            std::uint8_t best = 0;
+            double best_error = nvfp4_sub_block(x, 0.0f, nullptr);
+            for (int byte = 1; byte <= 0x7E; ++byte) {
+                const float d = ue4m3_half(static_cast<std::uint8_t>(byte));
+                if (12.0f * d < 0.5f * amax || 3.0f * d > amax) continue;
+                const double error = nvfp4_sub_block(x, d, nullptr);
+                if (error < best_error) {
+                    best_error = error;
+                    best = static_cast<std::uint8_t>(byte);
+                }
+            }
+            block.d[s] = best;
+            nvfp4_sub_block(x, ue4m3_half(best), block.qs + 8 * s);
+        }
+        store_block(block, out);
+    }
+}
+
 constexpr TypeQuantizer kNonlinearQuantizers[] = {
     {TypeId::IQ4_NL, quantize_iq4_nl}, {TypeId::IQ4_XS, quantize_iq4_xs}, {TypeId::MXFP4, quantize_mxfp4},
+    {TypeId::NVFP4, quantize_nvfp4},
 };
 
 }  // namespace

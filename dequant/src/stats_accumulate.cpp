@@ -142,7 +142,17 @@ float scale_of(const std::byte* field) {
     if constexpr (format == ScaleFormat::f16) return fp16_to_fp32(load_le<std::uint16_t>(field));
     else if constexpr (format == ScaleFormat::iq1m)
         return fp16_to_fp32(iq1m_scale_bits(reinterpret_cast<const std::uint8_t*>(field)));
+    else if constexpr (format == ScaleFormat::ue4m3) return 2.0f * ue4m3_half(static_cast<std::uint8_t>(field[0]));
     else return e8m0_to_fp32(static_cast<std::uint8_t>(field[0]));
+}
+
+// The smallest normal scale of the format: a non-zero scale below it is counted as subnormal
+// (E8M0 has no subnormals: 0).
+template <ScaleFormat format>
+constexpr float smallest_normal() {
+    if constexpr (format == ScaleFormat::e8m0) return 0.0f;
+    else if constexpr (format == ScaleFormat::ue4m3) return 0x1p-6f;
+    else return 0x1p-14f;
 }
 
 #if GGUF_DEQUANT_X86
@@ -187,8 +197,7 @@ ScaleBatch sum_batch(float* v, std::size_t n) {
     std::uint64_t negative = 0, subnormal = 0;
     for (std::size_t i = 0; i < kept; ++i) {
         negative += v[i] < 0.0f;
-        // f16 subnormal: non-zero and below the smallest normal half
-        if constexpr (format != ScaleFormat::e8m0) subnormal += v[i] != 0.0f && std::fabs(v[i]) < 0x1p-14f;
+        subnormal += v[i] != 0.0f && std::fabs(v[i]) < smallest_normal<format>();
     }
     b.finite = kept;
     b.zero = b.sums.zeros;
@@ -233,6 +242,11 @@ void ScaleAccumulator::add_blocks(const std::byte* blocks, std::size_t n_blocks,
         case ScaleFormat::f16: return add_scales<ScaleFormat::f16>(*this, blocks, n_blocks, block_bytes);
         case ScaleFormat::e8m0: return add_scales<ScaleFormat::e8m0>(*this, blocks, n_blocks, block_bytes);
         case ScaleFormat::iq1m: return add_scales<ScaleFormat::iq1m>(*this, blocks, n_blocks, block_bytes);
+        case ScaleFormat::ue4m3:
+            // each of the `count` one-byte scales of a block, as if it were the block's only one
+            for (std::uint8_t k = 0; k < field.count; ++k)
+                add_scales<ScaleFormat::ue4m3>(*this, blocks + k, n_blocks, block_bytes);
+            return;
     }
 }
 

@@ -171,6 +171,59 @@ TEST_CASE("stats --json reports the statistics of what was written") {
     CHECK(listed);
 }
 
+TEST_CASE("stats and dump decode NVFP4, Q1_0 and Q2_0 tensors built by hand") {
+    test::TempDir dir;
+    // One block each; the values are worked out from ggml-common.h's layouts.
+    std::vector<std::byte> q1(18, std::byte{0}), q2(18, std::byte{0x55}), nv(36, std::byte{0});
+    q1[0] = std::byte{0x00}, q1[1] = std::byte{0x38};  // d = 0.5
+    q1[2] = std::byte{0x01};                            // value 0: +0.5, the other 127: -0.5
+    q2[0] = std::byte{0x00}, q2[1] = std::byte{0x40};  // d = 2
+    q2[2] = std::byte{0xE4};                            // values 0-3: -2, 0, 2, 4; the other 60: code 1 -> 0
+    nv[0] = std::byte{0x38};                            // sub-block 0 scale 1, the others 0
+    nv[4] = std::byte{0xD7};                            // value 0: +6, value 8: -3; the other 62: 0
+    Writer w;
+    REQUIRE(w.add_tensor({"q1", static_cast<std::uint32_t>(TypeId::Q1_0), {128, 1}, q1}).ok());
+    REQUIRE(w.add_tensor({"q2", static_cast<std::uint32_t>(TypeId::Q2_0), {64, 1}, q2}).ok());
+    REQUIRE(w.add_tensor({"nv", static_cast<std::uint32_t>(TypeId::NVFP4), {64, 1}, nv}).ok());
+    const auto file = dir / "newtypes.gguf";
+    REQUIRE(w.write(file).ok());
+
+    const Run r = doctor(dir, "stats " + q(file) + " --json");
+    REQUIRE(r.status == 0);
+    const Json doc = Json::parse(r.out);
+    const Json& t1 = tensor_named(doc, "q1");
+    CHECK(t1["status"] == "ok");
+    CHECK(t1["min"] == -0.5);
+    CHECK(t1["max"] == 0.5);
+    CHECK(t1["mean"].get<double>() == doctest::Approx((0.5 - 127 * 0.5) / 128).epsilon(1e-14));
+    CHECK(t1["block_scales"][0]["name"] == "d");
+    CHECK(t1["block_scales"][0]["max"] == 0.5);
+    const Json& t2 = tensor_named(doc, "q2");
+    CHECK(t2["status"] == "ok");
+    CHECK(t2["min"] == -2.0);
+    CHECK(t2["max"] == 4.0);
+    CHECK(t2["zero"] == 61);
+    const Json& t3 = tensor_named(doc, "nv");
+    CHECK(t3["status"] == "ok");
+    CHECK(t3["min"] == -3.0);
+    CHECK(t3["max"] == 6.0);
+    CHECK(t3["zero"] == 62);
+    // NVFP4's four sub-block scales, as UE4M3 values (not ggml's halved ones): 1, 0, 0, 0.
+    CHECK(t3["block_scales"][0]["name"] == "d");
+    CHECK(t3["block_scales"][0]["count"] == 4);
+    CHECK(t3["block_scales"][0]["max"] == 1.0);
+    CHECK(t3["block_scales"][0]["zero"] == 3);
+    for (const auto& t : doc["types"]) CHECK(t.value("unsupported", 0) == 0);
+
+    REQUIRE(doctor(dir, "dump " + q(file) + " --tensor nv --out " + q(dir / "nv.npy")).status == 0);
+    const Npy n = read_npy(dir / "nv.npy");
+    REQUIRE(n.data.size() == 64 * 4);
+    float v[64];
+    std::memcpy(v, n.data.data(), sizeof v);
+    CHECK(v[0] == 6.0f);
+    CHECK(v[8] == -3.0f);
+}
+
 TEST_CASE("stats selects tensors by glob, prints a table and CSV") {
     test::TempDir dir;
     const auto file = write_sample(dir);

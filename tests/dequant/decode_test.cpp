@@ -214,6 +214,63 @@ TEST_CASE("IQ4_NL, IQ4_XS and MXFP4 look codes up in their tables") {
     CHECK(v[0] == 6.0f * std::ldexp(1.0f, -127));
 }
 
+TEST_CASE("Q1_0: value = d or -d by one bit, low bit first; a NaN scale only changes sign") {
+    std::vector<std::uint8_t> b(18, 0);
+    put16(b, 0, kHalfHalf);
+    b[2] = 0x01;   // value 0 set, values 1-7 clear
+    b[17] = 0x80;  // value 127 set, 120-126 clear
+    auto v = decode_both(TypeId::Q1_0, b);
+    CHECK(v[0] == 0.5f);
+    CHECK(v[1] == -0.5f);
+    CHECK(v[7] == -0.5f);
+    CHECK(v[120] == -0.5f);
+    CHECK(v[127] == 0.5f);
+    put16(b, 0, 0x7E01);  // NaN with a payload: -d flips the sign bit, keeps the payload (no multiply)
+    v = decode_both(TypeId::Q1_0, b);
+    CHECK(float_to_bits(v[0]) == fp16_to_fp32_bits(0x7E01));
+    CHECK(float_to_bits(v[1]) == (fp16_to_fp32_bits(0x7E01) ^ 0x80000000u));
+}
+
+TEST_CASE("Q2_0: value = (q - 1) * d, four 2-bit codes a byte, low bits first") {
+    std::vector<std::uint8_t> b(18, 0x55);  // every code 1 -> 0
+    put16(b, 0, kHalfTwo);
+    b[2] = 0xE4;   // values 0-3: codes 0, 1, 2, 3 -> -2, 0, 2, 4
+    b[17] = 0x02;  // value 60: code 2 -> 2; values 61-63: code 0 -> -2
+    auto v = decode_both(TypeId::Q2_0, b);
+    CHECK(v[0] == -2.0f);
+    CHECK(v[1] == 0.0f);
+    CHECK(v[2] == 2.0f);
+    CHECK(v[3] == 4.0f);
+    CHECK(v[4] == 0.0f);
+    CHECK(v[60] == 2.0f);
+    CHECK(v[63] == -2.0f);
+    put16(b, 0, 0x7C00);  // infinite scale: code 1 gives 0 * inf = NaN, the others stay infinite
+    v = decode_both(TypeId::Q2_0, b);
+    CHECK(std::isnan(v[1]));
+    CHECK(v[0] == -std::numeric_limits<float>::infinity());
+    CHECK(v[3] == std::numeric_limits<float>::infinity());
+}
+
+TEST_CASE("NVFP4: E2M1 codes times one UE4M3 scale per 16 values; 0x7F reads as 0, 0xFF does not") {
+    std::vector<std::uint8_t> b(36, 0);
+    b[0] = 0x38;   // sub-block 0: exponent 7, mantissa 0 -> 1
+    b[1] = 0x01;   // sub-block 1: subnormal, 1 * 2^-9
+    b[2] = 0x7F;   // sub-block 2: E4M3's NaN, which ggml reads as 0
+    b[3] = 0xFF;   // sub-block 3: bit 7 ignored -> exponent 15, mantissa 7 -> 1.875 * 2^8 = 480
+    b[4] = 0xD7;   // value 0: code 0111 = +6; value 8: code 1101 = -3
+    b[12] = 0x01;  // value 16: code 0001 = +0.5
+    b[20] = 0x07;  // value 32: +6 times a zero scale
+    b[28] = 0x0F;  // value 48: code 1111 = -6; value 56: code 0 = 0
+    const auto v = decode_both(TypeId::NVFP4, b);
+    CHECK(v[0] == 6.0f);
+    CHECK(v[8] == -3.0f);
+    CHECK(v[1] == 0.0f);
+    CHECK(v[16] == std::ldexp(0.5f, -9));
+    CHECK(v[32] == 0.0f);
+    CHECK(v[48] == -6.0f * 480.0f);
+    CHECK(v[56] == 0.0f);
+}
+
 TEST_CASE("plain numbers: F32 as is, F64 and the integers converted like C does, F16 and BF16 exactly") {
     std::vector<std::uint8_t> f64(16);
     const double d[2] = {1.0 / 3.0, -1e300};
@@ -278,7 +335,8 @@ TEST_CASE("a big-endian file decodes to the same floats as the little-endian one
                             TypeId::Q4_0, TypeId::Q4_1, TypeId::Q5_0, TypeId::Q5_1, TypeId::Q8_0, TypeId::Q2_K,
                             TypeId::Q3_K, TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K, TypeId::IQ4_NL, TypeId::IQ4_XS,
                             TypeId::MXFP4, TypeId::IQ2_XXS, TypeId::IQ2_XS, TypeId::IQ2_S, TypeId::IQ3_XXS,
-                            TypeId::IQ3_S, TypeId::IQ1_S, TypeId::TQ1_0, TypeId::TQ2_0};
+                            TypeId::IQ3_S, TypeId::IQ1_S, TypeId::TQ1_0, TypeId::TQ2_0, TypeId::NVFP4,
+                            TypeId::Q1_0, TypeId::Q2_0};
     Writer little(ByteOrder::little), big(ByteOrder::big);
     // IQ1_M has no defined big-endian layout (its scale is read through a uint16 view of bytes): refused.
     CHECK_FALSE(big.add_tensor({"iq1_m", static_cast<std::uint32_t>(TypeId::IQ1_M), {256, 1}, std::vector<std::byte>(56)}).ok());
@@ -343,7 +401,7 @@ TEST_CASE("row ranges outside the tensor and outputs of the wrong size are error
 }
 
 TEST_CASE("unsupported types are refused everywhere, never guessed") {
-    for (TypeId id : {TypeId::Q8_K, TypeId::Q8_1, TypeId::Q4_2, TypeId::Q4_0_4_4, TypeId::NVFP4})
+    for (TypeId id : {TypeId::Q8_K, TypeId::Q8_1, TypeId::Q4_2, TypeId::Q4_0_4_4})
         CHECK_FALSE(dequant::is_supported(static_cast<std::uint32_t>(id)));
     CHECK_FALSE(dequant::is_supported(4242));
     test::TempDir dir;

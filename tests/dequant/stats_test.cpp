@@ -334,6 +334,33 @@ TEST_CASE("block scale statistics count non-finite and subnormal scales and summ
     CHECK(s->nonfinite_rows == 2);  // blocks 3 and 4 are row 1's two blocks
 }
 
+TEST_CASE("NVFP4 reports its four UE4M3 sub-block scales a block, as UE4M3 values") {
+    // 2 blocks; scale bytes chosen per class (UE4M3: exponent bias 7, subnormals below 2^-6):
+    //   0x38 = 1, 0x01 = 2^-9 (subnormal), 0x7F = 0 (ggml reads E4M3's NaN as 0), 0xFF = 480 (bit 7 ignored),
+    //   0x40 = 2, 0x08 = 2^-6 (the smallest normal), 0x80 = 0, 0x07 = 7 * 2^-9 (subnormal)
+    const std::uint8_t scales[8] = {0x38, 0x01, 0x7F, 0xFF, 0x40, 0x08, 0x80, 0x07};
+    std::vector<std::byte> blocks(2 * 36, std::byte{0x11});
+    for (int b = 0; b < 2; ++b)
+        for (int k = 0; k < 4; ++k) blocks[36 * b + k] = std::byte{scales[4 * b + k]};
+    OneTensor t(static_cast<std::uint32_t>(TypeId::NVFP4), {64, 2}, blocks);
+    auto s = dequant::compute_stats(t.view);
+    REQUIRE(s.ok());
+    REQUIRE(s->scales.size() == 1);
+    const auto& d = s->scales[0];
+    CHECK(d.name == "d");
+    CHECK(d.count == 8);
+    CHECK(d.zero_count == 2);
+    CHECK(d.subnormal_count == 2);
+    CHECK(d.nan_count == 0);
+    CHECK(d.negative_count == 0);
+    CHECK(d.min == 0.0);
+    CHECK(d.max == 480.0);
+    CHECK(d.mean == doctest::Approx((1.0 + std::ldexp(1.0, -9) + 480.0 + 2.0 + std::ldexp(1.0, -6) + 7 * std::ldexp(1.0, -9)) / 8));
+    // every code is 1 (+0.5): the values are the scales halved, 16 of each
+    CHECK(s->max == 240.0);
+    CHECK(s->zero_count == 32);
+}
+
 TEST_CASE("K-quant scale statistics report the super-block d and dmin") {
     const std::vector<float> v = test::weight_like(4, 512, 2);
     const auto bytes = encode(TypeId::Q5_K, v, 512);

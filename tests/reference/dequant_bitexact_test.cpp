@@ -22,7 +22,7 @@ constexpr TypeId kQuantTypes[] = {TypeId::Q4_0, TypeId::Q4_1, TypeId::Q5_0, Type
                                   TypeId::Q2_K, TypeId::Q3_K, TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K,
                                   TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4,  TypeId::IQ2_XXS, TypeId::IQ2_XS,
                                   TypeId::IQ2_S,  TypeId::IQ3_XXS, TypeId::IQ3_S, TypeId::IQ1_S,  TypeId::IQ1_M,
-                                  TypeId::TQ1_0,  TypeId::TQ2_0};
+                                  TypeId::TQ1_0,  TypeId::TQ2_0,   TypeId::NVFP4, TypeId::Q1_0,   TypeId::Q2_0};
 
 std::vector<float> ggml_decode(std::uint32_t type, std::span<const std::byte> blocks) {
     const TypeInfo& info = *find_type(type);

@@ -59,7 +59,7 @@ TEST_CASE("reference quantizers reach ggml's RMSE within 10%, in blocks ggml dec
     const std::size_t row_length = 512, n_rows = 32;
     const TypeId types[] = {TypeId::Q4_0, TypeId::Q4_1, TypeId::Q5_0, TypeId::Q5_1, TypeId::Q8_0, TypeId::Q2_K, TypeId::Q3_K,
                             TypeId::Q4_K, TypeId::Q5_K, TypeId::Q6_K, TypeId::IQ4_NL, TypeId::IQ4_XS, TypeId::MXFP4,
-                            TypeId::TQ1_0, TypeId::TQ2_0};
+                            TypeId::TQ1_0, TypeId::TQ2_0, TypeId::NVFP4, TypeId::Q1_0, TypeId::Q2_0};
     for (const Dataset& data : datasets(row_length, n_rows)) {
         for (TypeId id : types) {
             const auto type = static_cast<std::uint32_t>(id);

@@ -4,11 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 
 #include "fixture.hpp"
+#include "gguf/float_formats.hpp"
 #include "gguf/rules/codes.hpp"
+#include "gguf/types.hpp"
 
 using namespace gguf;
 using namespace gguf::test;
@@ -411,5 +414,47 @@ TEST_CASE("non-finite super-block scales of IQ and TQ types are GD-W004 (IQ1_M's
         edit_tensor(w, "blk.2.attn_v.weight", [](WriterTensor& t) { set_u16(t, 66 * 2 + 64, 0x7E00); });  // NaN d
         const Outcome o = check(w);
         CHECK(o.find("GD-W004", "blk.2.attn_v.weight"));
+    }
+}
+
+TEST_CASE("non-finite scales of Q1_0 and Q2_0 are GD-W004; a healthy Q1_0 or Q2_0 matrix is not") {
+    // A matrix encoded here as ggml-common.h lays the blocks out: f16 d at byte 0, then the codes.
+    // Q1_0: d = mean |x| of the 128 values, bit i set where x >= 0. Q2_0: d = max |x| of the 64, code
+    // round(x / d) + 1 in two bits (-1, 0, 1 times d).
+    const auto encode = [](TypeId type, const std::vector<float>& x) {
+        const std::size_t n = type == TypeId::Q1_0 ? 128 : 64;
+        std::vector<std::byte> out;
+        for (std::size_t at = 0; at < x.size(); at += n) {
+            std::uint8_t block[18] = {};
+            float d = 0;
+            for (std::size_t i = 0; i < n; ++i)
+                d = type == TypeId::Q1_0 ? d + std::fabs(x[at + i]) : std::max(d, std::fabs(x[at + i]));
+            if (type == TypeId::Q1_0) d /= static_cast<float>(n);
+            const std::uint16_t h = fp32_to_fp16(d);
+            std::memcpy(block, &h, 2);
+            for (std::size_t i = 0; i < n; ++i) {
+                if (type == TypeId::Q1_0) {
+                    if (x[at + i] >= 0) block[2 + i / 8] |= static_cast<std::uint8_t>(1u << (i % 8));
+                } else {
+                    const int q = d > 0 ? static_cast<int>(std::lround(x[at + i] / d)) + 1 : 1;
+                    block[2 + i / 4] |= static_cast<std::uint8_t>(q << (2 * (i % 4)));
+                }
+            }
+            for (std::uint8_t b : block) out.push_back(static_cast<std::byte>(b));
+        }
+        return out;
+    };
+    for (TypeId type : {TypeId::Q1_0, TypeId::Q2_0}) {
+        CAPTURE(find_type(type)->name);
+        Writer w = llama("f32", 3);
+        for (const char* name : {"blk.0.ffn_up.weight", "blk.2.attn_v.weight"})
+            edit_tensor(w, name, [&](WriterTensor& t) {
+                t.data = encode(type, values(t));
+                t.type = static_cast<std::uint32_t>(type);
+            });
+        edit_tensor(w, "blk.2.attn_v.weight", [](WriterTensor& t) { set_u16(t, 18 * 2, 0x7E00); });  // NaN d
+        const Outcome o = check(w);
+        CHECK(o.find("GD-W004", "blk.2.attn_v.weight"));
+        CHECK_FALSE(o.find("GD-W004", "blk.0.ffn_up.weight"));
     }
 }

@@ -13,8 +13,8 @@
 
 namespace gguf::dequant {
 
-// Whether quantize() can produce `type`: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K,
-// Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, TQ1_0, TQ2_0, and the code-book types IQ1_S, IQ1_M, IQ2_XXS,
+// Whether quantize() can produce `type`: F32, F16, BF16, Q1_0, Q2_0, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K,
+// Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, TQ1_0, TQ2_0, and the code-book types IQ1_S, IQ1_M, IQ2_XXS,
 // IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S (without an importance matrix, and with a simpler search than ggml's:
 // their RMSE bound is looser, see tests/reference/dequant_quantizer_test.cpp).
 bool can_quantize(std::uint32_t type);

@@ -45,11 +45,11 @@ struct LogBin {
 // Statistics of one per-block scale field (d, dmin, m or e) over all blocks.
 struct ScaleStats {
     std::string name;              // as ggml's block struct spells it: "d", "dmin", "m", "e"
-    std::uint64_t count = 0;       // blocks (super-blocks for K-quants)
+    std::uint64_t count = 0;       // blocks (super-blocks for K-quants, sub-blocks for NVFP4's d[4])
     std::uint64_t nan_count = 0;
     std::uint64_t inf_count = 0;
     std::uint64_t zero_count = 0;
-    std::uint64_t subnormal_count = 0;  // f16 scales below 2^-14 (not zero)
+    std::uint64_t subnormal_count = 0;  // not zero, below the format's smallest normal: f16 2^-14, UE4M3 2^-6
     std::uint64_t negative_count = 0;   // finite and < 0
     double min = 0.0, max = 0.0, mean = 0.0, std = 0.0;  // over the finite scales; NaN when none
 };

@@ -27,7 +27,7 @@ constexpr Layout kLayouts[] = {
     {TypeId::Q5_K, 176, 0, 2}, {TypeId::Q6_K, 210, 208, -1},
     {TypeId::IQ2_XXS, 66, 0, -1}, {TypeId::IQ2_XS, 74, 0, -1}, {TypeId::IQ2_S, 82, 0, -1}, {TypeId::IQ3_XXS, 98, 0, -1},
     {TypeId::IQ3_S, 110, 0, -1}, {TypeId::IQ1_S, 50, 0, -1}, {TypeId::IQ1_M, 56, 48, -1}, {TypeId::TQ1_0, 54, 52, -1},
-    {TypeId::TQ2_0, 66, 64, -1},
+    {TypeId::TQ2_0, 66, 64, -1}, {TypeId::Q1_0, 18, 0, -1}, {TypeId::Q2_0, 18, 0, -1},
 };
 
 // IQ1_M's f16 scale: the top nibbles of the four little-endian uint16 at `p` (the type has no

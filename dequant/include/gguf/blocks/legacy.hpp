@@ -1,5 +1,5 @@
 // Block layouts of the legacy quants (ggml-common.h): 32 values per block, one f16 scale, and for the
-// _1 types an f16 offset. Each value is an int converted to float, times the scale, plus the offset
+// _1 types an f16 offset; and the low-bit quants of the same shape, Q1_0 (128 values) and Q2_0 (64). Each value is an int converted to float, times the scale, plus the offset
 // (never fused), as in ggml's dequantize_row_*. The differential tests against ggml keep the drawings
 // honest.
 #pragma once
@@ -115,5 +115,42 @@ struct BlockQ8_0 {
     }
 };
 static_assert(sizeof(BlockQ8_0) == BlockQ8_0::bytes);
+
+// Q1_0: 128 values in 18 bytes.                        value[i] = b[i] ? d : -d
+//   byte 0-1    d       f16 scale
+//   byte 2-17   qs[16]  bit i % 8 of qs[i / 8] = b[i]
+// -d is a sign flip, not a multiply: a NaN scale keeps its payload and changes sign, as in ggml. The
+// decoder flips the sign bit of d where b[i] is clear, which is that negation without a branch.
+struct BlockQ1_0 {
+    std::uint16_t d;
+    std::uint8_t qs[16];
+
+    static constexpr TypeId type = TypeId::Q1_0;
+    static constexpr int values = 128, bytes = 18;
+    GGUF_BLOCK_FN static void decode8(const std::uint8_t* b, int g, float (&v)[8]) {
+        const std::uint32_t d_bits = float_to_bits(f16(b)), clear = ~static_cast<std::uint32_t>(b[2 + g]);
+        GGUF_UNROLL
+        for (int k = 0; k < 8; ++k) v[k] = float_from_bits(d_bits ^ ((clear >> k) & 1u) << 31);
+    }
+};
+static_assert(sizeof(BlockQ1_0) == BlockQ1_0::bytes);
+
+// Q2_0: 64 values in 18 bytes.                         value[i] = (q[i] - 1) * d,   q[i] in 0..3
+//   byte 0-1    d       f16 scale
+//   byte 2-17   qs[16]  bits 2(i % 4), 2(i % 4) + 1 of qs[i / 4] = q[i]
+struct BlockQ2_0 {
+    std::uint16_t d;
+    std::uint8_t qs[16];
+
+    static constexpr TypeId type = TypeId::Q2_0;
+    static constexpr int values = 64, bytes = 18;
+    GGUF_BLOCK_FN static void decode8(const std::uint8_t* b, int g, float (&v)[8]) {
+        const float d = f16(b);
+        const std::uint8_t* qs = b + 2 + 2 * g;
+        GGUF_UNROLL
+        for (int k = 0; k < 8; ++k) v[k] = mul(static_cast<float>(((qs[k / 4] >> (2 * (k % 4))) & 3) - 1), d);
+    }
+};
+static_assert(sizeof(BlockQ2_0) == BlockQ2_0::bytes);
 
 }  // namespace gguf::blocks

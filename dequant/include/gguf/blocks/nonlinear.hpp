@@ -1,6 +1,7 @@
 // Block layouts of the 4-bit quants whose codes index a table of non-uniform values (ggml-common.h):
-// IQ4_NL, IQ4_XS and MXFP4. Each value is the table entry (a small integer) converted to float, times
-// the block's float scale, as in ggml's dequantize_row_iq4_nl, _iq4_xs and _mxfp4.
+// IQ4_NL, IQ4_XS, MXFP4 and NVFP4. Each value is the table entry (a small integer) converted to float,
+// times the block's (or sub-block's) float scale, as in ggml's dequantize_row_iq4_nl, _iq4_xs, _mxfp4
+// and _nvfp4.
 #pragma once
 
 #include <cstdint>
@@ -95,5 +96,35 @@ struct BlockMXFP4 {
     }
 };
 static_assert(sizeof(BlockMXFP4) == BlockMXFP4::bytes);
+
+// Half of an NVFP4 sub-block scale (UE4M3: 4 exponent bits biased by 7, 3 mantissa bits), as ggml
+// computes it: bit 7 is ignored, exponent 0 is subnormal (m * 2^-9), and the bytes 0x00 and 0x7F
+// (E4M3's NaN) are read as 0, but 0xFF is not (ggml compares the whole byte): 240 like 0x7F would be.
+// Every byte gives an exact, finite float.
+GGUF_BLOCK_FN float ue4m3_half(std::uint8_t x) {
+    if (x == 0x00 || x == 0x7F) return 0.0f;
+    const std::uint32_t e = (x >> 3) & 0xFu, m = x & 7u;
+    return e == 0 ? static_cast<float>(m) * 0x1p-10f : float_from_bits((e + 119u) << 23 | m << 20);
+}
+
+// NVFP4: 64 values in 36 bytes, 4 sub-blocks of 16.     value[i] = kFP4Doubled[c[i]] * ue4m3_half(d[i/16])
+//   byte 0-3    d[4]    UE4M3 scale of sub-block s
+//   byte 4-35   qs[32]  for i = 16s + l (l < 8): qs[8s + l] = hhhhllll: l = c[i], h = c[i+8];  c = s e e m
+struct BlockNVFP4 {
+    std::uint8_t d[4];
+    std::uint8_t qs[32];
+
+    static constexpr TypeId type = TypeId::NVFP4;
+    static constexpr int values = 64, bytes = 36;
+    // Group g is the low (g even) or high (g odd) nibbles of sub-block g / 2's 8 bytes.
+    GGUF_BLOCK_FN static void decode8(const std::uint8_t* b, int g, float (&v)[8]) {
+        const int s = g / 2, shift = 4 * (g % 2);
+        const float d = ue4m3_half(b[s]);
+        const std::uint8_t* qs = b + 4 + 8 * s;
+        GGUF_UNROLL
+        for (int k = 0; k < 8; ++k) v[k] = mul(static_cast<float>(fp4_doubled((qs[k] >> shift) & 0x0F)), d);
+    }
+};
+static_assert(sizeof(BlockNVFP4) == BlockNVFP4::bytes);
 
 }  // namespace gguf::blocks
