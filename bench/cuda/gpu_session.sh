@@ -6,6 +6,9 @@
 # (quicktests: only the dequant and kernel test programs, the quick ones)
 # .devdeps comes from ../shared/device/fetch-debs.sh, plus two packages that script does not bring:
 #   (cd .devdeps/root && apt-get download libssl-dev libexpat1-dev)   # OpenSSL (hash), expat (tests)
+# gguf-doctor also links libcurl (remote/): the Debian libcurl deb needs its own runtime libraries
+# (libssh2, libldap...) on the GPU machine, which these debs do not bring yet, so gguf-doctor and
+# cuda_cli_tests fail to link there; the other GPU test programs build and run (bench/RESULTS.md).
 set -uo pipefail
 out=${1:?out dir}; shift
 res=/tmp/gguf-doctor-results
