@@ -5,6 +5,8 @@
 # CUDA is off in this build (nvcc's host compiler stays g++ in the default build; ASan does not cover
 # device code). Installs clang and libclang-rt-dev (libFuzzer, sanitizer runtimes) when missing.
 # Usage: tools/asan/test.sh [BUILD_DIR]      (default build-asan)
+# GGUF_DOCTOR_ASAN_TESTS="prog ...": build and run only these test programs (and every fuzz target),
+# as tools/asan/ci.sh does for CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-asan}
@@ -28,10 +30,18 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DGGUF_DOCTOR_SANITIZE=ON -DGGUF_DOCTOR_FUZZ=ON -DGGUF_DOCTOR_FUZZ_SECONDS="$seconds" \
   -DGGUF_DOCTOR_CUDA=OFF -DGGUF_DOCTOR_BENCH=OFF "${launcher[@]}" >/dev/null
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake --build "$build" -j"$jobs"
+tests=(${GGUF_DOCTOR_ASAN_TESTS:-})  # split on blanks and newlines
+if [ ${#tests[@]} -gt 0 ]; then
+  fuzzers=$(cd fuzz && ls fuzz_*.cpp | sed 's/\.cpp$//')
+  cmake --build "$build" -j"$jobs" --target "${tests[@]}" $fuzzers
+  selection=(-R "^($(IFS='|'; echo "${tests[*]}"))$")
+else
+  cmake --build "$build" -j"$jobs"
+  selection=(-LE "fuzz|reference|gpu")
+fi
 # Every report is fatal; leaks count (LeakSanitizer). The differential tests are left to the default
 # build: llama.cpp's prebuilt libraries are not built with the sanitizers.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -LE "fuzz|reference|gpu"
+ctest --test-dir "$build" --output-on-failure -j"$jobs" "${selection[@]}"
 ctest --test-dir "$build" --output-on-failure -j"$jobs" -L fuzz
