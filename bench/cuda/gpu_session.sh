@@ -6,15 +6,31 @@
 # (quicktests: only the dequant and kernel test programs, the quick ones)
 # .devdeps comes from ../shared/device/fetch-debs.sh, plus two packages that script does not bring:
 #   (cd .devdeps/root && apt-get download libssl-dev libexpat1-dev)   # OpenSSL (hash), expat (tests)
-# gguf-doctor also links libcurl (remote/): the Debian libcurl deb needs its own runtime libraries
-# (libssh2, libldap...) on the GPU machine, which these debs do not bring yet, so gguf-doctor and
-# cuda_cli_tests fail to link there; the other GPU test programs build and run (bench/RESULTS.md).
+# gguf-doctor also links libcurl (remote/): Debian's libcurl needs runtime libraries the GPU machine
+# (Ubuntu 24.04) lacks or has under other sonames (libssh2, libldap-2.5, librtmp...). Bring them once:
+#   mkdir -p .devdeps/curlrt && (cd .devdeps/curlrt && apt-get download libssh2-1 librtmp1 libldap-2.5-0 \
+#     libsasl2-2 libsasl2-modules-db libpsl5 libnghttp2-14 libbrotli1 libunistring2 libidn2-0 libgnutls30 \
+#     libnettle8 libhogweed6 libgmp10 libp11-kit0 libtasn1-6 libgssapi-krb5-2 libkrb5-3 libk5crypto3 \
+#     libkrb5support0 libkeyutils1 libcom-err2 libffi8 libzstd1)
+# Only the shared objects whose file name the machine does not have are installed, so its own
+# libraries (the same sonames, newer builds) stay in place.
 set -uo pipefail
 out=${1:?out dir}; shift
 res=/tmp/gguf-doctor-results
 mkdir -p "$out" "$res"
 export PACK="tar czf '$out/results.tgz' -C '$res' ."
 bash .devdeps/unpack.sh > /dev/null
+if [ -d .devdeps/curlrt ]; then
+  libdir=/usr/lib/x86_64-linux-gnu
+  for deb in .devdeps/curlrt/*.deb; do
+    x=$(mktemp -d) && dpkg -x "$deb" "$x"
+    for so in $(find "$x" -name '*.so.*' \( -type f -o -type l \)); do
+      [ -e "$libdir/$(basename "$so")" ] || [ -e "/lib/x86_64-linux-gnu/$(basename "$so")" ] || cp -a "$so" "$libdir/"
+    done
+    rm -rf "$x"
+  done
+  ldconfig
+fi
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader | tee "$res/gpu.txt"
 t0=$(date +%s)
 if [ ! -f build-gpu/build.ninja ]; then
