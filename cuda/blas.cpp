@@ -27,6 +27,10 @@ Blas::~Blas() {
     if (handle_) cublasDestroy(handle_);
 }
 
+void Blas::set_workspace(void* workspace, std::uint64_t bytes) {
+    GGUF_CUDA_CHECK(cublasSetWorkspace(handle_, workspace, bytes));
+}
+
 void Blas::linear(const float* x, std::int64_t T, std::int64_t n_in, const float* w, std::int64_t n_out, float* out,
                   std::int64_t ld_out, float beta) {
     // Row-major out [T][n_out] is column-major out^T [n_out][T] = W x^T, where row-major W [n_out][n_in]

@@ -19,6 +19,10 @@ public:
 
     Precision precision() const { return precision_; }
 
+    // A device buffer of its own for cuBLAS's scratch. Products captured into a CUDA graph need one:
+    // without it cuBLAS allocates a new workspace for every graph.
+    void set_workspace(void* workspace, std::uint64_t bytes);
+
     // out[t][o] = sum_i x[t][i] * w[o][i]  (+ beta * out), row-major: x [T][n_in], w [n_out][n_in]
     // (a ggml weight, ne[0] = n_in), out [T] rows of stride ld_out.
     void linear(const float* x, std::int64_t T, std::int64_t n_in, const float* w, std::int64_t n_out, float* out,

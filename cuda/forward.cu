@@ -29,6 +29,7 @@
 #include "host_copy.hpp"
 #include "kernels/kernels.hpp"
 #include "memory_budget.hpp"
+#include "step_graph.hpp"
 #include "weights.hpp"
 
 namespace gguf::cuda {
@@ -43,6 +44,7 @@ constexpr std::uint64_t kReservedPositions = 4096;               // KV cache kep
 constexpr std::uint64_t kDeviceMargin = std::uint64_t{512} << 20; // left free for CUDA and cuBLAS when no limit is given
 constexpr std::uint64_t kPlanSlack = std::uint64_t{4} << 20;
 constexpr std::uint64_t kDownloadPieceBytes = std::uint64_t{16} << 20;  // logits copied to the host per step
+constexpr std::uint64_t kBlasWorkspaceBytes = std::uint64_t{4} << 20;   // cuBLAS scratch of graph steps (small products)
 
 Error pass_error(const std::string& message) { return Error{ErrorCode::invalid_argument, 0, message, ""}; }
 
@@ -184,6 +186,8 @@ public:
         grow_rope(plan.initial_positions);
         upload_gelu_table();
         weights_ = std::make_unique<DeviceWeights>(std::move(layout), plan.streamed, plan.decoded_budget, budget_, stream_.get());
+        // Steps that wait on the host (expert routing, streamed layers) cannot be captured.
+        step_graphs_ = options.step_graphs && !plan.streamed && dims_.moe.k == 0;
     }
 
     const model::ModelSpec& spec() const override { return spec_; }
@@ -207,6 +211,8 @@ public:
     }
 
     double last_pass_ms() const override { return last_pass_ms_; }
+    std::uint64_t graph_steps() const override { return step_graph_.launches(); }
+    std::uint64_t graph_instantiations() const override { return step_graph_.instantiations(); }
 
     Result<forward::Logits> evaluate(std::span<const std::int32_t> tokens, forward::Trace* trace) override {
         last_pass_ms_ = 0;  // also for a call that fails or has no tokens
@@ -266,13 +272,17 @@ private:
         GGUF_CUDA_CHECK(cudaMemcpyAsync(ids_.data(), ids.data(), n * sizeof(std::int32_t), cudaMemcpyHostToDevice, s));
 
         const Chunk c{n, first, prepare_attention(n, first + n), trace};
-        run(program_.input, -1, weights_->globals(), c);
-        for (std::uint64_t il = 0; il < dims_.n_layer; ++il) {
-            const ScopeRefs w = weights_->acquire(il);
-            run(program_.layers[il].ops, static_cast<std::int32_t>(il), w, c);
-            weights_->release(il);
-        }
-        run(program_.output, -1, weights_->globals(), c);
+        const auto enqueue = [&] {
+            run(program_.input, -1, weights_->globals(), c);
+            for (std::uint64_t il = 0; il < dims_.n_layer; ++il) {
+                const ScopeRefs w = weights_->acquire(il);
+                run(program_.layers[il].ops, static_cast<std::int32_t>(il), w, c);
+                weights_->release(il);
+            }
+            run(program_.output, -1, weights_->globals(), c);
+        };
+        if (n == 1 && !trace && graph_ready()) step_graph_.launch(s, enqueue);
+        else enqueue();
         pass_end_.record(s);
         download_logits(n, host_logits);  // waits for the stream, so pass_end_ has completed
         last_pass_ms_ += pass_end_.ms_since(pass_start_);
@@ -474,6 +484,18 @@ private:
         trace->record(layer, op, {n, width}, host_);
     }
 
+    // Whether this step may be captured: graphs are on, and cuBLAS has its own workspace (allocated at
+    // the first step, if the budget has room; without it steps are launched one by one).
+    bool graph_ready() {
+        if (!step_graphs_) return false;
+        if (blas_workspace_.size() > 0) return true;
+        make_room(MemoryBudget::rounded(kBlasWorkspaceBytes));
+        if (!budget_.fits(MemoryBudget::rounded(kBlasWorkspaceBytes))) return step_graphs_ = false;
+        blas_workspace_ = budget_.allocate<std::uint8_t>(kBlasWorkspaceBytes, "the cuBLAS workspace");
+        blas_.set_workspace(blas_workspace_.data(), blas_workspace_.size());
+        return true;
+    }
+
     // ---- buffers ----
 
     template <class T>
@@ -642,6 +664,9 @@ private:
     PinnedBuffer logits_staging_;
     std::vector<std::unique_ptr<Event>> download_done_;  // one per piece of a logits download
     Event pass_start_{Event::Kind::timing}, pass_end_{Event::Kind::timing};  // around each chunk's pass
+    bool step_graphs_ = false;
+    StepGraph step_graph_;
+    DeviceBuffer<std::uint8_t> blas_workspace_;
     double last_pass_ms_ = 0;
     std::uint64_t n_past_ = 0;
 };

@@ -17,11 +17,14 @@ for spec in $specs; do
   echo "== $preset $mix" | tee -a "$out/decode.txt"
   [ -f "$model" ] || "$build/bench/cuda/bench_cuda_model" make --preset "$preset" --mix "$mix" --out "$model" >/dev/null || continue
   echo "weights: $(stat -c %s "$model") bytes" | tee -a "$out/decode.txt"
-  "$build/bench/cuda/bench_cuda_forward" --model "$model" --prefill 16 --decode "$decode" --repeats 3 | tee -a "$out/decode.txt"
+  for graphs in 0 1; do
+    "$build/bench/cuda/bench_cuda_forward" --model "$model" --prefill 16 --decode "$decode" --repeats 3 \
+      --step-graphs $graphs | tee -a "$out/decode.txt"
+  done
   if [ -n "$nsys" ]; then
     rep="$work/$preset-$mix"
     "$nsys" profile -t cuda -o "$rep" -f true "$build/bench/cuda/bench_cuda_forward" --model "$model" --prefill 16 \
-      --decode "$decode" --repeats 1 >/dev/null 2>&1
+      --decode "$decode" --repeats 1 --step-graphs 0 >/dev/null 2>&1
     # Kernel time and launches of the whole run (prefill of 16 once, then the decode steps).
     "$nsys" stats -q -r cuda_gpu_kern_sum -f csv "$rep.nsys-rep" > "$out/$preset-$mix-kernels.csv" 2>/dev/null
     "$nsys" stats -q -r cuda_api_sum -f csv "$rep.nsys-rep" > "$out/$preset-$mix-api.csv" 2>/dev/null

@@ -4,7 +4,7 @@
 // through the KV cache. Medians of R runs after a warm-up. Prints one JSON line;
 // bench/cuda/run_benchmarks.sh runs PyTorch on the same weights beside it.
 //
-//   bench_cuda_forward --model FILE [--prefill 512] [--decode 64] [--repeats 5] [--precision fp32|tf32]
+//   bench_cuda_forward --model FILE [--prefill 512] [--decode 64] [--repeats 5] [--precision fp32|tf32] [--step-graphs 1|0]
 //                      [--memory-limit-mb N] [--save-logits FILE.npy]   (last 4 prefill rows)
 #include <algorithm>
 #include <chrono>
@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     std::string model_path, precision = "fp32", save;
     int prefill = 512, decode = 64, repeats = 5;
     std::uint64_t limit_mb = 0;
+    bool step_graphs = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--model") model_path = value;
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
         else if (key == "--precision") precision = value;
         else if (key == "--memory-limit-mb") limit_mb = std::stoull(value);
         else if (key == "--save-logits") save = value;
+        else if (key == "--step-graphs") step_graphs = value != "0";
         else fail("unknown option " + key);
     }
     auto model = gguf::open(model_path);
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     cuda::CudaOptions options;
     options.precision = precision == "tf32" ? cuda::Precision::tf32 : cuda::Precision::fp32;
     options.memory_limit_bytes = limit_mb << 20;
+    options.step_graphs = step_graphs;
     auto made = cuda::make_cuda_forward(*model, options);
     if (!made) fail(made.error().describe());
     const double load_s = seconds_since(load_start);
@@ -94,19 +97,22 @@ int main(int argc, char** argv) {
     }
 
     // Decode after the prompt: each step evaluates the previous step's argmax.
-    std::vector<double> decode_runs;
+    std::vector<double> decode_runs, decode_pass_runs;
     for (int r = 0; r < std::max(1, repeats / 2); ++r) {
         pass.reset();
         auto logits = evaluate(pass, prompt);
         auto row = logits.row(logits.n_tokens - 1);
         std::int32_t next = static_cast<std::int32_t>(std::max_element(row.begin(), row.end()) - row.begin());
         const auto t = Clock::now();
+        double step_pass_ms = 0;
         for (int i = 0; i < decode; ++i) {
             auto step = evaluate(pass, std::span(&next, 1));
+            step_pass_ms += pass.last_pass_ms();
             auto r0 = step.row(0);
             next = static_cast<std::int32_t>(std::max_element(r0.begin(), r0.end()) - r0.begin());
         }
         decode_runs.push_back(1e3 * seconds_since(t) / decode);
+        decode_pass_runs.push_back(step_pass_ms / decode);
     }
 
     // What a zero-filled std::vector<float> of the prefill logits' size costs here, on one thread: what
@@ -131,6 +137,10 @@ int main(int argc, char** argv) {
     j["host_logits_alloc_ms"] = median(alloc_ms);
     j["decode_tokens"] = decode;
     j["decode_ms_per_token"] = median(decode_runs);
+    j["decode_pass_ms_per_token"] = median(decode_pass_runs);  // device time: token upload to logits on the GPU
+    j["step_graphs"] = step_graphs;
+    j["graph_steps"] = pass.graph_steps();
+    j["graph_instantiations"] = pass.graph_instantiations();
     j["streamed"] = plan.streamed;
     j["weight_mb"] = plan.weight_bytes >> 20;
     j["decoded_cache_mb"] = plan.decoded_cache_bytes >> 20;

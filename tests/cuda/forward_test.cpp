@@ -221,6 +221,42 @@ TEST_CASE("evaluating through the KV cache in pieces gives the logits of one bat
     }
 }
 
+TEST_CASE("generation steps run as CUDA graphs give the logits of steps launched one by one") {
+    test::require_gpu();
+    const test::TempDir dir;
+    // 60 steps after the 12-token prompt: the KV cache and the RoPE tables grow at position 64, so the
+    // graph is updated with new buffers as well as new positions. tiny-qwen3moe routes experts on the
+    // host: its steps are never captured.
+    for (const auto& [preset, mix] : {std::pair{"tiny-llama", "q4_k_m"}, std::pair{"tiny-qwen35", "f16"},
+                                      std::pair{"tiny-gemma4", "q8_0"}, std::pair{"tiny-gemma2", "q4_k_m"},
+                                      std::pair{"tiny-qwen3moe", "f16"}}) {
+        CAPTURE(preset);
+        const Container model = test::open_model(test::write_preset(dir, preset, mix));
+        const bool moe = std::string_view(preset) == "tiny-qwen3moe";
+        std::vector<forward::LogitValues> steps[2];
+        std::uint64_t graph_steps[2] = {};
+        for (const bool graphs : {false, true}) {
+            cuda::CudaOptions options;
+            options.step_graphs = graphs;
+            auto gpu = gpu_pass(model, options);
+            auto logits = evaluate(*gpu, kPrompt);
+            std::int32_t next = argmax(logits.row(logits.n_tokens - 1));
+            for (int i = 0; i < 60; ++i) {
+                const auto step = evaluate(*gpu, std::span(&next, 1));
+                steps[graphs].push_back(step.values);
+                next = argmax(step.row(0));
+            }
+            graph_steps[graphs] = gpu->graph_steps();
+        }
+        CHECK(graph_steps[0] == 0);
+        CHECK(graph_steps[1] == (moe ? 0 : 60));
+        for (std::size_t i = 0; i < steps[0].size(); ++i) {
+            CAPTURE(i);
+            CHECK(steps[1][i] == steps[0][i]);  // the same kernels with the same arguments: every bit
+        }
+    }
+}
+
 TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
     test::require_gpu();
     const test::TempDir dir;

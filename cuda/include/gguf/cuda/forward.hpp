@@ -25,6 +25,10 @@ struct CudaOptions {
     // model needs, the weights are streamed layer by layer.
     std::uint64_t memory_limit_bytes = 0;
     Precision precision = Precision::fp32;
+    // Single-token steps (generation) run as one CUDA graph each (cuda/step_graph.hpp): the same kernels
+    // with the same arguments, without the host's launch gaps between them. false: launched one by one.
+    // Not used for streamed weights or mixture-of-experts models, whose steps wait on the host.
+    bool step_graphs = true;
 };
 
 // How the pass placed the model in device memory.
@@ -45,6 +49,10 @@ public:
     // without their copy to the caller's memory (CUDA events, summed over chunks; a trace's copies are
     // included). What a caller that keeps logits on the GPU would wait for.
     virtual double last_pass_ms() const = 0;
+    // Single-token steps run as a CUDA graph so far, and how many times a graph had to be instantiated
+    // (the other steps updated the previous one in place).
+    virtual std::uint64_t graph_steps() const = 0;
+    virtual std::uint64_t graph_instantiations() const = 0;
 };
 
 // A GPU pass over `model`, which must outlive it. Fails with a message (no driver or device, too
