@@ -192,7 +192,7 @@ RunSums combine_segments(std::span<const RunSums> parts) {
     return row;
 }
 
-ScaleStats scale_stats(const detail::ScaleAccumulator& a) {
+ScaleStats scale_stats(const detail::ScaleAccumulator& a, std::uint32_t linear_bins) {
     ScaleStats s;
     s.name = std::string(a.field.name);
     s.count = a.count;
@@ -207,6 +207,7 @@ ScaleStats scale_stats(const detail::ScaleAccumulator& a) {
     s.max = any ? a.max : nan;
     s.mean = any ? a.finite.mean : nan;
     s.std = any ? std::sqrt(a.finite.variance()) : nan;
+    if (any) s.histogram = detail::linear_histogram(a.fine_bins_ascending(), linear_bins, a.min, a.max);
     return s;
 }
 
@@ -231,7 +232,7 @@ void finish(ThreadState& total, const StatsOptions& options, TensorStats& s) {
     s.smallest_rms_rows = total.rows.smallest;
     s.largest_rms_rows = total.rows.largest;
     for (const auto& a : total.scales) {
-        s.scales.push_back(scale_stats(a));
+        s.scales.push_back(scale_stats(a, options.linear_bins));
         s.nonfinite_scales += a.nan + a.inf;
     }
     total.codes.finish(s);

@@ -230,6 +230,13 @@ void add_scales(ScaleAccumulator& a, const std::byte* blocks, std::size_t n_bloc
         if (batch.finite) {
             a.min = std::min(a.min, static_cast<double>(batch.low));
             a.max = std::max(a.max, static_cast<double>(batch.high));
+            // sum_batch moved the finite scales to the front of v.
+            for (std::size_t k = 0; k < batch.finite; ++k) {
+                const std::uint32_t bin = float_to_bits(v[k]) >> 16;
+                auto& binade = a.binades[bin >> 7];
+                if (binade.empty()) binade.assign(128, 0);
+                ++binade[bin & 127];
+            }
         }
     }
     a.count += n_blocks;
@@ -260,6 +267,26 @@ void ScaleAccumulator::merge(const ScaleAccumulator& other) {
     finite.merge(other.finite);
     min = std::min(min, other.min);
     max = std::max(max, other.max);
+    for (std::size_t b = 0; b < binades.size(); ++b) {
+        if (other.binades[b].empty()) continue;
+        if (binades[b].empty()) binades[b].assign(128, 0);
+        for (std::size_t i = 0; i < 128; ++i) binades[b][i] += other.binades[b][i];
+    }
+}
+
+std::vector<std::pair<std::uint32_t, std::uint64_t>> ScaleAccumulator::fine_bins_ascending() const {
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> out;
+    // Binade b holds bins b * 128 + i. Negatives from the largest magnitude down (binades 510..256, i
+    // descending), then the positives up (binades 0..254); 255 and 511 would be Inf and NaN.
+    for (std::uint32_t b = 510; b >= 256; --b)
+        if (!binades[b].empty())
+            for (std::uint32_t i = 128; i-- > 0;)
+                if (binades[b][i]) out.emplace_back(b * 128 + i, binades[b][i]);
+    for (std::uint32_t b = 0; b <= 254; ++b)
+        if (!binades[b].empty())
+            for (std::uint32_t i = 0; i < 128; ++i)
+                if (binades[b][i]) out.emplace_back(b * 128 + i, binades[b][i]);
+    return out;
 }
 
 }  // namespace gguf::dequant::detail

@@ -3,9 +3,11 @@
 // stats.cpp merges them.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "kernels.hpp"
@@ -70,10 +72,16 @@ struct ScaleAccumulator {
     Moments finite;  // of the finite scales
     double min = std::numeric_limits<double>::infinity();
     double max = -std::numeric_limits<double>::infinity();
+    // The finite scales by their float32 top 16 bits, like the values' fine histogram, kept by binade
+    // (sign and exponent field, 128 counts each): a tensor's scales span a few binades, and only those
+    // are allocated, so each thread's accumulator stays small.
+    std::array<std::vector<std::uint64_t>, 512> binades;
 
     // `blocks`: little-endian whole blocks of `block_bytes` each.
     void add_blocks(const std::byte* blocks, std::size_t n_blocks, std::size_t block_bytes);
     void merge(const ScaleAccumulator& other);
+    // The non-empty fine bins (top 16 bits, count) in ascending value order, as linear_histogram takes them.
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> fine_bins_ascending() const;
 };
 
 }  // namespace gguf::dequant::detail

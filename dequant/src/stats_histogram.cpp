@@ -79,21 +79,6 @@ void percentiles(const std::uint64_t* fine, TensorStats& s) {
     }
 }
 
-void linear_histogram(const std::uint64_t* fine, std::uint32_t n_bins, TensorStats& s) {
-    s.histogram.assign(n_bins, 0);
-    if (s.finite_count == 0 || n_bins == 0) {
-        s.histogram.clear();
-        return;
-    }
-    const double width = (s.max - s.min) / n_bins;
-    for_each_bin_ascending(fine, [&](std::uint32_t bin, std::uint64_t count) {
-        const BinRange r = bin_range(bin);
-        const double centre = std::clamp((r.lower + r.upper) / 2, s.min, s.max);
-        const auto index = width > 0 ? static_cast<std::int64_t>(std::floor((centre - s.min) / width)) : 0;
-        s.histogram[static_cast<std::size_t>(std::clamp<std::int64_t>(index, 0, n_bins - 1))] += count;
-    });
-}
-
 void log_histogram(const std::uint64_t* fine, TensorStats& s) {
     std::vector<std::uint64_t> by_field(256, 0);  // float32 exponent field, both signs
     for (std::uint32_t bin = 0; bin < kFineBins; ++bin) by_field[exponent_field(bin)] += fine[bin];
@@ -126,9 +111,26 @@ void log_histogram(const std::uint64_t* fine, TensorStats& s) {
 
 }  // namespace
 
+std::vector<std::uint64_t> linear_histogram(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& ascending_bins,
+                                            std::uint32_t n_bins, double min, double max) {
+    if (ascending_bins.empty() || n_bins == 0) return {};
+    std::vector<std::uint64_t> counts(n_bins, 0);
+    const double width = (max - min) / n_bins;
+    for (const auto& [bin, count] : ascending_bins) {
+        const BinRange r = bin_range(bin);
+        const double centre = std::clamp((r.lower + r.upper) / 2, min, max);
+        const auto index = width > 0 ? static_cast<std::int64_t>(std::floor((centre - min) / width)) : 0;
+        counts[static_cast<std::size_t>(std::clamp<std::int64_t>(index, 0, n_bins - 1))] += count;
+    }
+    return counts;
+}
+
 void summarize_histogram(const std::uint64_t* fine, std::uint32_t linear_bins, TensorStats& stats) {
     percentiles(fine, stats);
-    linear_histogram(fine, linear_bins, stats);
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> bins;
+    if (stats.finite_count > 0)
+        for_each_bin_ascending(fine, [&](std::uint32_t bin, std::uint64_t count) { bins.emplace_back(bin, count); });
+    stats.histogram = linear_histogram(bins, linear_bins, stats.min, stats.max);
     log_histogram(fine, stats);
 }
 

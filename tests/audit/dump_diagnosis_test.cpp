@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -719,4 +720,173 @@ TEST_CASE("a big-endian file is compared in its own byte order, and its byte-swa
     std::vector<float> v(r.size());
     dequant::decode_blocks(test::type_id(TypeId::Q8_0), bytes, ByteOrder::little, v);  // the bug: ignoring the byte order
     CHECK(audit_values(m.model, "blk.0.attn_q.weight", v).first_kind() == "byte_swapped");
+}
+
+namespace {
+
+// Whether some ternary_unpacking diagnosis names `mistake`.
+bool names_ternary_mistake(const Audited& a, std::string_view mistake) {
+    for (const auto& d : a.result.diagnoses)
+        if (d.kind == "ternary_unpacking")
+            for (const auto& e : d.evidence)
+                if (e.name == "mistake" && e.value == mistake) return true;
+    return false;
+}
+
+// The five base-3 digits (most significant first) of a TQ1_0 byte: ggml stores the number
+// v = sum digit[k] * 3^(4 - k) as the byte ceil(v * 256 / 243) and reads digit k as
+// ((byte * 3^k) mod 256) * 3 / 256 (ggml-quants.c, quantize_row_tq1_0_ref / dequantize_row_tq1_0).
+std::array<int, 5> tq1_digits(std::uint8_t byte) {
+    std::array<int, 5> d{};
+    std::uint8_t q = byte;
+    for (int k = 0; k < 5; ++k) {
+        d[k] = (q * 3) >> 8;
+        q = static_cast<std::uint8_t>(q * 3);
+    }
+    return d;
+}
+std::uint8_t tq1_byte(const std::array<int, 5>& digits) {
+    int v = 0;
+    for (const int d : digits) v = 3 * v + d;
+    const auto byte = static_cast<std::uint8_t>((v * 256 + 242) / 243);
+    REQUIRE(tq1_digits(byte) == digits);
+    return byte;
+}
+
+struct Ternary {
+    int block_bytes, code_bytes;
+};
+Ternary ternary_layout(TypeId type) { return type == TypeId::TQ1_0 ? Ternary{54, 52} : Ternary{66, 64}; }
+
+}  // namespace
+
+TEST_CASE("ternary_unpacking: TQ1_0 digits reversed, read as a plain base-3 number, qh values byte after byte") {
+    const Model m("tiny-llama", test::type_id(TypeId::TQ1_0), {"blk.0.ffn_up.weight", "blk.1.attn_q.weight"});
+    for (const std::string name : {"blk.0.ffn_up.weight", "blk.1.attn_q.weight"}) {
+        CAPTURE(name);
+        // The right values: no diagnosis.
+        const auto clean = audit_values(m.model, name, m.reference(name));
+        CHECK(clean.result.status == TensorStatus::match);
+        CHECK(clean.result.diagnoses.empty());
+        {
+            // Each byte rewritten with its digits in reverse order: the correct reading of that is the
+            // mistaken reading of the file (in qh, digit 4 is ggml's padding 0, read first).
+            const auto v = decode_edited(m.model, name, [](std::uint8_t* b) {
+                for (int i = 0; i < 52; ++i) {
+                    auto d = tq1_digits(b[i]);
+                    std::reverse(d.begin(), d.end());
+                    b[i] = tq1_byte(d);
+                }
+            });
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "digits_reversed"));
+        }
+        {
+            // The byte's value in base 3, most significant digit first (bytes 243-255 have a 3 in the
+            // top digit, which mod 3 is 0).
+            const auto v = decode_edited(m.model, name, [](std::uint8_t* b) {
+                for (int i = 0; i < 52; ++i) {
+                    std::array<int, 5> d{};
+                    for (int k = 4, x = b[i]; k >= 0; --k, x /= 3) d[k] = x % 3;
+                    b[i] = tq1_byte(d);
+                }
+            });
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "plain_base3"));
+        }
+        {
+            // ggml: digit n of qh byte j is value 240 + 4n + j; byte after byte puts it at 240 + 4j + n.
+            auto v = m.reference(name);
+            const auto r = m.reference(name);
+            for (std::size_t blk = 0; blk < v.size() / 256; ++blk)
+                for (int j = 0; j < 4; ++j)
+                    for (int n = 0; n < 4; ++n) v[256 * blk + 240 + 4 * j + n] = r[256 * blk + 240 + 4 * n + j];
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "qh_byte_major"));
+            CHECK_FALSE(names_ternary_mistake(a, "byte_major"));
+        }
+    }
+}
+
+TEST_CASE("ternary_unpacking: TQ2_0 codes taken from the top bits first") {
+    const Model m("tiny-llama", test::type_id(TypeId::TQ2_0), {"blk.0.ffn_gate.weight"});
+    const std::string name = "blk.0.ffn_gate.weight";
+    const auto clean = audit_values(m.model, name, m.reference(name));
+    CHECK(clean.result.status == TensorStatus::match);
+    CHECK(clean.result.diagnoses.empty());
+    const auto v = decode_edited(m.model, name, [](std::uint8_t* b) {
+        for (int i = 0; i < 64; ++i)
+            b[i] = static_cast<std::uint8_t>((b[i] & 3) << 6 | (b[i] >> 2 & 3) << 4 | (b[i] >> 4 & 3) << 2 | b[i] >> 6);
+    });
+    const auto a = audit_values(m.model, name, v);
+    CHECK(a.first_kind() == "ternary_unpacking");
+    CHECK(names_ternary_mistake(a, "codes_high_first"));
+}
+
+TEST_CASE("ternary_unpacking: codes byte after byte, the -1 offset dropped, the scale read first or as bfloat16 (TQ1_0, TQ2_0)") {
+    for (const TypeId type : {TypeId::TQ1_0, TypeId::TQ2_0}) {
+        CAPTURE(type_label(test::type_id(type)));
+        const Model m("tiny-llama", test::type_id(type), {"blk.1.ffn_down.weight"});
+        const std::string name = "blk.1.ffn_down.weight";
+        const Ternary layout = ternary_layout(type);
+        const auto r = m.reference(name);
+        const auto bytes = test::tensor_bytes(m.model, name);
+        const auto d_bits = [&](std::size_t blk) {
+            return load<std::uint16_t>(bytes.data() + blk * layout.block_bytes + layout.code_bytes, ByteOrder::little);
+        };
+        const auto d_of = [&](std::size_t blk) { return fp16_to_fp32(d_bits(blk)); };
+        {
+            // Value i of ggml's order, by the byte and code it comes from; byte after byte, code c of
+            // byte k is value (codes a byte) * k + c instead.
+            auto v = r;
+            for (std::size_t blk = 0; blk < r.size() / 256; ++blk) {
+                const float* in = r.data() + 256 * blk;
+                float* out = v.data() + 256 * blk;
+                if (type == TypeId::TQ1_0) {
+                    for (int k = 0; k < 48; ++k)
+                        for (int n = 0; n < 5; ++n) out[5 * k + n] = in[k < 32 ? 32 * n + k : 160 + 16 * n + (k - 32)];
+                    for (int k = 0; k < 4; ++k)
+                        for (int n = 0; n < 4; ++n) out[240 + 4 * k + n] = in[240 + 4 * n + k];
+                } else {
+                    for (int k = 0; k < 64; ++k)
+                        for (int l = 0; l < 4; ++l) out[4 * k + l] = in[128 * (k / 32) + 32 * l + k % 32];
+                }
+            }
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "byte_major"));
+        }
+        {
+            // t * d instead of (t - 1) * d: every value d larger.
+            auto v = r;
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] += d_of(i / 256);
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "offset_dropped"));
+        }
+        {
+            // d from the block's first two bytes, the codes from byte 2 on: the block rotated left by 2.
+            const auto v = decode_edited(m.model, name, [&](std::uint8_t* b) {
+                std::rotate(b, b + 2, b + layout.block_bytes);
+            });
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "scale_first"));
+        }
+        {
+            // The f16 bits of d read as bfloat16: each value's digit (value / d, exactly -1, 0 or 1) times that.
+            auto v = r;
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const float d = d_of(i / 256);
+                const float digit = d == 0.0f ? 0.0f : std::round(r[i] / d);
+                v[i] = digit * bf16_to_fp32(d_bits(i / 256));
+            }
+            const auto a = audit_values(m.model, name, v);
+            CHECK(a.first_kind() == "ternary_unpacking");
+            CHECK(names_ternary_mistake(a, "scale_as_bf16"));
+        }
+    }
 }

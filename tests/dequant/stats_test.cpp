@@ -328,6 +328,12 @@ TEST_CASE("block scale statistics count non-finite and subnormal scales and summ
     CHECK(d.min == -1.0);
     CHECK(d.max == 2.0);
     CHECK(d.mean == doctest::Approx((1.0 + 2.0 + std::ldexp(1.0, -24) - 1.0) / 4));
+    // The 4 finite scales in 64 bins of width 3/64 over [-1, 2]: -1 in bin 0, 2^-24 in bin 21
+    // (2^-24 + 1 over the width), 1 in bin 42 (2 over the width is 42.7), 2 in the last.
+    REQUIRE(d.histogram.size() == 64);
+    std::vector<std::uint64_t> expected(64, 0);
+    expected[0] = expected[21] = expected[42] = expected[63] = 1;
+    CHECK(d.histogram == expected);
     CHECK(s->nonfinite_scales == 2);
     CHECK(s->nan_count == 32);
     CHECK(s->pos_inf_count == 32);
@@ -381,6 +387,15 @@ TEST_CASE("K-quant scale statistics report the super-block d and dmin") {
     CHECK(s->scales[0].count == 8);
     CHECK(s->scales[0].max == dmax);
     CHECK(s->scales[1].max == dminmax);
+    // Every super-block's scale is in the histogram; the largest (positive) d is in the last bin.
+    for (const auto& field : s->scales) {
+        REQUIRE(field.histogram.size() == 64);
+        std::uint64_t total = 0;
+        for (const auto c : field.histogram) total += c;
+        CHECK(total == 8);
+    }
+    CHECK(dmax > 0);
+    CHECK(s->scales[0].histogram.back() > 0);
 }
 
 TEST_CASE("IQ1_M's super-block scale, spread over four nibbles, is reported like any other d") {

@@ -1,5 +1,5 @@
 # The generator's fixtures as ggml and llama.cpp see them (see tests/reference/CMakeLists.txt).
-gguf_doctor_reference_test(samples_ggml_test SOURCES samples_ggml_test.cpp LIBS gguf gguf_samples)
+gguf_doctor_reference_test(samples_ggml_test SOURCES samples_ggml_test.cpp LIBS gguf gguf_samples gguf_dequant)
 gguf_doctor_reference_test(samples_llama_test
   SOURCES samples_llama_test.cpp
   LIBS gguf gguf_samples nlohmann_json::nlohmann_json

@@ -1,13 +1,15 @@
 // The generator's files as ggml reads them: the same tensors at the same offsets and sizes, F16 and BF16
-// bytes identical to ggml's own converters, and every type decoding (with ggml's to_float) to the
-// seeded F32 weights within quantization error.
+// bytes identical to ggml's own converters, every type decoding (with ggml's to_float) to the seeded
+// F32 weights within quantization error, and gguf_dequant's decoding of the same bytes bit-identical.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "gguf/container.hpp"
+#include "gguf/dequant.hpp"
 #include "gguf/samples/generator.hpp"
 #include "reference/ggml_reference.hpp"
 #include "support/command.hpp"
@@ -82,6 +84,14 @@ TEST_CASE("ggml reads every tiny preset in every type mix as the generator plann
                 } else {
                     REQUIRE(static_cast<bool>(traits->to_float));
                     traits->to_float(bytes.data() + at, decoded.data(), static_cast<std::int64_t>(decoded.size()));
+                }
+                if (want.type != 0) {
+                    // gguf_dequant reads the generator's bytes exactly as ggml does, bit for bit (every
+                    // mix: the code-book and ternary types, quantized without an importance matrix, too).
+                    std::vector<float> ours(decoded.size());
+                    REQUIRE(dequant::is_supported(want.type));
+                    dequant::decode_blocks(want.type, std::as_bytes(std::span(bytes.data() + at, size)), ByteOrder::little, ours);
+                    CHECK(std::memcmp(ours.data(), decoded.data(), ours.size() * sizeof(float)) == 0);
                 }
                 if (want.type == 1 || want.type == 30) {  // F16, BF16: exactly ggml's rounding
                     std::vector<char> ggml(size);

@@ -1,5 +1,6 @@
 // llama.cpp (node-llama-cpp, CPU) on the generator's fixtures: it loads every tiny preset in F32, F16,
-// BF16, Q8_0 and a K-quant mix, and the same model quantized by llama.cpp's own quantizer, and gives
+// BF16, Q8_0 and a K-quant mix, the same model quantized by llama.cpp's own quantizer, and tiny-llama in
+// every code-book (IQ1_S..IQ3_S) and ternary (TQ1_0, TQ2_0) mix, and gives
 // finite, non-degenerate logits; real vocabularies copied with vocab_from tokenize exactly as llama.cpp's
 // own tokenizer tests expect; synthetic vocabularies tokenize into pieces that spell the text; and the
 // trained sample tokenizes held-out text as it was trained and predicts it far better than chance.
@@ -102,7 +103,7 @@ std::string spm_text(const std::string& piece) {
 
 }  // namespace
 
-TEST_CASE("llama.cpp loads every tiny preset in F32, F16, BF16, Q8_0, Q4_K_M and quantized by llama.cpp, with sane logits") {
+TEST_CASE("llama.cpp loads every tiny preset in F32, F16, BF16, Q8_0, Q4_K_M and quantized by llama.cpp, and tiny-llama in every IQ and TQ mix, with sane logits") {
     test::TempDir dir;
     llama_log_set(quiet, nullptr);
     ggml_log_set(quiet, nullptr);
@@ -137,6 +138,15 @@ TEST_CASE("llama.cpp loads every tiny preset in F32, F16, BF16, Q8_0, Q4_K_M and
         for (const auto& t : quantized->tensors()) ++types[type_label(t.type)];
         CHECK(types["Q4_K"] > 0);
         CHECK(types["Q6_K"] > 0);
+    }
+    // Every code-book and ternary mix (gguf-samples --type iq1_s ... tq2_0), quantized by gguf_dequant's
+    // own quantizers, which need no importance matrix (samples_ggml_test: ggml decodes them bit-identically).
+    for (auto mix : {"iq1_s", "iq1_m", "iq2_xxs", "iq2_xs", "iq2_s", "iq3_xxs", "iq3_s", "tq1_0", "tq2_0"}) {
+        samples::ModelConfig c = samples::preset("tiny-llama").value();
+        REQUIRE(samples::apply_mix(c, mix).ok());
+        const std::string name = std::string("tiny-llama-") + mix;
+        jobs.push_back({name, dir / (name + ".gguf"), dir / (name + ".f32"), c.n_vocab});
+        REQUIRE(samples::write_model(c, jobs.back().model).ok());
     }
     for (const Job& j : jobs) job_list.push_back({{"model", j.model.string()}, {"ids", ids}, {"out", j.out.string()}});
     std::ofstream(dir / "jobs.json") << job_list.dump();

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "gguf/container.hpp"
+#include "gguf/types.hpp"
 #include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -155,7 +156,8 @@ Drawn drawn_plots(const std::string& dom) {
     return d;
 }
 
-// Opens a report, checks it drew everything without a message, and writes its screenshot.
+// Opens a report, checks it drew everything without a message, and writes its screenshot (none when
+// `screenshot_name` is empty).
 nlohmann::json check_report(const Browser& browser, const fs::path& html, const std::string& screenshot_name, int height) {
     const std::string text = test::read_file(html);
     REQUIRE_MESSAGE(!text.empty(), html << " was not written");
@@ -179,7 +181,7 @@ nlohmann::json check_report(const Browser& browser, const fs::path& html, const 
     CHECK(body_attribute(loaded.dom, "data-plots") == std::to_string(expected_total));
     // Every section title is on the page.
     for (const auto& section : page["sections"]) CHECK(loaded.dom.find(section["title"].get<std::string>()) != std::string::npos);
-    browser.screenshot(html, screenshot_dir() / screenshot_name, height);
+    if (!screenshot_name.empty()) browser.screenshot(html, screenshot_dir() / screenshot_name, height);
     return page;
 }
 
@@ -188,6 +190,27 @@ bool has_block(const nlohmann::json& page, const std::string& kind, const std::s
         for (const auto& block : section["blocks"])
             if (block["kind"] == kind && block["title"].get<std::string>().find(title_part) != std::string::npos) return true;
     return false;
+}
+
+// The data marks (bars, lines, cells) of the plot drawn under the block titled `title`: -1 when the
+// block has no plot of its own (the next plot on the page belongs to a later block).
+int marks_of_block(const std::string& dom, const std::string& title) {
+    const auto heading = dom.find("<h3>" + title + "</h3>");
+    if (heading == std::string::npos) return -1;
+    const auto svg = dom.find("<svg class=\"gd-plot\"", heading);
+    const auto next_heading = dom.find("<h3>", heading + 1);
+    if (svg == std::string::npos || (next_heading != std::string::npos && next_heading < svg)) return -1;
+    std::smatch m;
+    const std::string tag = dom.substr(svg, dom.find('>', svg) - svg);
+    return std::regex_search(tag, m, std::regex("data-marks=\"(\\d+)\"")) ? std::stoi(m[1]) : -1;
+}
+
+// A sample model of `preset` with the type mix `type`, written by gguf-samples into `dir`.
+fs::path sample(const test::TempDir& dir, const std::string& name, const std::string& arguments) {
+    const fs::path file = dir / (name + ".gguf");
+    const auto made = test::run_command((kBin / "gguf-samples").string() + " " + arguments + " -o " + quote(file) + " 2>&1");
+    REQUIRE_MESSAGE(made.status == 0, made.out);
+    return file;
 }
 
 // Doubles every value of a float16 tensor in place (one more in each exponent): a copy of the model
@@ -240,15 +263,76 @@ TEST_CASE("the check report of the trained sample draws norms, weight RMS, histo
 TEST_CASE("the check report of a K-quantized model draws its block scales") {
     const Browser browser;
     test::TempDir dir;
-    const auto made = test::run_command((kBin / "gguf-samples").string() + " --preset tiny-llama --type q4_k_m -o " +
-                                        quote(dir / "q4_k_m.gguf") + " 2>&1");
-    REQUIRE_MESSAGE(made.status == 0, made.out);
-    const auto r = tool("check " + quote(dir / "q4_k_m.gguf") + " --no-forward --html " + quote(dir / "check.html"));
+    const fs::path model = sample(dir, "q4_k_m", "--preset tiny-llama --type q4_k_m");
+    const auto r = tool("check " + quote(model) + " --no-forward --html " + quote(dir / "check.html"));
     REQUIRE_MESSAGE(r.status <= 1, r.out);  // random weights may have findings; the report is what is tested
-    const auto page = check_report(browser, dir / "check.html", "check-q4_k_m.png", 3000);
+    const auto page = check_report(browser, dir / "check.html", "check-q4_k_m.png", 3800);
     CHECK(has_block(page, "line", "Mean |d| across layers"));
     CHECK(has_block(page, "table", "Scale statistics per tensor"));
     CHECK(has_block(page, "table", "Sub-block scales and code usage per tensor"));  // Q4_K's 6-bit scales and mins
+    // The distributions: one histogram per quantized tensor and field, the first drawn with its bars.
+    CHECK(has_block(page, "histograms", "Super-block scale histogram per tensor"));
+    CHECK(has_block(page, "histograms", "Sub-block scale histogram per tensor"));
+    const std::string dom = browser.open(dir / "check.html").dom;
+    CHECK(marks_of_block(dom, "Super-block scale histogram per tensor") > 0);
+    CHECK(marks_of_block(dom, "Sub-block scale histogram per tensor") > 0);
+    // Every quantized tensor is in the lists: d and dmin of each K-quant tensor, scales and mins too.
+    auto opened = gguf::open(model.string());
+    REQUIRE(opened.ok());
+    std::size_t k_quant = 0;
+    for (const auto& t : opened->tensors())
+        k_quant += t.type == static_cast<std::uint32_t>(TypeId::Q4_K) || t.type == static_cast<std::uint32_t>(TypeId::Q5_K);
+    REQUIRE(k_quant > 0);
+    for (const auto& section : page["sections"])
+        for (const auto& block : section["blocks"])
+            if (block["title"] == "Super-block scale histogram per tensor") CHECK(block["items"].size() >= 2 * k_quant);
+}
+
+TEST_CASE("the check report of an IQ model draws its d and its sub-block scale codes") {
+    const Browser browser;
+    test::TempDir dir;
+    const fs::path model = sample(dir, "iq2_xs", "--preset tiny-llama --type iq2_xs");
+    const auto r = tool("check " + quote(model) + " --no-forward --html " + quote(dir / "check.html"));
+    REQUIRE_MESSAGE(r.status <= 1, r.out);
+    const auto page = check_report(browser, dir / "check.html", "check-iq2_xs.png", 3800);
+    CHECK(has_block(page, "histograms", "Super-block scale histogram per tensor"));
+    CHECK(has_block(page, "histograms", "Sub-block scale histogram per tensor"));
+    const std::string dom = browser.open(dir / "check.html").dom;
+    CHECK(marks_of_block(dom, "Super-block scale histogram per tensor") > 0);
+    CHECK(marks_of_block(dom, "Sub-block scale histogram per tensor") > 0);
+}
+
+// The goal of issue 19: the report of a 150k-vocabulary, 300-tensor model stays under 5 MB and is drawn
+// in under 2 s. The model is Qwen2.5-0.5B's vocabulary and depth at a small width, K-quantized so that
+// every section is there (block scales too), with the forward pass and its trace.
+TEST_CASE("the reports of a 150k-token, 300-tensor model stay under 5 MB and are drawn in under 2 s") {
+    const Browser browser;
+    test::TempDir dir;
+    const fs::path model = sample(dir, "wide-vocab", "--preset qwen2.5-0.5b --n-embd 256 --n-head 4 --n-head-kv 2 --head-dim 64 "
+                                                     "--n-ff 512 --n-layer 25 --type q4_k_m");
+    {
+        auto opened = gguf::open(model.string());
+        REQUIRE(opened.ok());
+        CHECK(opened->tensors().size() >= 300);
+        const TensorInfo* embedding = opened->find_tensor("token_embd.weight");
+        REQUIRE(embedding != nullptr);
+        CHECK(embedding->ne[1] >= 150000);
+    }
+    const auto checked = tool("check " + quote(model) + " --html " + quote(dir / "check.html") + " >/dev/null");
+    REQUIRE_MESSAGE(checked.status <= 1, checked.out);  // random weights fail the forward pass's sanity
+    const auto stats = tool("stats " + quote(model) + " --html " + quote(dir / "stats.html") + " >/dev/null");
+    REQUIRE_MESSAGE(stats.status == 0, stats.out);
+    for (const std::string report : {"check.html", "stats.html"}) {
+        CAPTURE(report);
+        CHECK(fs::file_size(dir / report) < 5'000'000);
+        check_report(browser, dir / report, "", 0);
+        const std::string dom = browser.open(dir / report).dom;
+        const std::string ready = body_attribute(dom, "data-ready-ms");
+        REQUIRE(!ready.empty());
+        MESSAGE(report << ": " << fs::file_size(dir / report) << " bytes, drawn " << ready << " ms after navigation start");
+        CHECK(std::stoi(ready) < 2000);
+    }
+    CHECK(has_block(page_data(test::read_file(dir / "check.html")), "histograms", "Super-block scale histogram per tensor"));
 }
 
 TEST_CASE("the stats report has a sortable table of every tensor and their histograms") {

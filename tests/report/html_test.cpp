@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/report/html.hpp"
+#include "gguf/types.hpp"
 
 using namespace gguf;
 using nlohmann::json;
@@ -78,6 +79,59 @@ TEST_CASE("the check page lists findings errors first, and the report's own sect
     CHECK(std::get<std::string>(findings.rows[0][5]) == "offset=12");
     CHECK(findings.row_status == std::vector<std::string>{"error", "info"});
     CHECK(page.sections.back().title == "Counterfactual");
+}
+
+TEST_CASE("the check page draws each quantized tensor's block scales as histograms, sub-block codes centred on their bins") {
+    dequant::TensorStats t;
+    t.name = "blk.0.ffn_down.weight";
+    t.type = static_cast<std::uint32_t>(TypeId::Q4_K);
+    t.supported = true;
+    t.count = t.finite_count = 512;
+    t.n_rows = 2;
+    t.histogram = {1, 2};
+    dequant::ScaleStats d;
+    d.name = "d";
+    d.count = 2;
+    d.min = 0.5;
+    d.max = 0.75;
+    d.histogram = {1, 0, 1};
+    t.scales.push_back(d);
+    dequant::SubScaleStats sub;
+    sub.name = "scales";
+    sub.bits = 6;
+    sub.count = 16;
+    sub.histogram.assign(64, 0);
+    sub.histogram[63] = 16;
+    t.sub_scales.push_back(sub);
+    dequant::TensorStats plain;  // F16: no block scales, not in the scale histograms
+    plain.name = "output_norm.weight";
+    plain.supported = true;
+    plain.count = plain.finite_count = 4;
+    plain.n_rows = 1;
+    plain.histogram = {4};
+    report::CheckMeasurements measured;
+    measured.tensors = {t, plain};
+    const json data = page_data(report::render_html(report::check_page(report::Report{}, measured)));
+    const json* super = nullptr;
+    const json* codes = nullptr;
+    for (const auto& section : data["sections"])
+        for (const auto& block : section["blocks"]) {
+            if (block["title"] == "Super-block scale histogram per tensor") super = &block;
+            if (block["title"] == "Sub-block scale histogram per tensor") codes = &block;
+        }
+    REQUIRE(super != nullptr);
+    REQUIRE(codes != nullptr);
+    CHECK((*super)["kind"] == "histograms");
+    REQUIRE((*super)["items"].size() == 1);
+    CHECK((*super)["items"][0]["name"] == "blk.0.ffn_down.weight d");
+    CHECK((*super)["items"][0]["min"] == 0.5);
+    CHECK((*super)["items"][0]["max"] == 0.75);
+    CHECK((*super)["items"][0]["counts"] == json::array({1, 0, 1}));
+    REQUIRE((*codes)["items"].size() == 1);
+    CHECK((*codes)["items"][0]["name"] == "blk.0.ffn_down.weight scales");
+    CHECK((*codes)["items"][0]["min"] == -0.5);
+    CHECK((*codes)["items"][0]["max"] == 63.5);
+    CHECK((*codes)["items"][0]["counts"][63] == 16);
 }
 
 TEST_CASE("the audit page's verdict is the text report's last line") {

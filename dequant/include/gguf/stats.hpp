@@ -52,6 +52,9 @@ struct ScaleStats {
     std::uint64_t subnormal_count = 0;  // not zero, below the format's smallest normal: f16 2^-14, UE4M3 2^-6
     std::uint64_t negative_count = 0;   // finite and < 0
     double min = 0.0, max = 0.0, mean = 0.0, std = 0.0;  // over the finite scales; NaN when none
+    // The finite scales in options.linear_bins equal bins over [min, max], binned as the values'
+    // linear histogram is (TensorStats::histogram); empty when no scale is finite.
+    std::vector<std::uint64_t> histogram;
 };
 
 // One packed sub-block scale field (a small integer per sub-block) over all sub-blocks: the K-quants'

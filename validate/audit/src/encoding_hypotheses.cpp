@@ -1,6 +1,6 @@
 // Hypotheses about how the bytes were read: nothing at all (zeros), a constant factor, the other byte
-// order, another type's layout, and the K-quant unpacking mistakes. Each decodes the file's bytes the
-// mistaken way (or scales the reference) and compares with the user's values.
+// order, another type's layout, and the K-quant, code-book and ternary unpacking mistakes. Each decodes
+// the file's bytes the mistaken way (or scales the reference) and compares with the user's values.
 #include <cmath>
 #include <stdexcept>
 
@@ -8,6 +8,7 @@
 #include "gguf/types.hpp"
 #include "iquant_variants.hpp"
 #include "kquant_variants.hpp"
+#include "ternary_variants.hpp"
 #include "tensor_context.hpp"
 
 namespace gguf::audit::detail {
@@ -159,6 +160,21 @@ void test_kquant(const Subject& s, Findings& out) {
     }
 }
 
+void test_ternary(const Subject& s, Findings& out) {
+    const auto mistakes = ternary_mistakes(s.info.type);
+    if (mistakes.empty() || !s.same_count()) return;
+    out.tested.push_back("ternary_unpacking");
+    std::vector<float> decoded(s.n());
+    for (const auto& m : mistakes) {
+        decode_ternary(s.info.type, m.mistake, s.view.bytes, s.view.order, decoded);
+        const Fit f = fit(s, decoded);
+        if (!explains(s, f)) continue;
+        out.add({"ternary_unpacking", fmt::format("{} unpacking: {}", type_name(s.info.type), m.description),
+                 {evidence("mistake", std::string(m.name))}},
+                f);
+    }
+}
+
 }  // namespace
 
 void test_encoding(const Subject& s, Findings& out) {
@@ -169,6 +185,7 @@ void test_encoding(const Subject& s, Findings& out) {
     test_wrong_type(s, out);
     test_kquant(s, out);
     test_iquant(s, out);
+    test_ternary(s, out);
 }
 
 }  // namespace gguf::audit::detail

@@ -41,6 +41,48 @@ std::optional<double> mean_abs(const Container& model, const std::string& name) 
     return sum / static_cast<double>(values->size());
 }
 
+// The super-block scales (d, dmin, m, e) of every quantized tensor, one histogram per tensor and field,
+// binned by compute_stats in the pass that read the blocks.
+Block super_block_histograms(const std::vector<const dequant::TensorStats*>& tensors) {
+    Histograms h{"scale", {}};
+    for (const dequant::TensorStats* s : tensors) {
+        if (!s->supported) continue;
+        for (const dequant::ScaleStats& sc : s->scales) {
+            if (sc.histogram.empty()) continue;
+            h.items.push_back({s->name + " " + sc.name, sc.min, sc.max, sc.histogram,
+                               fmt::format("{}, {} blocks, mean {:.4g}, std {:.4g}, {} NaN, {} Inf, {} zero, {} subnormal",
+                                           type_label(s->type), sc.count, sc.mean, sc.std, sc.nan_count, sc.inf_count,
+                                           sc.zero_count, sc.subnormal_count)});
+        }
+    }
+    return {"Super-block scale histogram per tensor",
+            "Choose a tensor and field: its finite block scales in equal bins between their minimum and maximum "
+            "(non-finite ones counted in the line below). A quantizer fitting trained weights gives a bell or a skewed "
+            "hump; a lone bar far from the others is a block whose scale was damaged or misread.",
+            std::move(h)};
+}
+
+// The integer sub-block scale codes of K-quant and IQ tensors, one bar per code of the field's range.
+Block sub_block_histograms(const std::vector<const dequant::TensorStats*>& tensors) {
+    Histograms h{"code", {}};
+    for (const dequant::TensorStats* s : tensors) {
+        if (!s->supported) continue;
+        for (const dequant::SubScaleStats& sc : s->sub_scales) {
+            if (sc.count == 0 || sc.histogram.empty()) continue;
+            // Bins centred on the codes: code c covers [c - 0.5, c + 0.5).
+            const double first = sc.min_code - 0.5;
+            h.items.push_back({s->name + " " + sc.name, first, first + static_cast<double>(sc.histogram.size()), sc.histogram,
+                               fmt::format("{}, {}-bit codes from {}, {} sub-blocks, mean code {:.4g}", type_label(s->type),
+                                           sc.bits, sc.min_code, sc.count, sc.mean)});
+        }
+    }
+    return {"Sub-block scale histogram per tensor",
+            "Choose a tensor and field: how often each code of the small integer scales inside the super-blocks occurs. "
+            "The quantizers put each super-block's largest sub-block on the top code, so healthy tensors pile up toward "
+            "it; codes all on one value, or a field whose top codes are never used, point to a misread bit field.",
+            std::move(h)};
+}
+
 }  // namespace
 
 Block histograms_block(const std::vector<const dequant::TensorStats*>& tensors) {
@@ -157,6 +199,8 @@ Section block_scale_section(const std::vector<const dequant::TensorStats*>& tens
     for (const auto& [field, series] : by_field)
         section.blocks.push_back({"Mean |" + field + "| across layers", "One line per tensor kind.",
                                   LinePlot{"layer", "|mean " + field + "|", series.series(), {}, true, false}});
+    section.blocks.push_back(super_block_histograms(tensors));
+    if (!sub.rows.empty()) section.blocks.push_back(sub_block_histograms(tensors));
     section.blocks.push_back({"Scale statistics per tensor", "Over every block of each tensor (super-blocks for K-quants).",
                               std::move(table)});
     if (!sub.rows.empty())

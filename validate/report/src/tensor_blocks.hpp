@@ -19,8 +19,9 @@ std::optional<Block> weight_rms_block(const std::vector<const dequant::TensorSta
 // and the ratio is positive.
 std::vector<Block> norm_blocks(const std::vector<const dequant::TensorStats*>& tensors, const Container* model,
                                double outlier_ratio);
-// Block-scale statistics of the quantized tensors: mean scale across layers per field and kind, and a
-// table; a section with only a sentence when no tensor has block scales.
+// Block scales of the quantized tensors: mean scale across layers per field and kind, a selectable
+// histogram of each tensor's super-block scales and of its sub-block scale codes, and tables; a section
+// with only a sentence when no tensor has block scales.
 Section block_scale_section(const std::vector<const dequant::TensorStats*>& tensors);
 
 }  // namespace gguf::report::detail
