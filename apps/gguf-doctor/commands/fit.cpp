@@ -1,6 +1,7 @@
-// gguf-doctor fit FILE: the memory llama.cpp needs to run the model (weights per device, KV cache,
+// gguf-doctor fit FILE|URL: the memory llama.cpp needs to run the model (weights per device, KV cache,
 // compute buffers as an estimate) and the largest context that fits the memory given. Reads only the
-// header. Exit: 0 fits (or no memory was given), 1 does not fit, 2 unreadable, 3 usage.
+// header, so a URL (http(s), hf://) is judged from its header's bytes alone.
+// Exit: 0 fits (or no memory was given), 1 does not fit, 2 unreadable, 3 usage.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -9,12 +10,13 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "gguf/deploy/fit.hpp"
+#include "location.hpp"
 
 namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "FILE [--ctx N] [--batch N] [--ubatch N] [--kv-type f16|q8_0|q4_0|f32] [--gpu-memory SIZE]... "
+    "FILE|URL [--ctx N] [--batch N] [--ubatch N] [--kv-type f16|q8_0|q4_0|f32] [--gpu-memory SIZE]... "
     "[--host-memory SIZE] [--n-gpu-layers N] [--json]";
 
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0)); }
@@ -121,7 +123,9 @@ int run_fit(const std::vector<std::string>& args) {
     std::vector<std::string> gpu_memory;
     deploy::FitOptions o;
     desc.add_options()
-        ("file", po::value(&path)->required()->value_name("FILE"), "the model (.gguf; one shard of a split model opens all)")
+        ("file", po::value(&path)->required()->value_name("FILE"),
+         "the model (.gguf, or an http(s):// or hf://OWNER/REPO[@REV]/FILE URL, of which only the header is fetched; "
+         "one shard of a split model opens all)")
         ("ctx", po::value(&o.n_ctx)->value_name("N"), "context size (default: the training context); llama.cpp pads it to 256")
         ("batch", po::value(&o.n_batch)->default_value(2048)->value_name("N"), "logical batch size (llama.cpp's -b)")
         ("ubatch", po::value(&o.n_ubatch)->default_value(512)->value_name("N"),
@@ -167,8 +171,11 @@ int run_fit(const std::vector<std::string>& args) {
         return exit_usage;
     }
 
-    auto model = open_model(path);
-    if (!model) return exit_unreadable;
+    auto model = open_location(path);
+    if (!model) {
+        print_error(model.error().describe());
+        return exit_unreadable;
+    }
     auto report = deploy::plan_fit(*model, o);
     if (!report) {
         print_error(path + ": " + report.error().message);
