@@ -29,6 +29,21 @@ Result<std::optional<double>> env_number(const char* name, double min, double ma
     return std::optional<double>{v};
 }
 
+// A URL split before its query: split shards are named from the path (NAME-00001-of-00003.gguf), and
+// every shard is fetched with the query of the URL given (?download=true, a token). A fragment is
+// never sent.
+struct PathAndQuery {
+    std::string path, query;
+};
+
+PathAndQuery split_query(const std::string& url) {
+    const auto end = url.find_first_of("?#");
+    if (end == std::string::npos) return {url, ""};
+    const auto fragment = url.find('#', end);
+    const std::string query = url[end] == '?' ? url.substr(end, fragment == std::string::npos ? std::string::npos : fragment - end) : "";
+    return {url.substr(0, end), query};
+}
+
 }  // namespace
 
 Result<HttpOptions> options_from_environment() {
@@ -59,11 +74,12 @@ Result<Container> open_remote(std::string_view location, const OpenOptions& opti
                               FetchStats* stats) {
     auto url = resolve(location);
     if (!url) return url.error();
+    const PathAndQuery parts = split_query(*url);
     HttpReader reader(http);
     const PrefixReader read = [&](const std::string& name, std::uint64_t want, std::vector<std::byte>& prefix) {
-        return reader.read(name, want, prefix);
+        return reader.read(name + parts.query, want, prefix);
     };
-    auto opened = open_header(*url, read, options, http.first_read);
+    auto opened = open_header(parts.path, read, options, http.first_read);
     if (stats) *stats = reader.stats();
     return opened;
 }

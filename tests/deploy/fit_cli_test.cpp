@@ -115,3 +115,62 @@ TEST_CASE("sizes are read with binary units; bad options are usage errors") {
     CHECK(fit("'" + path.string() + "' --gpu-memory lots").status == 3);
     CHECK(fit("'" + (dir / "missing.gguf").string() + "'").status == 2);
 }
+
+namespace {
+
+std::string write_preset(const test::TempDir& dir, std::string_view preset) {
+    auto config = samples::preset(preset);
+    REQUIRE(config.ok());
+    const auto path = dir / (std::string(preset) + ".gguf");
+    REQUIRE(samples::write_model(*config, path).ok());
+    return "'" + path.string() + "'";
+}
+
+std::uint64_t layer_kv(const nlohmann::json& j, const std::string& layer) {
+    for (const auto& l : j["layers"])
+        if (l["layer"] == layer) return l["kv_cache"];
+    FAIL("no layer " << layer);
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a hybrid model: only full-attention layers keep a KV cache, the delta-net layers a recurrent state") {
+    test::TempDir dir;
+    // tiny-qwen35: 3 layers, full attention every 3rd (layer 2); 2 KV heads of 64; delta-net state of
+    // conv kernel 4 over inner 128 + 2 groups x 2 x state 32, and state 32 x inner 128, in F32.
+    const std::string model = write_preset(dir, "tiny-qwen35");
+    const auto j = fit_json(model + " --ctx 1024");
+    CHECK(layer_kv(j, "0") == 0);
+    CHECK(layer_kv(j, "1") == 0);
+    CHECK(layer_kv(j, "2") == 2u * 1024 * 2 * 64 * 2);  // K and V x cells x 2 heads x 64 x F16
+    const std::uint64_t state = ((4 - 1) * (128 + 2 * 2 * 32) + 32 * 128) * 4;
+    CHECK(j["bytes"]["recurrent_state"] == 2 * state);
+    CHECK(j["devices"][0]["total"] == j["devices"][0]["weights"].get<std::uint64_t>() + j["devices"][0]["kv_cache"].get<std::uint64_t>() +
+                                          2 * state + j["devices"][0]["compute_estimate"].get<std::uint64_t>());
+    const auto text = fit(model + " --ctx 1024");
+    CHECK(text.out.find("recurrent state") != std::string::npos);
+}
+
+TEST_CASE("sliding-window layers keep the window plus one ubatch; gemma4's shared layers keep no cache") {
+    test::TempDir dir;
+    // tiny-gemma2: window 4, layer 0 slides (llama.cpp's default period 2); 2 KV heads of 128.
+    const std::string gemma2 = write_preset(dir, "tiny-gemma2");
+    auto j = fit_json(gemma2 + " --ctx 4096 --ubatch 512");
+    CHECK(layer_kv(j, "0") == 2u * 768 * 2 * 128 * 2);  // 4 + 512 cells padded to 256
+    CHECK(layer_kv(j, "1") == 2u * 4096 * 2 * 128 * 2);
+    j = fit_json(gemma2 + " --ctx 4096 --ubatch 512 --swa-full");
+    CHECK(layer_kv(j, "0") == 2u * 4096 * 2 * 128 * 2);
+    j = fit_json(gemma2 + " --ctx 512 --ubatch 512");
+    CHECK(layer_kv(j, "0") == 2u * 512 * 2 * 128 * 2);  // never more than the context
+    CHECK(j["notes"].empty());
+
+    // tiny-gemma4: layers 0 and 2 slide (head 64), 1 and 3 are global (head 128), one KV head; layers 2
+    // and 3 reuse the caches of 0 and 1.
+    const std::string gemma4 = write_preset(dir, "tiny-gemma4");
+    j = fit_json(gemma4 + " --ctx 4096 --ubatch 256");
+    CHECK(layer_kv(j, "0") == 2u * 512 * 64 * 2);
+    CHECK(layer_kv(j, "1") == 2u * 4096 * 128 * 2);
+    CHECK(layer_kv(j, "2") == 0);
+    CHECK(layer_kv(j, "3") == 0);
+}

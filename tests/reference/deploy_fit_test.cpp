@@ -100,43 +100,53 @@ fs::path shaped_model(std::string_view preset, std::string_view tiny_preset, std
 
 struct Setting {
     std::uint32_t n_ctx, n_ubatch, kv_type;
+    bool swa_full = false;
 };
 
 }  // namespace
 
 struct Agreement {
-    std::string table = "\n| model | n_ctx | ubatch | KV type | weights ours/llama (MiB) | KV ours/llama (MiB) | compute ours/llama (MiB) | llama's CPU_REPACK (MiB) |"
-                        "\n| --- | --- | --- | --- | --- | --- | --- | --- |";
-    double worst_weights = 0, worst_kv = 0, worst_compute = 0;
+    std::string table = "\n| model | n_ctx | ubatch | KV type | weights ours/llama (MiB) | KV ours/llama (MiB) | recurrent state ours/llama (MiB) | compute ours/llama (MiB) | llama's CPU_REPACK (MiB) |"
+                        "\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+    double worst_weights = 0, worst_kv = 0, worst_rs = 0, worst_compute = 0;
     int n = 0;
 
-    void compare(const std::string& label, const fs::path& path, const Setting& s, const fs::path& dir) {
+    void compare(const std::string& label, const fs::path& path, const Setting& s, const fs::path& dir,
+                 double compute_tolerance = 0.15) {
         auto model = open(path);
         REQUIRE(model.ok());
-        reference::ContextSettings cs{s.n_ctx, 2048, s.n_ubatch, static_cast<std::int32_t>(s.kv_type)};
+        reference::ContextSettings cs{s.n_ctx, 2048, s.n_ubatch, static_cast<std::int32_t>(s.kv_type), s.swa_full};
         const auto logged = reference::llama_context_sizes(path, cs, dir / fmt::format("ctx{}.log", n++));
         REQUIRE_MESSAGE(logged.created, logged.log);
         deploy::FitOptions o;
         o.n_ctx = s.n_ctx;
         o.n_ubatch = s.n_ubatch;
         o.kv_type = s.kv_type;
+        o.swa_full = s.swa_full;
         auto fit = deploy::plan_fit(*model, o);
         REQUIRE_MESSAGE(fit.ok(), fit.error().describe());
-        const double w = fit->weights / kMiB, kv = fit->kv_cache / kMiB, c = fit->compute / kMiB;
+        const double w = fit->weights / kMiB, kv = fit->kv_cache / kMiB, rs = fit->recurrent_state / kMiB,
+                     c = fit->compute / kMiB;
         worst_weights = std::max(worst_weights, relative(w, logged.model_mib));
         worst_kv = std::max(worst_kv, relative(kv, logged.kv_mib));
+        worst_rs = std::max(worst_rs, relative(rs, logged.rs_mib));
         worst_compute = std::max(worst_compute, relative(c, logged.compute_mib));
-        table += fmt::format("\n| {} | {} | {} | {} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} |", label,
-                             s.n_ctx, s.n_ubatch, find_type(s.kv_type)->name, w, logged.model_mib, kv, logged.kv_mib, c,
-                             logged.compute_mib, logged.repack_mib);
+        table += fmt::format("\n| {} | {} | {} | {} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} |",
+                             label, s.n_ctx, s.n_ubatch, std::string(find_type(s.kv_type)->name) + (s.swa_full ? ", SWA full" : ""), w, logged.model_mib, kv, logged.kv_mib,
+                             rs, logged.rs_mib, c, logged.compute_mib, logged.repack_mib);
         CHECK_MESSAGE(relative(w, logged.model_mib) <= 0.01, label << ": weights " << w << " MiB, llama.cpp " << logged.model_mib);
-        CHECK_MESSAGE(relative(kv, logged.kv_mib) <= 0.01, label << " ctx " << s.n_ctx << ": KV " << kv << " MiB, llama.cpp " << logged.kv_mib);
-        CHECK_MESSAGE(relative(c, logged.compute_mib) <= 0.15, label << " ctx " << s.n_ctx << " ubatch " << s.n_ubatch << ": compute " << c
+        // llama.cpp logs each cache to two decimals of a MiB (an iSWA model has two): within 1% or that rounding.
+        CHECK_MESSAGE((relative(kv, logged.kv_mib) <= 0.01 || std::abs(kv - logged.kv_mib) <= 0.01),
+                      label << " ctx " << s.n_ctx << ": KV " << kv << " MiB, llama.cpp " << logged.kv_mib);
+        // The state is logged to two decimals of a MiB: a tiny model's state is compared to that precision.
+        CHECK_MESSAGE((relative(rs, logged.rs_mib) <= 0.01 || std::abs(rs - logged.rs_mib) <= 0.005),
+                      label << ": recurrent state " << rs << " MiB, llama.cpp " << logged.rs_mib);
+        CHECK_MESSAGE(relative(c, logged.compute_mib) <= compute_tolerance, label << " ctx " << s.n_ctx << " ubatch " << s.n_ubatch << ": compute " << c
                                                                        << " MiB, llama.cpp " << logged.compute_mib << "\n" << sizes_in(logged.log));
     }
     std::string summary() const {
-        return fmt::format("worst relative difference: weights {:.2f}%, KV {:.2f}%, compute {:.1f}%", 100 * worst_weights,
-                           100 * worst_kv, 100 * worst_compute) + table;
+        return fmt::format("worst relative difference: weights {:.2f}%, KV {:.2f}%, recurrent state {:.2f}%, compute {:.1f}%",
+                           100 * worst_weights, 100 * worst_kv, 100 * worst_rs, 100 * worst_compute) + table;
     }
 };
 
@@ -166,6 +176,37 @@ TEST_CASE("tiny presets: fit agrees with llama.cpp at several contexts, ubatch s
             for (const Setting s : {Setting{512, 512, 1}, Setting{4096, 512, 1}, Setting{8192, 256, 8}, Setting{4096, 128, 2},
                                     Setting{16384, 512, 0}})
                 a.compare(std::string(preset) + " (8 layers) " + std::string(mix), path, s, dir.path());
+        }
+    MESSAGE(a.summary());
+}
+
+namespace {
+
+// Where the compute estimate is known to miss llama.cpp's buffer by more than 15% (docs/deploy.md, measured
+// agreement): qwen3moe's routed experts keep about one more [n_embd, n_expert_used, ubatch] tensor alive in
+// llama.cpp's graph than the estimate counts (-16%); with --swa-full the estimate keeps both full-size
+// attention masks alive through every layer, which gpt-oss's graph does not (+19%).
+double compute_tolerance(std::string_view preset, const Setting& s) {
+    return preset == "tiny-qwen3moe" || s.swa_full ? 0.20 : 0.15;
+}
+
+}  // namespace
+
+TEST_CASE("every modelled architecture: fit agrees with llama.cpp on its tiny preset (sliding windows, shared KV, recurrent state, MoE)") {
+    test::TempDir dir;
+    Agreement a;
+    for (std::string_view preset : {"tiny-qwen35", "tiny-qwen35moe", "tiny-gemma2", "tiny-gemma3", "tiny-gemma4", "tiny-qwen3moe",
+                                    "tiny-qwen2moe", "tiny-gpt-oss", "tiny-phi3", "tiny-mistral3", "tiny-olmo2", "tiny-granite"})
+        for (std::string_view mix : {"f32", "q8_0"}) {
+            auto config = samples::preset(preset);
+            REQUIRE(config.ok());
+            REQUIRE(samples::apply_mix(*config, mix).ok());
+            const fs::path path = dir / (std::string(preset) + "-" + std::string(mix) + ".gguf");
+            REQUIRE(samples::write_model(*config, path).ok());
+            const std::string label = fmt::format("{} ({} layers) {}", preset, config->n_layer, mix);
+            for (const Setting s : {Setting{512, 512, 1}, Setting{4096, 512, 1}, Setting{8192, 256, 8}, Setting{4096, 128, 2},
+                                    Setting{16384, 512, 0}, Setting{4096, 512, 1, true}})
+                a.compare(label, path, s, dir.path(), compute_tolerance(preset, s));
         }
     MESSAGE(a.summary());
 }

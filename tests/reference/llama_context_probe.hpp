@@ -39,12 +39,14 @@ namespace gguf::reference {
 struct ContextSettings {
     std::uint32_t n_ctx = 512, n_batch = 2048, n_ubatch = 512;
     std::int32_t kv_type = 1;  // F16
+    bool swa_full = false;     // as llama.cpp's tools (llama-cli, llama-server) default; the C API's default is true
 };
 
 // Sizes in MiB as llama.cpp logs them (two decimals), summed over its buffers.
 struct LoggedSizes {
     bool created = false;
     double model_mib = 0, repack_mib = 0, kv_mib = 0, kv_k_mib = 0, kv_v_mib = 0, compute_mib = 0, output_mib = 0;
+    double rs_mib = 0;  // the recurrent state of SSM / delta-net layers (llama_memory_recurrent's RS buffers)
     std::uint64_t model_bytes = 0;  // llama_model_size(): the tensors' bytes, exact
     std::string log;
 };
@@ -82,6 +84,7 @@ inline LoggedSizes llama_context_sizes(const std::filesystem::path& model, const
         cp.n_batch = s.n_batch;
         cp.n_ubatch = s.n_ubatch;
         cp.type_k = cp.type_v = s.kv_type;
+        cp.swa_full = s.swa_full;
         cp.n_threads = cp.n_threads_batch = 1;
         llama_context* c = llama_init_from_model(m, cp);
         std::fflush(stderr);
@@ -108,6 +111,7 @@ inline LoggedSizes llama_context_sizes(const std::filesystem::path& model, const
     out.repack_mib = sum(std::regex(R"((CPU_REPACK|AMX) model buffer size =\s*([0-9.]+) MiB)"), 2);
     out.compute_mib = sum(std::regex(R"(compute buffer size =\s*([0-9.]+) MiB)"));
     out.output_mib = sum(std::regex(R"(output buffer size =\s*([0-9.]+) MiB)"));
+    out.rs_mib = sum(std::regex(R"(RS buffer size =\s*([0-9.]+) MiB)"));
     const std::regex kv(R"(llama_kv_cache: size =\s*([0-9.]+) MiB.*K \([a-z0-9_]+\):\s*([0-9.]+) MiB, V \([a-z0-9_]+\):\s*([0-9.]+) MiB)");
     out.kv_mib = sum(kv, 1);
     out.kv_k_mib = sum(kv, 2);

@@ -309,3 +309,89 @@ TEST_CASE("a header of megabytes (a 150k-token vocabulary) is read with the defa
     CHECK(sent <= 2 * header);
     CHECK(server.requests("/big.gguf") <= 5);  // 256 KiB, 512 KiB, 1 MiB, 2 MiB, 4 MiB
 }
+
+TEST_CASE("fit URL prints what fit FILE prints, in text and JSON, from the header's bytes, split models included") {
+    Served s;
+    const std::string url = s.server.url("/m.gguf");
+    const std::string file = quoted(s.file.string());
+    for (const std::string options : {"", "--ctx 4096 --kv-type q8_0", "--gpu-memory 1M --gpu-memory 2M --n-gpu-layers 2"}) {
+        CAPTURE(options);
+        const Run local = doctor("fit " + options + " " + file);
+        REQUIRE_MESSAGE(local.status <= 1, local.err);
+        s.server.reset_counts();
+        const Run remote = doctor("fit " + options + " " + url);
+        REQUIRE_MESSAGE(remote.status == local.status, remote.err);
+        CHECK(replaced(remote.out, url, "FILE") == replaced(local.out, s.file.string(), "FILE"));
+        CHECK(s.server.body_bytes_sent("/m.gguf") <= 2 * s.header);
+        const Run local_json = doctor("fit --json " + options + " " + file);
+        const Run remote_json = doctor("fit --json " + options + " " + url);
+        REQUIRE_MESSAGE(remote_json.status == local_json.status, remote_json.err);
+        auto a = nlohmann::json::parse(local_json.out), b = nlohmann::json::parse(remote_json.out);
+        CHECK(b["file"] == url);
+        a.erase("file");
+        b.erase("file");
+        CHECK(a == b);
+    }
+
+    auto writer = writer_from(*open(s.file), ByteOrder::little);
+    REQUIRE(writer.ok());
+    auto paths = write_split(*writer, s.dir / "split", 10);
+    REQUIRE(paths.ok());
+    REQUIRE(paths->size() >= 3);
+    for (const auto& p : *paths) s.server.route("/repo/" + p.filename().string(), {.body = test::read_file(p)});
+    const std::string first = s.server.url("/repo/" + paths->front().filename().string());
+    const Run local = doctor("fit --json " + quoted(paths->front().string()));
+    const Run remote = doctor("fit --json " + first);
+    REQUIRE_MESSAGE(remote.status == 0, remote.err);
+    auto a = nlohmann::json::parse(local.out), b = nlohmann::json::parse(remote.out);
+    a.erase("file");
+    b.erase("file");
+    CHECK(a == b);
+    // One model: the weights of every shard, the same as the unsplit file's.
+    const Run whole = doctor("fit --json " + url);
+    CHECK(b["bytes"]["weights"] == nlohmann::json::parse(whole.out)["bytes"]["weights"]);
+    for (const auto& p : *paths) {
+        CAPTURE(p);
+        CHECK(s.server.body_bytes_sent("/repo/" + p.filename().string()) <= std::max<std::uint64_t>(4096, 2 * open(p, {.load_split = false}).value().shards()[0].header_bytes));
+    }
+    // A URL that is not a model fails as info does.
+    const Run missing = doctor("fit " + s.server.url("/nothing-here.gguf"));
+    CHECK(missing.status == 2);
+    CHECK(missing.err.find("HTTP 404") != std::string::npos);
+}
+
+TEST_CASE("a split model's URL with a query: shard names come from the path, every shard is fetched with the query") {
+    Served s;
+    auto writer = writer_from(*open(s.file), ByteOrder::little);
+    REQUIRE(writer.ok());
+    auto paths = write_split(*writer, s.dir / "split", 10);
+    REQUIRE(paths.ok());
+    REQUIRE(paths->size() >= 3);
+    // The server answers only with the query, as a server that checks a token does; without it, 404.
+    const std::string query = "?download=true&token=a%2Fb";
+    for (const auto& p : *paths) s.server.route("/repo/" + p.filename().string() + query, {.body = test::read_file(p)});
+    const std::string first = s.server.url("/repo/" + paths->front().filename().string() + query);
+    const Run local = doctor("info " + quoted(paths->front().string()));
+    const Run remote = doctor("info " + quoted(first));
+    REQUIRE_MESSAGE(remote.status == 0, remote.err);
+    CHECK(replaced(remote.out, first, "FILE") == replaced(local.out, paths->front().string(), "FILE"));
+    for (const auto& p : *paths) {
+        CAPTURE(p);
+        CHECK(s.server.requests("/repo/" + p.filename().string() + query) >= 1);
+        CHECK(s.server.requests("/repo/" + p.filename().string()) == 0);
+    }
+    // Any shard's URL finds the others; a fragment is not sent.
+    const std::string second = s.server.url("/repo/" + (*paths)[1].filename().string() + query + "#part");
+    const Run from_second = doctor("fit --json " + quoted(second));
+    REQUIRE_MESSAGE(from_second.status == 0, from_second.err);
+    const Run local_fit = doctor("fit --json " + quoted(paths->front().string()));
+    auto a = nlohmann::json::parse(local_fit.out), b = nlohmann::json::parse(from_second.out);
+    a.erase("file");
+    b.erase("file");
+    CHECK(a == b);
+    // A shard that is missing is named with the query it was asked with.
+    s.server.route("/repo/" + paths->back().filename().string() + query, {.status = 404});
+    const Run missing = doctor("info " + quoted(first));
+    CHECK(missing.status == 2);
+    CHECK(missing.err.find(s.server.url("/repo/" + paths->back().filename().string() + query)) != std::string::npos);
+}

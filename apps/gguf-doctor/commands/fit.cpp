@@ -1,6 +1,7 @@
-// gguf-doctor fit FILE: the memory llama.cpp needs to run the model (weights per device, KV cache,
+// gguf-doctor fit FILE|URL: the memory llama.cpp needs to run the model (weights per device, KV cache,
 // compute buffers as an estimate) and the largest context that fits the memory given. Reads only the
-// header. Exit: 0 fits (or no memory was given), 1 does not fit, 2 unreadable, 3 usage.
+// header, so a URL (http(s), hf://) is judged from its header's bytes alone.
+// Exit: 0 fits (or no memory was given), 1 does not fit, 2 unreadable, 3 usage.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -9,13 +10,14 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "gguf/deploy/fit.hpp"
+#include "location.hpp"
 
 namespace gguf::cli {
 namespace {
 
 constexpr std::string_view kUsage =
-    "FILE [--ctx N] [--batch N] [--ubatch N] [--kv-type f16|q8_0|q4_0|f32] [--gpu-memory SIZE]... "
-    "[--host-memory SIZE] [--n-gpu-layers N] [--json]";
+    "FILE|URL [--ctx N] [--batch N] [--ubatch N] [--kv-type f16|q8_0|q4_0|f32] [--gpu-memory SIZE]... "
+    "[--host-memory SIZE] [--n-gpu-layers N] [--swa-full] [--json]";
 
 std::string mib(std::uint64_t bytes) { return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0)); }
 
@@ -78,6 +80,8 @@ void print_text(const std::string& path, const deploy::FitReport& r) {
                              mib(r.weights + r.kv_cache + r.compute));
     std::cout << "\n  layers: " << placement_text(r) << "\n";
     std::cout << "  KV cache: K " << mib(r.kv_k) << ", V " << mib(r.kv_v) << "\n";
+    if (r.recurrent_state > 0)
+        std::cout << "  recurrent state (one sequence, counted in the totals): " << mib(r.recurrent_state) << "\n";
     if (r.max_context)
         std::cout << "  largest context that fits: " << *r.max_context
                   << (*r.max_context == 0 ? " (not even 256 cells)" : "") << "\n";
@@ -97,16 +101,18 @@ nlohmann::json to_json(const std::string& path, const deploy::FitReport& r) {
     j["n_ubatch"] = r.n_ubatch;
     j["kv_type"] = std::string(find_type(r.kv_type)->name);
     j["bytes"] = {{"weights", r.weights}, {"kv_cache", r.kv_cache}, {"kv_k", r.kv_k}, {"kv_v", r.kv_v},
-                  {"compute_estimate", r.compute}};
+                  {"recurrent_state", r.recurrent_state}, {"compute_estimate", r.compute}};
     for (const auto& d : r.devices) {
         nlohmann::json dj{{"name", d.name}, {"weights", d.weights}, {"kv_cache", d.kv_cache},
-                          {"compute_estimate", d.compute}, {"total", d.total()}, {"fits", d.fits()}};
+                          {"recurrent_state", d.recurrent_state}, {"compute_estimate", d.compute},
+                          {"total", d.total()}, {"fits", d.fits()}};
         dj["capacity"] = d.capacity ? nlohmann::json(*d.capacity) : nlohmann::json(nullptr);
         j["devices"].push_back(dj);
     }
     for (const auto& l : r.layers)
         j["layers"].push_back({{"layer", layer_label(r, l.layer)}, {"device", device_name(r, l.device)},
-                               {"weights", l.weight_bytes}, {"kv_cache", l.kv_bytes}});
+                               {"weights", l.weight_bytes}, {"kv_cache", l.kv_bytes},
+                               {"recurrent_state", l.recurrent_state_bytes}});
     j["max_context"] = r.max_context ? nlohmann::json(*r.max_context) : nlohmann::json(nullptr);
     j["fits"] = r.fits();
     j["notes"] = r.notes;
@@ -121,7 +127,9 @@ int run_fit(const std::vector<std::string>& args) {
     std::vector<std::string> gpu_memory;
     deploy::FitOptions o;
     desc.add_options()
-        ("file", po::value(&path)->required()->value_name("FILE"), "the model (.gguf; one shard of a split model opens all)")
+        ("file", po::value(&path)->required()->value_name("FILE"),
+         "the model (.gguf, or an http(s):// or hf://OWNER/REPO[@REV]/FILE URL, of which only the header is fetched; "
+         "one shard of a split model opens all)")
         ("ctx", po::value(&o.n_ctx)->value_name("N"), "context size (default: the training context); llama.cpp pads it to 256")
         ("batch", po::value(&o.n_batch)->default_value(2048)->value_name("N"), "logical batch size (llama.cpp's -b)")
         ("ubatch", po::value(&o.n_ubatch)->default_value(512)->value_name("N"),
@@ -132,6 +140,8 @@ int run_fit(const std::vector<std::string>& args) {
         ("host-memory", po::value(&host_memory)->value_name("SIZE"), "system memory for the CPU's share")
         ("n-gpu-layers", po::value(&o.n_gpu_layers)->value_name("N"),
          "layers on the GPUs, counting the output layer (default: all when --gpu-memory is given)")
+        ("swa-full", "sliding-window layers keep the whole context (llama.cpp's --swa-full); by default they keep "
+                     "the window plus one ubatch, as llama.cpp's tools do")
         ("json", "print the plan as JSON (bytes, per device and per layer)");
     po::positional_options_description positional;
     positional.add("file", 1);
@@ -143,6 +153,7 @@ int run_fit(const std::vector<std::string>& args) {
         return exit_usage;
     }
     o.kv_type = *type;
+    o.swa_full = vm.count("swa-full") > 0;
     for (const auto& g : gpu_memory) {
         auto bytes = deploy::parse_size(g);
         if (!bytes || *bytes == 0) {
@@ -167,8 +178,11 @@ int run_fit(const std::vector<std::string>& args) {
         return exit_usage;
     }
 
-    auto model = open_model(path);
-    if (!model) return exit_unreadable;
+    auto model = open_location(path);
+    if (!model) {
+        print_error(model.error().describe());
+        return exit_unreadable;
+    }
     auto report = deploy::plan_fit(*model, o);
     if (!report) {
         print_error(path + ": " + report.error().message);

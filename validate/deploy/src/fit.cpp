@@ -78,9 +78,14 @@ struct Sizes {
     std::vector<std::uint64_t> per_layer_kv;
 };
 
+// Layers without a cache of their own (recurrent, or reusing an earlier layer's) add nothing.
 Sizes kv_sizes(const detail::Hparams& h, std::uint32_t n_cells, std::uint32_t kv_type) {
     Sizes s;
     for (std::uint64_t il = 0; il < h.n_layer; ++il) {
+        if (!h.has_kv(il)) {
+            s.per_layer_kv.push_back(0);
+            continue;
+        }
         const std::uint64_t cells = h.is_swa(il) ? std::min<std::uint64_t>(n_cells, h.swa_cells) : n_cells;
         const std::uint64_t k = row_bytes(kv_type, h.n_embd_k_gqa(il)) * cells;
         const std::uint64_t v = row_bytes(kv_type, h.n_embd_v_gqa(il)) * cells;
@@ -100,12 +105,13 @@ FitReport plan(const Container& model, const detail::Hparams& h, const FitOption
     r.kv_type = o.kv_type;
     r.n_ubatch = std::min(o.n_ubatch, std::min(o.n_batch, r.n_ctx));
     detail::Hparams hs = h;
-    hs.swa_cells = h.n_swa ? pad_cells(std::uint64_t(h.n_swa) + r.n_ubatch) : 0;
+    // llama_kv_cache_iswa: the window plus one ubatch, padded to 256 cells, at most the context.
+    hs.swa_cells = o.swa_full ? r.n_ctx : h.n_swa ? std::min(r.n_ctx, pad_cells(std::uint64_t(h.n_swa) + r.n_ubatch)) : 0;
 
     const Layout layout = assign_layers(h.n_layer, o);
-    r.devices.push_back({"CPU", 0, 0, 0, o.host_memory});
+    r.devices.push_back({.name = "CPU", .capacity = o.host_memory});
     for (std::size_t g = 0; g < o.gpu_memory.size(); ++g)
-        r.devices.push_back({"GPU" + std::to_string(g), 0, 0, 0, o.gpu_memory[g]});
+        r.devices.push_back({.name = "GPU" + std::to_string(g), .capacity = o.gpu_memory[g]});
     const auto device_slot = [](int device) { return static_cast<std::size_t>(device + 1); };
 
     // Weights, layer by layer.
@@ -137,20 +143,27 @@ FitReport plan(const Container& model, const detail::Hparams& h, const FitOption
     const Sizes kv = kv_sizes(hs, r.n_ctx, o.kv_type);
     r.kv_k = kv.kv_k;
     r.kv_v = kv.kv_v;
-    for (std::uint64_t il = 0; il < h.n_layer; ++il) r.layers[slot_of_layer(static_cast<std::int64_t>(il))].kv_bytes = kv.per_layer_kv[il];
+    for (std::uint64_t il = 0; il < h.n_layer; ++il) {
+        LayerPlacement& layer = r.layers[slot_of_layer(static_cast<std::int64_t>(il))];
+        layer.kv_bytes = kv.per_layer_kv[il];
+        layer.recurrent_state_bytes = h.recurrent_state_bytes(il);  // one sequence's state
+    }
 
     for (const LayerPlacement& p : r.layers) {
         DeviceMemory& d = r.devices[device_slot(p.device)];
         d.weights += p.weight_bytes;
         d.kv_cache += p.kv_bytes;
+        d.recurrent_state += p.recurrent_state_bytes;
         r.weights += p.weight_bytes;
         r.kv_cache += p.kv_bytes;
+        r.recurrent_state += p.recurrent_state_bytes;
     }
 
     // Compute buffers: a device that runs layers holds the inputs (embeddings, attention mask) and the
     // largest intermediate set of one layer; the output layer's device the logits, which are computed
     // after the inputs are dead, so the two phases share memory. The CPU always holds the inputs.
-    const detail::GraphShape shape{r.n_ubatch, r.n_ctx, o.flash_attention, o.kv_type};
+    const bool any_swa = std::any_of(hs.swa_layers.begin(), hs.swa_layers.end(), [](bool b) { return b; });
+    const detail::GraphShape shape{r.n_ubatch, r.n_ctx, any_swa ? hs.swa_cells : 0, o.flash_attention, o.kv_type};
     const std::uint64_t layer_peak = detail::layer_peak_bytes(hs, shape);
     const std::uint64_t output_peak = detail::output_peak_bytes(hs, shape);
     const std::uint64_t input = detail::input_bytes(hs, shape);

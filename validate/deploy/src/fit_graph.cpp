@@ -23,7 +23,8 @@ std::uint64_t max_of(const std::vector<std::uint64_t>& v) { return v.empty() ? 0
 
 std::uint64_t input_bytes(const Hparams& h, const GraphShape& g) {
     const std::uint64_t t = g.n_tokens;
-    const std::uint64_t mask = g.n_kv * pad(t, kMaskPadding) * (g.flash_attention ? kF16 : kF32);
+    // One attention mask per cache: llama.cpp's iSWA input has a second one over the window's cells.
+    const std::uint64_t mask = (g.n_kv + g.n_kv_swa) * pad(t, kMaskPadding) * (g.flash_attention ? kF16 : kF32);
     return t * kF32 * 3 /* token ids, positions, output ids */ + t * h.n_embd * kF32 /* embeddings */ + mask;
 }
 

@@ -10,16 +10,24 @@
 namespace gguf::deploy::detail {
 namespace {
 
-// Architectures whose layers keep a recurrent state instead of (or beside) a KV cache: the state's
-// size is not modelled.
+// Architectures whose every layer keeps a recurrent state instead of a KV cache: the state's size is
+// not modelled for them (hybrids, whose layers are either, are: fit_layers.cpp).
 constexpr std::string_view kRecurrent[] = {"mamba", "mamba2", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7"};
+
+bool is_integer_type(ValueType t) {
+    switch (t) {
+        case ValueType::uint8: case ValueType::int8: case ValueType::uint16: case ValueType::int16:
+        case ValueType::uint32: case ValueType::int32: case ValueType::uint64: case ValueType::int64: return true;
+        default: return false;
+    }
+}
 
 std::optional<std::vector<std::uint64_t>> per_layer(const Container& model, const std::string& key, std::uint64_t n_layer) {
     const Value* v = model.find(key);
     if (!v) return std::nullopt;
     std::vector<std::uint64_t> out;
     if (v->is_array()) {
-        if (v->size() != n_layer || v->element_type() == ValueType::string || v->element_type() == ValueType::array)
+        if (v->size() != n_layer || !is_integer_type(v->element_type()))
             return std::nullopt;
         for (std::uint64_t i = 0; i < n_layer; ++i) out.push_back(static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->integer_at(i))));
         return out;
@@ -69,23 +77,7 @@ Result<Hparams> read_hparams(const Container& model) {
     h.n_expert_used = model.get_u64(a + "expert_used_count").value_or(0);
     h.n_ff_expert = model.get_u64(a + "expert_feed_forward_length").value_or(0);
 
-    h.n_swa = static_cast<std::uint32_t>(model.get_u64(a + "attention.sliding_window").value_or(0));
-    if (h.n_swa > 0) {
-        const Value* pattern = model.find(a + "attention.sliding_window_pattern");
-        if (pattern && pattern->is_array() && pattern->size() == h.n_layer && pattern->element_type() == ValueType::boolean) {
-            for (std::uint64_t i = 0; i < h.n_layer; ++i) h.swa_layers.push_back(pattern->integer_at(i) != 0);
-        } else {
-            h.notes.push_back(fmt::format("{} has a sliding window of {} tokens, but which layers use it is not modelled "
-                                          "for this architecture: every layer's KV cache is counted for the full "
-                                          "context (an upper bound)",
-                                          h.architecture, h.n_swa));
-        }
-    }
-    for (const auto& m : model.metadata())
-        if (m.key.starts_with(a + "ssm.") || m.key.starts_with(a + "wkv.")) {
-            h.notes.push_back("the recurrent (SSM) layers' state is not counted");
-            break;
-        }
+    read_layer_kinds(model, h);
     return h;
 }
 

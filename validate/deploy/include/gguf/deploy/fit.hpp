@@ -1,7 +1,8 @@
 // The memory llama.cpp needs to run a model, from the header alone: the weights on each device, layer
 // by layer as llama.cpp assigns them (the input layer on the CPU, the last n_gpu_layers layers and the
 // output layer on the GPUs, split in proportion to their memory), the KV cache of each layer (grouped-
-// query attention, quantized cache types), an estimate of the compute buffers, and the largest context
+// query attention, quantized cache types, sliding-window and shared layers), the state of recurrent
+// layers, an estimate of the compute buffers, and the largest context
 // that fits the memory given. docs/deploy.md says how each number is computed and how well it agrees
 // with what llama.cpp reports.
 #pragma once
@@ -25,6 +26,9 @@ struct FitOptions {
     std::optional<std::uint64_t> host_memory;   // bytes of system memory, for the largest context on the CPU
     std::int32_t n_gpu_layers = -1;             // -1: every layer and the output layer when GPUs are given
     bool flash_attention = true;                // llama.cpp's "auto" turns it on where supported
+    // Sliding-window layers keep the full context (llama.cpp's --swa-full; its tools default to off,
+    // keeping only the window plus one ubatch; the C API's llama_context_default_params() turns it on).
+    bool swa_full = false;
 };
 
 struct LayerPlacement {
@@ -32,16 +36,18 @@ struct LayerPlacement {
     int device = -1;           // -1 CPU, else the GPU's index
     std::uint64_t weight_bytes = 0;
     std::uint64_t kv_bytes = 0;
+    std::uint64_t recurrent_state_bytes = 0;
 };
 
 struct DeviceMemory {
     std::string name;          // "CPU", "GPU0"...
     std::uint64_t weights = 0;
     std::uint64_t kv_cache = 0;
+    std::uint64_t recurrent_state = 0;
     std::uint64_t compute = 0;  // estimate
     std::optional<std::uint64_t> capacity;
 
-    std::uint64_t total() const { return weights + kv_cache + compute; }
+    std::uint64_t total() const { return weights + kv_cache + recurrent_state + compute; }
     bool fits() const { return !capacity || total() <= *capacity; }
 };
 
@@ -55,6 +61,7 @@ struct FitReport {
     std::uint64_t weights = 0;         // all devices
     std::uint64_t kv_cache = 0;
     std::uint64_t kv_k = 0, kv_v = 0;  // of which K and V
+    std::uint64_t recurrent_state = 0; // the state of recurrent (SSM, delta-net) layers, one sequence
     std::uint64_t compute = 0;         // estimate, all devices
     std::vector<LayerPlacement> layers;
     std::vector<DeviceMemory> devices;  // CPU first
