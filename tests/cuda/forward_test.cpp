@@ -227,9 +227,11 @@ TEST_CASE("generation steps run as CUDA graphs give the logits of steps launched
     // 60 steps after the 12-token prompt: the KV cache and the RoPE tables grow at position 64, so the
     // graph is updated with new buffers as well as new positions. tiny-qwen3moe routes experts on the
     // host: its steps are never captured.
-    for (const auto& [preset, mix] : {std::pair{"tiny-llama", "q4_k_m"}, std::pair{"tiny-qwen35", "f16"},
+    for (const auto& model_case : {std::pair{"tiny-llama", "q4_k_m"}, std::pair{"tiny-qwen35", "f16"},
                                       std::pair{"tiny-gemma4", "q8_0"}, std::pair{"tiny-gemma2", "q4_k_m"},
                                       std::pair{"tiny-qwen3moe", "f16"}}) {
+        const char* const preset = model_case.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+        const char* const mix = model_case.second;
         CAPTURE(preset);
         const Container model = test::open_model(test::write_preset(dir, preset, mix));
         const bool moe = std::string_view(preset) == "tiny-qwen3moe";

@@ -345,7 +345,9 @@ TEST_CASE("qwen3moe's and qwen2moe's programs: routed experts bound as views, th
         const std::pair<int, const char*> stacks[] = {{ffn->gate, "blk.1.ffn_gate_exps.weight"},
                                                       {ffn->up, "blk.1.ffn_up_exps.weight"},
                                                       {ffn->down, "blk.1.ffn_down_exps.weight"}};
-        for (const auto& [first, name] : stacks) {
+        for (const auto& stack : stacks) {
+            const int first = stack.first;
+            const char* const name = stack.second;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
             CAPTURE(name);
             for (std::uint64_t e = 0; e < moe.n_expert; ++e) {
                 const forward::BoundMatrix& m = w.matrices[static_cast<std::size_t>(first) + e];
@@ -447,7 +449,9 @@ TEST_CASE("gpt-oss's program: sinks, alternating windows with their own RoPE tab
                 const std::pair<int, const char*> biases[] = {{f->gate_bias, "ffn_gate_exps.bias"},
                                                               {f->up_bias, "ffn_up_exps.bias"},
                                                               {f->down_bias, "ffn_down_exps.bias"}};
-                for (const auto& [first, name] : biases) {
+                for (const auto& bias : biases) {
+                    const int first = bias.first;
+                    const char* const name = bias.second;  // see above: CAPTURE and clang 14
                     CAPTURE(name);
                     REQUIRE(first >= 0);
                     for (std::uint64_t e = 0; e < m.moe.n_expert; ++e)

@@ -114,7 +114,9 @@ TEST_CASE("the LoRA verdict equals what llama.cpp's LoRA loader does with the ad
 
     int n = 0, agreed = 0, refused = 0;
     std::string table;
-    for (const auto& [name, w] : cases) {
+    for (const auto& one_case : cases) {
+        const std::string& name = one_case.first;  // not a structured binding: CHECK_MESSAGE's lambda takes it (clang 14)
+        const auto& w = one_case.second;
         const fs::path path = dir / fmt::format("lora{}.gguf", n);
         REQUIRE(w.write(path).ok());
         auto adapter = open(path);
