@@ -109,10 +109,7 @@ void gemma4_attention(Build& b, std::uint64_t il, const Gemma4Tables& tables) {
     ops.push_back(Record{Slot::att, n_q, "attn"});
     ops.push_back(Linear{Slot::proj, Slot::att, wo});
     ops.push_back(Record{Slot::proj, n_embd, "attn_out"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "attn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "attn_residual"});
+    post_norm_residual(b, s, post_norm, "attn_post_norm", "attn_residual");
 }
 
 void gemma4_ffn(Build& b, std::uint64_t il) {
@@ -137,10 +134,7 @@ void gemma4_ffn(Build& b, std::uint64_t il) {
     ops.push_back(Record{Slot::gate, n_ff, "ffn_act"});
     ops.push_back(Linear{Slot::proj, Slot::gate, down});
     ops.push_back(Record{Slot::proj, n_embd, "down"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "ffn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "ffn_residual"});
+    post_norm_residual(b, s, post_norm, "ffn_post_norm", "ffn_residual");
 }
 
 // x += post_norm(proj(GELU(inp_gate x) * per_layer[block il])), then x *= the block's output scalar.
@@ -159,10 +153,7 @@ void gemma4_block_end(Build& b, std::uint64_t il) {
         ops.push_back(GeGlu{Slot::gate, Slot::gate, Slot::up, n_pl});
         ops.push_back(Record{Slot::gate, n_pl, "per_layer_gate"});
         ops.push_back(Linear{Slot::proj, Slot::gate, proj});
-        ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, norm, b.params.rms_eps});
-        ops.push_back(Record{Slot::proj, n_embd, "per_layer_out"});
-        ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-        ops.push_back(Record{Slot::x, n_embd, "per_layer_residual"});
+        post_norm_residual(b, s, norm, "per_layer_out", "per_layer_residual");
     }
     const int scale = b.bind.vector(w, s.tensor("layer_output_scale.weight"), 1, false);
     if (scale >= 0) {
