@@ -12,11 +12,12 @@
 //     (max |diff| / max |logit| <= 1e-4; measured ~1e-6 (6.6e-7 tiny-qwen3moe, 5.7e-7 tiny-qwen2moe, 5.0e-7 tiny-qwen35, 4.0e-7 tiny-qwen35moe, 7.1e-7 tiny-gpt-oss), 5e-5 for tiny-gemma3 and tiny-gemma2, whose GELU rounds its
 //     input to half precision as ggml's does, so a last-bit difference upstream can move an activation
 //     by a half-precision step): this is the check of the semantics.
-//     tiny-gemma4 measured 4.8e-4 and is held to 1.5e-3: its pass is that sensitive to float rounding
-//     itself. Our own pass on the same file changes by 4.6e-4 (2 threads) and 7.8e-4 (3 threads) against
-//     1 thread, where only the order of float sums differs (tiny-gemma3: 1e-4, tiny-qwen3: 3e-7): two
-//     GELUs per block read ggml's half-precision table, which turns last-bit differences into
-//     half-precision steps, and four blocks carry them further. Its mean KL stays at 1.8e-8.
+//     tiny-gemma4 measured 4.8e-4 and is held to 1e-3: llama.cpp agrees no better with itself. Its own
+//     F32 pass on the same file differs by 4.3e-4 to 5.2e-4 between its CPU builds (x64, haswell and the
+//     one ggml picks here), whose float sums run in other orders; two GELUs per block read ggml's
+//     half-precision table, which turns last-bit differences into half-precision steps, and four blocks
+//     carry them further (docs/architectures.md, "How closely the gemma family can agree"). Its mean KL
+//     stays at 1.8e-8.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -244,7 +245,7 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         CHECK_MESSAGE(a.positions == f.ids.size(), name);
         if (job.exact) {
             CHECK_MESSAGE(a.argmax_mismatches == 0, name);
-            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma4" ? 1.5e-3 : 1e-4), name);
+            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma4" ? 1e-3 : 1e-4), name);
             continue;
         }
         CHECK_MESSAGE(a.mean_kl <= 1e-3, name);
@@ -254,7 +255,7 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
             // so llama.cpp's F16 K/V move them by about 1.3e-3 of the largest (its exact configuration
             // agrees with ours to 5e-5). tiny-olmo2's logits are as small, and its keys, normalized over
             // the whole projection, round to F16 the same way (1.3e-3; exact configuration 1e-6).
-            // tiny-gemma4's own rounding sensitivity (above) puts it at 1.5e-3 (F32) and 2.6e-3 (F16) here.
+            // tiny-gemma4's rounding sensitivity (above) puts it at 1.5e-3 (F32) and 2.6e-3 (F16) here.
             const bool small_logits = f.preset == "tiny-gemma3" || f.preset == "tiny-olmo2";
             const double bound = f.preset == "tiny-gemma4" ? 5e-3 : small_logits ? 2e-3 : 1e-3;
             CHECK_MESSAGE(a.relative_diff <= bound, name);
