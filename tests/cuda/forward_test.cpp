@@ -63,6 +63,19 @@ std::vector<Model> write_models(const test::TempDir& dir) {
             models.push_back({std::string(preset) + " all " + label, path});
         }
     }
+    // gemma4 with head_count_kv per block, as the 31B has it: two KV heads in the sliding blocks, one in
+    // the global ones (and in block 3, which reads block 1's cache).
+    for (const char* mix : {"f32", "q8_0"}) {
+        auto config = samples::preset("tiny-gemma4");
+        REQUIRE(config.ok());
+        config->n_head_kv = 2;
+        config->n_head_kv_global = 1;
+        REQUIRE(samples::apply_mix(*config, mix).ok());
+        const auto path = dir / (std::string("tiny-gemma4-kv-heads-per-block-") + mix + ".gguf");
+        auto w = test::write_model_any_type(*config, path);
+        REQUIRE_MESSAGE(w.ok(), (w.ok() ? "" : w.error().describe()));
+        models.push_back({std::string("tiny-gemma4 kv heads per block ") + mix, path});
+    }
     return models;
 }
 

@@ -287,4 +287,9 @@ TEST_CASE("yarn_attn_factor and longrope factor choice follow llama.cpp's contex
     CHECK(yarn_attn_factor(4.0f, 1.0f, 1.0f) == doctest::Approx(1.0f / 1.1386294f));
     CHECK(longrope_uses_long_factors(8192, 4096));
     CHECK_FALSE(longrope_uses_long_factors(4096, 4096));
+    // The context is padded to 256 first: 64 stands for 256, 257 for 512.
+    CHECK_FALSE(longrope_uses_long_factors(64, 256));
+    CHECK(longrope_uses_long_factors(257, 256));
+    CHECK(longrope_uses_long_factors(64, 128));
+    CHECK_FALSE(longrope_uses_long_factors(4000, 4096));
 }

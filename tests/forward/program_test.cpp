@@ -228,6 +228,39 @@ TEST_CASE("gemma4's program: per-layer inputs, shared-KV blocks, head sizes and 
     CHECK(p.width(forward::Slot::per_layer) == 4 * 64);
 }
 
+TEST_CASE("gemma4 with KV heads per block: each block's attention, cache and projections have its own count") {
+    const test::TempDir dir;
+    const Described d = describe(test::write_preset(dir, "tiny-gemma4", "f32", [](samples::ModelConfig& c) {
+        c.n_head_kv = 2;
+        c.n_head_kv_global = 1;
+    }));
+    const forward::Program& p = d.arch.program;
+    REQUIRE(p.layers.size() == 4);
+    for (std::size_t il = 0; il < 4; ++il) {
+        CAPTURE(il);
+        const bool sliding = il % 2 == 0, own_kv = il < 2;
+        const std::uint64_t head = sliding ? 64 : 128, kv_heads = sliding ? 2 : 1;
+        CHECK(p.layers[il].k_width == (own_kv ? kv_heads * head : 0));
+        for (const auto& op : p.layers[il].ops) {
+            if (const auto* a = std::get_if<forward::Attention>(&op)) {
+                CHECK(a->shape.n_head == 4);
+                CHECK(a->shape.n_head_kv == kv_heads);
+            }
+            if (const auto* r = std::get_if<forward::Rope>(&op); r && !own_kv) CHECK(r->n_heads == 4);
+        }
+    }
+    // A shared block whose KV head count differs from its source's cache is refused.
+    const test::TempDir other;
+    Container model = test::open_model(test::write_preset(other, "tiny-gemma4", "f32"));
+    auto spec = model::read_spec(model);
+    REQUIRE(spec.ok());
+    spec->n_head_kv_layers = {1, 1, 1, 2};
+    spec->n_head_layers = {4, 4, 4, 4};
+    auto refused = forward::describe_architecture(model, *spec);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("block 3 reads the KV cache of block 1") != std::string::npos);
+}
+
 // docs/trace.md's qwen35 records; the preset (samples/generator/src/presets.cpp) has delta-net blocks 0
 // and 1 and a full-attention block 2.
 TEST_CASE("qwen35's program: delta-net blocks with recurrent state, gated attention with sectioned RoPE") {

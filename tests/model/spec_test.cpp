@@ -330,6 +330,52 @@ TEST_CASE("gemma4: the flag pattern, head sizes by kind, per-layer input width, 
     CHECK(s.qk_norm);
 }
 
+TEST_CASE("gemma4: per-block head counts (head_count_kv as an array) are read per block and in the schema") {
+    test::TempDir dir;
+    auto c = samples::preset("tiny-gemma4").value();
+    c.n_head_kv = 2;
+    c.n_head_kv_global = 1;  // the 31B's structure: fewer KV heads in the global blocks
+    auto w = samples::build_model(c);
+    REQUIRE(w.ok());
+    const Value* kv = w->find("gemma4.attention.head_count_kv");
+    REQUIRE(kv != nullptr);
+    CHECK(kv->is_array());
+    const auto s = spec_of(*w, dir);
+    REQUIRE_MESSAGE(s.ok(), s.error().message);
+    CHECK(s->n_head_kv == 2);  // block 0's, as llama.cpp's n_head_kv()
+    CHECK(s->n_head_kv_layers == std::vector<std::uint64_t>{2, 1, 2, 1});
+    CHECK(s->layer_n_head_kv(1) == 1);
+    CHECK(s->layer_n_head(1) == 4);
+    CHECK(s->n_head_layers.empty());
+    const auto schema = schema_for(*s);
+    REQUIRE(schema);
+    CHECK(schema->find("blk.0.attn_k.weight")->ne == std::vector<std::uint64_t>{256, 128});
+    CHECK(schema->find("blk.1.attn_k.weight")->ne == std::vector<std::uint64_t>{256, 128});
+    CHECK(schema->find("blk.1.attn_v.weight")->ne == std::vector<std::uint64_t>{256, 128});
+    CHECK(schema->find("blk.1.attn_q.weight")->ne == std::vector<std::uint64_t>{256, 512});
+
+    // A head_count array that varies: each block its own; head_count_kv absent follows it per block.
+    Writer heads = std::move(*w);
+    const std::int32_t per_block[] = {4, 2, 4, 2};
+    heads.set("gemma4.attention.head_count", Value::array(ValueType::int32, std::span<const std::int32_t>(per_block)));
+    CHECK(heads.erase("gemma4.attention.head_count_kv"));
+    const auto h = spec_of(heads, dir, "heads.gguf");
+    REQUIRE_MESSAGE(h.ok(), h.error().message);
+    CHECK(h->n_head == 4);
+    CHECK(h->n_head_layers == std::vector<std::uint64_t>{4, 2, 4, 2});
+    CHECK(h->n_head_kv_layers == std::vector<std::uint64_t>{4, 2, 4, 2});
+}
+
+TEST_CASE("a head_count_kv array that varies is refused outside gemma4 (llama.cpp sizes every block by block 0)") {
+    test::TempDir dir;
+    Writer w = built("tiny-llama");
+    const std::int32_t per_block[] = {4, 2};
+    w.set("llama.attention.head_count_kv", Value::array(ValueType::int32, std::span<const std::int32_t>(per_block)));
+    const auto s = spec_of(w, dir);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().message.find("varies per layer") != std::string::npos);
+}
+
 TEST_CASE("gemma4's MoE variant: its expert tensors are in the schema, optional, with their shapes") {
     test::TempDir dir;
     auto w = samples::build_model(samples::preset("tiny-gemma4").value());

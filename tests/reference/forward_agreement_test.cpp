@@ -12,11 +12,12 @@
 //     (max |diff| / max |logit| <= 1e-4; measured ~1e-6 (6.6e-7 tiny-qwen3moe, 5.7e-7 tiny-qwen2moe, 5.0e-7 tiny-qwen35, 4.0e-7 tiny-qwen35moe, 7.1e-7 tiny-gpt-oss), 5e-5 for tiny-gemma3 and tiny-gemma2, whose GELU rounds its
 //     input to half precision as ggml's does, so a last-bit difference upstream can move an activation
 //     by a half-precision step): this is the check of the semantics.
-//     tiny-gemma4 measured 4.8e-4 and is held to 1.5e-3: its pass is that sensitive to float rounding
-//     itself. Our own pass on the same file changes by 4.6e-4 (2 threads) and 7.8e-4 (3 threads) against
-//     1 thread, where only the order of float sums differs (tiny-gemma3: 1e-4, tiny-qwen3: 3e-7): two
-//     GELUs per block read ggml's half-precision table, which turns last-bit differences into
-//     half-precision steps, and four blocks carry them further. Its mean KL stays at 1.8e-8.
+//     tiny-gemma4 measured 4.8e-4 and is held to 1e-3: llama.cpp agrees no better with itself. Its own
+//     F32 pass on the same file differs by 4.3e-4 to 5.2e-4 between its CPU builds (x64, haswell and the
+//     one ggml picks here), whose float sums run in other orders; two GELUs per block read ggml's
+//     half-precision table, which turns last-bit differences into half-precision steps, and four blocks
+//     carry them further (docs/architectures.md, "How closely the gemma family can agree"). Its mean KL
+//     stays at 1.8e-8.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -49,6 +50,7 @@ struct Fixture {
     std::string preset, mix;
     fs::path model;
     std::vector<std::int32_t> ids;
+    std::uint64_t context = 0;  // llama.cpp's context size and our CpuOptions::context_length; 0: defaults
 };
 
 struct Job {
@@ -77,11 +79,12 @@ gguf::forward::Logits read_reference(const fs::path& path, std::uint64_t n_token
     return l;
 }
 
-gguf::forward::Logits ours(const Fixture& f) {
+gguf::forward::Logits ours(const Fixture& f, std::uint64_t context_length) {
     auto model = gguf::open(f.model);
     REQUIRE(model.ok());
     gguf::forward::CpuOptions options;
     options.threads = 2;
+    options.context_length = context_length;
     auto pass = gguf::forward::make_cpu_forward(*model, options);
     REQUIRE_MESSAGE(pass.ok(), pass.error().describe());
     auto logits = (*pass)->evaluate(f.ids);
@@ -184,6 +187,20 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         fixtures.push_back({"tiny-phi3", "f32 variant partial rotation", path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
+    // gemma4 with head_count_kv per block, as the 31B has it: two KV heads in the sliding blocks, one in
+    // the global blocks (and in block 3, which reads block 1's cache).
+    {
+        auto config = gguf::samples::preset("tiny-gemma4");
+        REQUIRE(config.ok());
+        config->n_head_kv = 2;
+        config->n_head_kv_global = 1;
+        auto w = gguf::samples::build_model(*config);
+        REQUIRE(w.ok());
+        const fs::path path = dir / "tiny-gemma4-kv-heads-per-block.gguf";
+        REQUIRE(w->write(path).ok());
+        fixtures.push_back({"tiny-gemma4", "f32 variant kv heads per block", path, token_ids(config->n_vocab - config->n_vocab_padding)});
+    }
+
     // phi3 with separate q, k and v projections (llama.cpp's loader takes them when attn_qkv is absent):
     // the fused F32 tensor's row blocks written as attn_q, attn_k and attn_v.
     {
@@ -211,14 +228,26 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
         fixtures.push_back({"tiny-phi3", "f32 variant separate q/k/v", path, token_ids(config->n_vocab - config->n_vocab_padding)});
     }
 
+    // LongRoPE's two factor sets: tiny-phi3's original context is 256, which llama.cpp's default context
+    // here (64, padded to 256) stays within (short factors, the fixtures above); at 256 it still does,
+    // at 257 (padded to 512) llama.cpp switches to rope_factors_long.
+    for (const std::uint64_t context : {256, 257, 1024}) {
+        auto config = gguf::samples::preset("tiny-phi3");
+        REQUIRE(config.ok());
+        fixtures.push_back({"tiny-phi3", "f32 context " + std::to_string(context), dir / "tiny-phi3-f32.gguf",
+                            token_ids(config->n_vocab - config->n_vocab_padding), context});
+    }
+
     std::vector<Job> jobs;
     nlohmann::json job_list = nlohmann::json::array();
     for (const Fixture& f : fixtures) {
         for (bool exact : {false, true}) {
             if (exact && !f.mix.starts_with("f32")) continue;
-            if (!exact && (f.mix.starts_with("f32 rope") || f.mix.starts_with("f32 variant"))) continue;
-            Job job{&f, exact, dir / (f.model.stem().string() + (exact ? "-exact" : "") + ".f32")};
+            if (!exact && (f.mix.starts_with("f32 rope") || f.mix.starts_with("f32 variant") || f.context)) continue;
+            const std::string suffix = (f.context ? "-ctx" + std::to_string(f.context) : "") + (exact ? "-exact" : "");
+            Job job{&f, exact, dir / (f.model.stem().string() + suffix + ".f32")};
             nlohmann::json j = {{"model", f.model.string()}, {"ids", f.ids}, {"out", job.out.string()}};
+            if (f.context) j["context"] = f.context;
             if (exact) {
                 j["kv_type"] = "F32";
                 j["flash_attention"] = "off";
@@ -235,16 +264,22 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
 
     for (const Job& job : jobs) {
         const Fixture& f = *job.fixture;
-        const auto logits = ours(f);
+        const auto logits = ours(f, f.context);
         const auto reference = read_reference(job.out, logits.n_tokens, logits.n_vocab);
         const auto a = gguf::forward::compare_logits(reference, logits);
+        if (f.context > 256) {
+            // The check discriminates: the short factors, which this context must not use, miss by far.
+            const auto short_factors = gguf::forward::compare_logits(reference, ours(f, 0));
+            MESSAGE(f.preset << " " << f.mix << " with the short factors: " << describe(short_factors));
+            CHECK(short_factors.relative_diff > 1e-3);
+        }
         const std::string name = f.preset + " " + f.mix +
                                  (job.exact ? " vs llama.cpp with F32 KV cache, no flash attention" : " vs llama.cpp defaults");
         MESSAGE(name << ": " << describe(a));
         CHECK_MESSAGE(a.positions == f.ids.size(), name);
         if (job.exact) {
             CHECK_MESSAGE(a.argmax_mismatches == 0, name);
-            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma4" ? 1.5e-3 : 1e-4), name);
+            CHECK_MESSAGE(a.relative_diff <= (f.preset == "tiny-gemma4" ? 1e-3 : 1e-4), name);
             continue;
         }
         CHECK_MESSAGE(a.mean_kl <= 1e-3, name);
@@ -254,7 +289,7 @@ TEST_CASE("logits agree with llama.cpp on every tiny preset and weight mix") {
             // so llama.cpp's F16 K/V move them by about 1.3e-3 of the largest (its exact configuration
             // agrees with ours to 5e-5). tiny-olmo2's logits are as small, and its keys, normalized over
             // the whole projection, round to F16 the same way (1.3e-3; exact configuration 1e-6).
-            // tiny-gemma4's own rounding sensitivity (above) puts it at 1.5e-3 (F32) and 2.6e-3 (F16) here.
+            // tiny-gemma4's rounding sensitivity (above) puts it at 1.5e-3 (F32) and 2.6e-3 (F16) here.
             const bool small_logits = f.preset == "tiny-gemma3" || f.preset == "tiny-olmo2";
             const double bound = f.preset == "tiny-gemma4" ? 5e-3 : small_logits ? 2e-3 : 1e-3;
             CHECK_MESSAGE(a.relative_diff <= bound, name);

@@ -1,5 +1,6 @@
 // llama.cpp's answers through node-llama-cpp (CPU), for the differential tests. CMake copies this file
-// next to the installed node_modules (ES modules resolve packages from the script's own folder).
+// into the build tree beside a link to the installed node_modules (ES modules resolve packages from the
+// script's own folder).
 //   node llama.mjs logits   MODEL IDS_JSON OUT.f32   -> float32 [n_tokens][n_vocab], every position; ids as given
 //   node llama.mjs tokenize MODEL TEXTS_JSON OUT.json -> [[ids...], ...]; add_bos=false unless MODE=with-bos
 //   node llama.mjs tokenize-raw MODEL TEXTS_JSON OUT.json -> {"plain": [[ids...], ...], "special": [...]}:
@@ -7,7 +8,9 @@
 //                      workaround; loads vocabulary-only files too
 //   node llama.mjs load     MODEL                     -> prints {"loaded": true, ...} if llama.cpp loads the model
 //   node llama.mjs logits-many JOBS_JSON              -> the logits mode for many models in one process, jobs
-//                                                      [{"model", "ids", "out", "kv_type", "flash_attention"}]
+//                                                      [{"model", "ids", "out", "kv_type", "flash_attention",
+//                                                        "context"}]; "context": the context size (else
+//                                                      max(64, tokens + 8))
 // Environment: GGUF_DOCTOR_TOKENIZE_SPECIAL=1 parses special tokens in the text. The logits mode uses
 // node-llama-cpp's defaults (F16 KV cache, flash attention "auto", which the CPU backend turns on) unless
 // GGUF_DOCTOR_KV_TYPE (e.g. F32) or GGUF_DOCTOR_FLASH_ATTENTION (on/off/auto) say otherwise; jobs carry the
@@ -19,9 +22,9 @@ const [mode, modelPath, arg, outPath, extra] = process.argv.slice(2);
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
 
 // Logits of every position of `ids` (used exactly as given) as float32 [n_tokens][n_vocab] in `out`.
-async function writeLogits(model, ids, out, kvType, flashAttention) {
+async function writeLogits(model, ids, out, kvType, flashAttention, contextSize) {
   const size = Math.max(64, ids.length + 8);
-  const options = {contextSize: size, batchSize: size, threads: 2};
+  const options = {contextSize: contextSize || size, batchSize: size, threads: 2};
   if (kvType) Object.assign(options, {experimentalKvCacheKeyType: kvType, experimentalKvCacheValueType: kvType});
   if (flashAttention) options.flashAttention = flashAttention === "auto" ? "auto" : flashAttention === "on";
   const context = await model.createContext(options);
@@ -42,7 +45,7 @@ if (mode === "logits-many") {
   const done = [];
   for (const job of jobs) {
     const model = await llama.loadModel({modelPath: job.model});
-    done.push(await writeLogits(model, job.ids, job.out, job.kv_type, job.flash_attention));
+    done.push(await writeLogits(model, job.ids, job.out, job.kv_type, job.flash_attention, job.context));
     await model.dispose();
   }
   console.log(JSON.stringify(done));

@@ -119,7 +119,11 @@ Result<void> validate_architecture_extras(const ModelConfig& c) {
             return invalid("gemma4's shared-KV blocks need at least two earlier blocks with their own KV cache");
         if (c.sliding_window == 0 || !(c.rope_base_swa > 0.0f && std::isfinite(c.rope_base_swa)))
             return invalid("gemma4 needs a sliding window and a positive rope_base_swa (llama.cpp requires them)");
+        if (c.n_head_kv_global != 0 && c.n_head % c.n_head_kv_global != 0)
+            return invalid("gemma4's n_head must be a multiple of n_head_kv_global");
     }
+    if (c.n_head_kv_global != 0 && a != Architecture::gemma4)
+        return invalid("n_head_kv_global (per-block KV heads) is a gemma4 feature");
     if (a == Architecture::gpt_oss && (c.sliding_window == 0 || !c.attn_bias || c.tied_output))
         return invalid("gpt-oss needs a sliding window, q/k/v biases and its own output.weight (llama.cpp requires them)");
     return {};

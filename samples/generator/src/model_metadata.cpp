@@ -32,6 +32,12 @@ void add_gemma4_metadata(const ModelConfig& c, Metadata& m) {
         for (auto& [key, value] : m)
             if (key == arch + ".feed_forward_length") value = Value::array(ValueType::int32, std::span<const std::int32_t>(widths));
     }
+    if (c.n_head_kv_global != 0) {  // one count per block, as the converter writes it when they differ
+        std::vector<std::int32_t> heads(c.n_layer);
+        for (std::uint32_t il = 0; il < c.n_layer; ++il) heads[il] = static_cast<std::int32_t>(gemma4_n_head_kv(c, il));
+        for (auto& [key, value] : m)
+            if (key == arch + ".attention.head_count_kv") value = Value::array(ValueType::int32, std::span<const std::int32_t>(heads));
+    }
 }
 
 }  // namespace

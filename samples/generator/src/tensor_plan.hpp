@@ -48,9 +48,11 @@ bool keeps_f32(Role role);  // vectors, conv taps and the router: F32 in every m
 std::uint32_t matrix_type(const ModelConfig& config, Role role, const std::string& name);
 
 // gemma4's layout: a block slides when sliding_window is set and it is not the last of its period;
-// the last n_layer_kv_shared blocks have no key/value tensors of their own.
+// the last n_layer_kv_shared blocks have no key/value tensors of their own; global blocks have
+// n_head_kv_global KV heads when it is set.
 bool gemma4_sliding(const ModelConfig& config, std::uint32_t layer);
 bool gemma4_has_kv(const ModelConfig& config, std::uint32_t layer);
+std::uint32_t gemma4_n_head_kv(const ModelConfig& config, std::uint32_t layer);
 std::uint64_t gemma4_n_ff(const ModelConfig& config, std::uint32_t layer);
 std::vector<PlannedTensor> layout_gemma4(const ModelConfig& config);
 

@@ -12,6 +12,10 @@ bool gemma4_sliding(const ModelConfig& c, std::uint32_t layer) {
 
 bool gemma4_has_kv(const ModelConfig& c, std::uint32_t layer) { return layer + c.n_layer_kv_shared < c.n_layer; }
 
+std::uint32_t gemma4_n_head_kv(const ModelConfig& c, std::uint32_t layer) {
+    return c.n_head_kv_global != 0 && !gemma4_sliding(c, layer) ? c.n_head_kv_global : c.n_head_kv;
+}
+
 std::uint64_t gemma4_n_ff(const ModelConfig& c, std::uint32_t layer) {
     return c.double_wide_shared_mlp && !gemma4_has_kv(c, layer) ? 2 * std::uint64_t{c.n_ff} : c.n_ff;
 }
@@ -38,7 +42,7 @@ std::vector<PlannedTensor> layout_gemma4(const ModelConfig& c) {
         const int l = static_cast<int>(i);
         const std::string blk = "blk." + std::to_string(i) + ".";
         const std::uint64_t head = gemma4_sliding(c, i) ? c.head_dim_swa : c.head_dim;
-        const std::uint64_t q_dim = c.n_head * head, kv_dim = c.n_head_kv * head, n_ff = gemma4_n_ff(c, i);
+        const std::uint64_t q_dim = c.n_head * head, kv_dim = gemma4_n_head_kv(c, i) * head, n_ff = gemma4_n_ff(c, i);
         add(blk + "attn_norm.weight", Role::attn_norm, l, {n_embd});
         add(blk + "attn_q.weight", Role::attn_q, l, {n_embd, q_dim});
         add(blk + "attn_q_norm.weight", Role::attn_q_norm, l, {head});

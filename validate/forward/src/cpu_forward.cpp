@@ -357,7 +357,7 @@ private:
 Result<std::unique_ptr<Forward>> make_cpu_forward(const Container& model, const CpuOptions& options) {
     auto spec = model::read_spec(model);
     if (!spec) return spec.error();
-    auto arch = describe_architecture(model, *spec);
+    auto arch = describe_architecture(model, *spec, options.context_length);
     if (!arch) return arch.error();
     const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
     return std::unique_ptr<Forward>(

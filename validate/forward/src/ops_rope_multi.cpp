@@ -68,6 +68,9 @@ float yarn_attn_factor(float factor, float yarn_log_mul, float rope_attn_factor)
     return a * rope_attn_factor;
 }
 
-bool longrope_uses_long_factors(std::uint64_t n_ctx, std::uint64_t n_ctx_orig) { return n_ctx > n_ctx_orig; }
+bool longrope_uses_long_factors(std::uint64_t n_ctx, std::uint64_t n_ctx_orig) {
+    constexpr std::uint64_t pad = 256;  // llama_context rounds its context up to a multiple of this
+    return (n_ctx + pad - 1) / pad * pad > n_ctx_orig;
+}
 
 }  // namespace gguf::forward::ops

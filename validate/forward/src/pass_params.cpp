@@ -13,20 +13,24 @@ Error unsupported(std::string message) { return Error{ErrorCode::invalid_argumen
 
 // The per-pair frequency divisors the architecture's graph applies (llama.cpp's get_rope_factors): llama
 // 3's rope_freqs (llama, granite, mistral3, unless their RoPE is LongRoPE), or LongRoPE's factors (phi3;
-// llama, granite and mistral3 with rope.scaling.type longrope). Of LongRoPE's two sets the short one:
-// llama.cpp uses it while the context stays within the original training context
-// (ops::longrope_uses_long_factors), the contexts this pass evaluates.
-std::string factors_tensor(const model::ModelSpec& spec) {
+// llama, granite and mistral3 with rope.scaling.type longrope): the long set when the context exceeds
+// the original training context (ops::longrope_uses_long_factors), else the short one.
+std::string factors_tensor(const model::ModelSpec& spec, std::uint64_t context_length) {
     const std::string& a = spec.architecture;
     const bool longrope = spec.rope.scaling == model::RopeScaling::longrope;
     const bool llama_like = a == "llama" || a == "granite" || a == "mistral3";
-    if (a == "phi3" || (llama_like && longrope)) return "rope_factors_short.weight";
+    if (a == "phi3" || (llama_like && longrope)) {
+        const std::uint64_t original = spec.rope.original_context ? spec.rope.original_context : spec.n_ctx_train;
+        const bool long_context = context_length > 0 && ops::longrope_uses_long_factors(context_length, original);
+        return long_context ? "rope_factors_long.weight" : "rope_factors_short.weight";
+    }
     if (llama_like) return "rope_freqs.weight";
     return "";
 }
 
-Result<std::vector<float>> frequency_factors(const Container& model, const model::ModelSpec& spec) {
-    const std::string name = factors_tensor(spec);
+Result<std::vector<float>> frequency_factors(const Container& model, const model::ModelSpec& spec,
+                                             std::uint64_t context_length) {
+    const std::string name = factors_tensor(spec, context_length);
     const TensorInfo* t = name.empty() ? nullptr : model.find_tensor(name);
     if (!t) return std::vector<float>{};
     if (t->n_elements() != spec.rope.n_rot / 2 || t->ne[0] != spec.rope.n_rot / 2)
@@ -39,7 +43,7 @@ Result<std::vector<float>> frequency_factors(const Container& model, const model
 
 }  // namespace
 
-Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec) {
+Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec, std::uint64_t context_length) {
     if (!spec.modelled)
         return unsupported("architecture '" + spec.architecture + "' is not modelled by the reference forward pass");
     // llama.cpp's graphs assert these equalities when they build the graph; multi-section RoPE (qwen35)
@@ -95,7 +99,7 @@ Result<PassParams> pass_params(const Container& model, const model::ModelSpec& s
     }
     if (auto a = model.get_f64(spec.architecture + ".rope.scaling.attn_factor")) r.attn_factor *= static_cast<float>(*a);
 
-    auto factors = frequency_factors(model, spec);
+    auto factors = frequency_factors(model, spec, context_length);
     if (!factors) return factors.error();
     r.freq_factors = std::move(*factors);
     return p;

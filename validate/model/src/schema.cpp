@@ -299,10 +299,11 @@ Schema gemma4_schema(const ModelSpec& s) {
         const std::uint64_t d = s.layer_head_dim(i);
         const Presence kv = s.kv_source(i) == i ? Presence::required : Presence::optional;
         b.add(TensorRole::attn_norm, il, {s.n_embd}, Presence::required);
-        b.add(TensorRole::attn_q, il, {s.n_embd, s.n_head * d}, Presence::required);
-        b.add(TensorRole::attn_k, il, {s.n_embd, s.n_head_kv * d}, kv);
-        b.add(TensorRole::attn_v, il, {s.n_embd, s.n_head_kv * d}, Presence::optional);
-        b.add(TensorRole::attn_output, il, {s.n_head * d, s.n_embd}, Presence::required);
+        const std::uint64_t n_q = s.layer_n_head(i) * d, n_kv = s.layer_n_head_kv(i) * d;
+        b.add(TensorRole::attn_q, il, {s.n_embd, n_q}, Presence::required);
+        b.add(TensorRole::attn_k, il, {s.n_embd, n_kv}, kv);
+        b.add(TensorRole::attn_v, il, {s.n_embd, n_kv}, Presence::optional);
+        b.add(TensorRole::attn_output, il, {n_q, s.n_embd}, Presence::required);
         b.add(TensorRole::attn_q_norm, il, {d}, Presence::required);
         b.add(TensorRole::attn_k_norm, il, {d}, kv);
         b.add(TensorRole::attn_post_norm, il, {s.n_embd}, Presence::required);

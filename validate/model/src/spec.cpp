@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 namespace gguf::model {
@@ -249,29 +250,54 @@ void read_gemma3(KeyReader& keys, const Container& model, ModelSpec& spec) {
     spec.attention_scale = 1.0 / std::sqrt(scale_dim);
 }
 
-// gemma4's feed_forward_length: a scalar, or one width per block (llama.cpp's get_key_or_arr), which
-// varies when the shared-KV blocks have a twice-wide MLP. Returns the largest; fills n_ff_layers.
-std::uint64_t read_ffn_widths(KeyReader& keys, const Container& model, ModelSpec& spec) {
-    const Value* v = model.find(keys.key("feed_forward_length"));
-    if (!v || !v->is_array() || v->element_type() == ValueType::string || v->element_type() == ValueType::array)
-        return keys.required_u64("feed_forward_length");
-    if (v->size() != spec.n_layer) {
-        keys.fail(keys.key("feed_forward_length"), "has " + std::to_string(v->size()) + " entries for " +
-                                                      std::to_string(spec.n_layer) + " blocks");
-        return 0;
+// A per-block count of gemma4's (llama.cpp's get_key_or_arr): a scalar, or one positive value per block.
+// Returns the values, or nullopt when the key is a scalar (or absent or malformed, recorded as for
+// required_u64).
+std::optional<std::vector<std::uint64_t>> per_layer_counts(KeyReader& keys, const Container& model, const ModelSpec& spec,
+                                                           std::string_view suffix) {
+    const std::string k = keys.key(suffix);
+    const Value* v = model.find(k);
+    if (!v || !v->is_array() || v->element_type() == ValueType::string || v->element_type() == ValueType::array) {
+        keys.required_u64(suffix);
+        return std::nullopt;
     }
-    std::vector<std::uint64_t> widths(v->size());
+    if (v->size() != spec.n_layer) {
+        keys.fail(k, "has " + std::to_string(v->size()) + " entries for " + std::to_string(spec.n_layer) + " blocks");
+        return std::nullopt;
+    }
+    std::vector<std::uint64_t> values(v->size());
     for (std::uint64_t i = 0; i < v->size(); ++i) {
         const std::int64_t w = v->integer_at(i);
         if (w <= 0) {
-            keys.fail(keys.key("feed_forward_length"), "has a width that is not positive");
-            return 0;
+            keys.fail(k, "has a value that is not positive");
+            return std::nullopt;
         }
-        widths[i] = static_cast<std::uint64_t>(w);
+        values[i] = static_cast<std::uint64_t>(w);
     }
-    const std::uint64_t widest = *std::max_element(widths.begin(), widths.end());
-    if (std::any_of(widths.begin(), widths.end(), [&](std::uint64_t w) { return w != widest; })) spec.n_ff_layers = std::move(widths);
+    return values;
+}
+
+// gemma4's feed_forward_length, which varies per block when the shared-KV blocks have a twice-wide
+// MLP. Returns the largest; fills n_ff_layers when the widths differ.
+std::uint64_t read_ffn_widths(KeyReader& keys, const Container& model, ModelSpec& spec) {
+    auto widths = per_layer_counts(keys, model, spec, "feed_forward_length");
+    if (!widths) return keys.error() ? 0 : keys.required_u64("feed_forward_length");
+    const std::uint64_t widest = *std::max_element(widths->begin(), widths->end());
+    if (std::any_of(widths->begin(), widths->end(), [&](std::uint64_t w) { return w != widest; }))
+        spec.n_ff_layers = std::move(*widths);
     return widest;
+}
+
+// gemma4's attention.head_count and head_count_kv, per block when the file says so (the 31B has fewer KV
+// heads in its global layers). The scalar is block 0's, as llama.cpp's n_head() / n_head_kv(); the
+// per-block vector is kept when the values differ.
+std::uint64_t read_head_counts(KeyReader& keys, const Container& model, const ModelSpec& spec, std::string_view suffix,
+                               std::vector<std::uint64_t>& per_layer) {
+    auto counts = per_layer_counts(keys, model, spec, suffix);
+    if (!counts) return keys.error() ? 0 : keys.required_u64(suffix);
+    if (std::any_of(counts->begin(), counts->end(), [&](std::uint64_t n) { return n != counts->front(); }))
+        per_layer = *counts;
+    return counts->front();
 }
 
 // gemma4 (src/models/gemma4.cpp): gemma3's embedding scale and post norms, unit query scale (the
@@ -442,10 +468,22 @@ Result<ModelSpec> read_spec(const Container& model) {
     spec.n_ff = moe && !keys.optional_u64("feed_forward_length") ? 0
                 : a == "gemma4"                                      ? read_ffn_widths(keys, model, spec)
                                                                      : keys.required_u64("feed_forward_length");
-    spec.n_head = keys.required_u64("attention.head_count");
     // Present as a scalar or as a per-layer array (which optional_u64 does not read): read either way.
-    spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")
-                                                                     : spec.n_head;
+    // Arrays that vary are modelled for gemma4, whose graph reads each block's counts; llama.cpp's other
+    // graphs size every block by block 0's, so there they are refused.
+    if (a == "gemma4") {
+        spec.n_head = read_head_counts(keys, model, spec, "attention.head_count", spec.n_head_layers);
+        if (model.find(keys.key("attention.head_count_kv"))) {
+            spec.n_head_kv = read_head_counts(keys, model, spec, "attention.head_count_kv", spec.n_head_kv_layers);
+        } else {  // as llama.cpp: each block's KV heads default to its heads
+            spec.n_head_kv = spec.n_head;
+            spec.n_head_kv_layers = spec.n_head_layers;
+        }
+    } else {
+        spec.n_head = keys.required_u64("attention.head_count");
+        spec.n_head_kv = model.find(keys.key("attention.head_count_kv")) ? keys.required_u64("attention.head_count_kv")
+                                                                         : spec.n_head;
+    }
     spec.n_ctx_train = keys.optional_u64("context_length").value_or(0);
     if (auto eps = keys.optional_f64("attention.layer_norm_rms_epsilon")) spec.rms_eps = *eps;
     else keys.required_u64("attention.layer_norm_rms_epsilon");  // records the missing key

@@ -108,12 +108,13 @@ const std::vector<std::string>& forward_architectures() {
     return names;
 }
 
-Result<Architecture> describe_architecture(const Container& model, const model::ModelSpec& spec) {
+Result<Architecture> describe_architecture(const Container& model, const model::ModelSpec& spec,
+                                           std::uint64_t context_length) {
     const auto entry = std::find_if(std::begin(kBuilders), std::end(kBuilders),
                                     [&](const Entry& e) { return e.name == spec.architecture; });
     if (entry == std::end(kBuilders))
         return unsupported("architecture '" + spec.architecture + "' is not modelled by the reference forward pass");
-    auto params = pass_params(model, spec);
+    auto params = pass_params(model, spec, context_length);
     if (!params) return params.error();
 
     const TensorInfo* embd = model.find_tensor("token_embd.weight");

@@ -100,4 +100,12 @@ void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_vi
     s.ops.push_back(Record{Slot::x, n_embd, "ffn_residual"});
 }
 
+void post_norm_residual(Build& b, Scope& s, int norm, std::string_view norm_record, std::string_view residual_record) {
+    const std::uint64_t n_embd = b.spec.n_embd;
+    s.ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, norm, b.params.rms_eps});
+    s.ops.push_back(Record{Slot::proj, n_embd, std::string(norm_record)});
+    s.ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
+    s.ops.push_back(Record{Slot::x, n_embd, std::string(residual_record)});
+}
+
 }  // namespace gguf::forward::architectures

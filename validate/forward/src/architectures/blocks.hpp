@@ -1,6 +1,7 @@
 // Pieces of programs that several architectures share, each written once: the embedding lookup, the
-// final norm and lm_head, pre-norm self-attention with RoPE, and the SwiGLU feed-forward block. Each
-// binds its tensors in the scope and appends its ops and trace records.
+// final norm and lm_head, pre-norm self-attention with RoPE, the SwiGLU feed-forward block, and the
+// norm-then-residual end of a sub-block. Each binds its tensors in the scope (or takes them bound) and
+// appends its ops and trace records.
 #pragma once
 
 #include "builder.hpp"
@@ -38,5 +39,11 @@ void pre_norm_attention(Build& b, std::uint64_t il, const AttentionTensors& tens
 // output is multiplied by it before the residual add (granite).
 void pre_norm_swiglu_ffn(Build& b, std::uint64_t il, bool biases, std::string_view norm = "ffn_norm.weight",
                          float residual_scale = 1.0f);
+
+// x += RMSNorm(norm)(proj): a sub-block's output normalized before it joins the residual stream
+// (gemma2/3/4's post_attention_norm, post_ffw_norm and per-layer post_norm; olmo2's). `norm` is the
+// scope's bound vector of n_embd gains; records `norm_record` (the normalized output) and
+// `residual_record` (the stream after the add).
+void post_norm_residual(Build& b, Scope& s, int norm, std::string_view norm_record, std::string_view residual_record);
 
 }  // namespace gguf::forward::architectures

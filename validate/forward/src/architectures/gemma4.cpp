@@ -7,7 +7,8 @@
 // only q and attend over the cache of the last earlier block of their kind. Then post_attention_norm
 // and the residual add, the GELU-gated FFN between ffn_norm and post_ffw_norm and its residual add, the
 // per-layer input (GELU(inp_gate x) * this block's input, projected back, post_norm, residual add), and
-// the block's output scalar. Then the final norm, the lm_head and the optional final soft-cap.
+// the block's output scalar. Then the final norm, the lm_head and the optional final soft-cap. Head
+// counts are each block's (attention.head_count / head_count_kv may be per-block arrays).
 #include <cmath>
 
 #include "architectures.hpp"
@@ -64,7 +65,8 @@ void per_layer_inputs(Build& b) {
 void gemma4_attention(Build& b, std::uint64_t il, const Gemma4Tables& tables) {
     const model::ModelSpec& m = b.spec;
     Scope s = b.layer(il);
-    const std::uint64_t d = m.layer_head_dim(il), n_embd = m.n_embd, n_q = m.n_head * d, n_kv = m.n_head_kv * d;
+    const std::uint64_t d = m.layer_head_dim(il), n_embd = m.n_embd, n_head = m.layer_n_head(il),
+                        n_head_kv = m.layer_n_head_kv(il), n_q = n_head * d, n_kv = n_head_kv * d;
     const float eps = b.params.rms_eps;
     const bool sliding = m.is_sliding(il), own_kv = m.kv_source(il) == il;
     const int rope = sliding ? tables.sliding : tables.global;
@@ -81,7 +83,7 @@ void gemma4_attention(Build& b, std::uint64_t il, const Gemma4Tables& tables) {
     ops.push_back(Linear{Slot::q, Slot::xn, wq});
     ops.push_back(RmsNorm{Slot::q, Slot::q, n_q, d, q_norm, eps});
     ops.push_back(Record{Slot::q, n_q, "q_proj"});
-    ops.push_back(Rope{Slot::q, m.n_head, d, rope});
+    ops.push_back(Rope{Slot::q, n_head, d, rope});
     ops.push_back(Record{Slot::q, n_q, "q"});
     if (own_kv) {
         const int wk = b.bind.matrix(w, s.tensor("attn_k.weight"), n_embd, n_kv);
@@ -96,23 +98,20 @@ void gemma4_attention(Build& b, std::uint64_t il, const Gemma4Tables& tables) {
         ops.push_back(RmsNorm{Slot::k, Slot::k, n_kv, d, k_norm, eps});
         ops.push_back(RmsNorm{Slot::v, Slot::v, n_kv, d, v_norm, eps});
         ops.push_back(Record{Slot::k, n_kv, "k_proj"});
-        ops.push_back(Rope{Slot::k, m.n_head_kv, d, rope});
+        ops.push_back(Rope{Slot::k, n_head_kv, d, rope});
         ops.push_back(Record{Slot::k, n_kv, "k"});
         ops.push_back(Record{Slot::v, n_kv, "v"});
         b.arch.program.layers[il].k_width = n_kv;
         b.arch.program.layers[il].v_width = n_kv;
     }
     // The q/k/v norms stand in for the query scale: the scores are not scaled (llama.cpp's scale 1).
-    Attention attention{Slot::att, Slot::q, {m.n_head, m.n_head_kv, d, d}, 1.0f, sliding ? m.sliding_window : 0};
+    Attention attention{Slot::att, Slot::q, {n_head, n_head_kv, d, d}, 1.0f, sliding ? m.sliding_window : 0};
     if (!own_kv) attention.kv_layer = static_cast<std::int32_t>(m.kv_source(il));
     ops.push_back(attention);
     ops.push_back(Record{Slot::att, n_q, "attn"});
     ops.push_back(Linear{Slot::proj, Slot::att, wo});
     ops.push_back(Record{Slot::proj, n_embd, "attn_out"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "attn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "attn_residual"});
+    post_norm_residual(b, s, post_norm, "attn_post_norm", "attn_residual");
 }
 
 void gemma4_ffn(Build& b, std::uint64_t il) {
@@ -137,10 +136,7 @@ void gemma4_ffn(Build& b, std::uint64_t il) {
     ops.push_back(Record{Slot::gate, n_ff, "ffn_act"});
     ops.push_back(Linear{Slot::proj, Slot::gate, down});
     ops.push_back(Record{Slot::proj, n_embd, "down"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "ffn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "ffn_residual"});
+    post_norm_residual(b, s, post_norm, "ffn_post_norm", "ffn_residual");
 }
 
 // x += post_norm(proj(GELU(inp_gate x) * per_layer[block il])), then x *= the block's output scalar.
@@ -159,10 +155,7 @@ void gemma4_block_end(Build& b, std::uint64_t il) {
         ops.push_back(GeGlu{Slot::gate, Slot::gate, Slot::up, n_pl});
         ops.push_back(Record{Slot::gate, n_pl, "per_layer_gate"});
         ops.push_back(Linear{Slot::proj, Slot::gate, proj});
-        ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, norm, b.params.rms_eps});
-        ops.push_back(Record{Slot::proj, n_embd, "per_layer_out"});
-        ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-        ops.push_back(Record{Slot::x, n_embd, "per_layer_residual"});
+        post_norm_residual(b, s, norm, "per_layer_out", "per_layer_residual");
     }
     const int scale = b.bind.vector(w, s.tensor("layer_output_scale.weight"), 1, false);
     if (scale >= 0) {
@@ -186,6 +179,18 @@ void build_gemma4(Build& b) {
         b.bind.reject("gemma4: multi-token-prediction blocks are not modelled by the reference forward pass");
     if (m.head_dim_swa == 0 || (m.n_rot_swa != 0 && (m.n_rot_swa % 2 != 0 || m.n_rot_swa > m.head_dim_swa)))
         b.bind.reject("gemma4: rope.dimension_count_swa must be even and at most attention.key_length_swa");
+    for (std::uint64_t il = 0; il < m.n_layer; ++il) {
+        const std::uint64_t n_head = m.layer_n_head(il), n_head_kv = m.layer_n_head_kv(il);
+        const std::string block = "gemma4: block " + std::to_string(il);
+        if (n_head_kv == 0 || n_head % n_head_kv != 0)
+            b.bind.reject(block + ": attention.head_count " + std::to_string(n_head) +
+                          " is not a multiple of attention.head_count_kv " + std::to_string(n_head_kv));
+        // A shared-KV block reads the cache of its source with its own head count (llama.cpp's view of
+        // that cache); a different count would read it misshapen.
+        if (m.kv_source(il) != il && n_head_kv != m.layer_n_head_kv(m.kv_source(il)))
+            b.bind.reject(block + " reads the KV cache of block " + std::to_string(m.kv_source(il)) +
+                          ", which has another attention.head_count_kv");
+    }
 
     embed_tokens(b);
     Scope input = b.input();

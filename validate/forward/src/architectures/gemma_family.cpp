@@ -64,10 +64,7 @@ void gemma_layer(Build& b, std::uint64_t il, int sliding_table, const GemmaBlock
     ops.push_back(Record{Slot::att, n_att, "attn"});
     ops.push_back(Linear{Slot::proj, Slot::att, wo});
     ops.push_back(Record{Slot::proj, n_embd, "attn_out"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, attn_post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "attn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "attn_residual"});
+    post_norm_residual(b, s, attn_post_norm, "attn_post_norm", "attn_residual");
 
     ops.push_back(RmsNorm{Slot::xn, Slot::x, n_embd, n_embd, ffn_norm, eps});
     ops.push_back(Record{Slot::xn, n_embd, "ffn_norm"});
@@ -79,10 +76,7 @@ void gemma_layer(Build& b, std::uint64_t il, int sliding_table, const GemmaBlock
     ops.push_back(Record{Slot::gate, n_ff, "ffn_act"});
     ops.push_back(Linear{Slot::proj, Slot::gate, down});
     ops.push_back(Record{Slot::proj, n_embd, "down"});
-    ops.push_back(RmsNorm{Slot::proj, Slot::proj, n_embd, n_embd, ffn_post_norm, eps});
-    ops.push_back(Record{Slot::proj, n_embd, "ffn_post_norm"});
-    ops.push_back(Add{Slot::x, Slot::x, Slot::proj, n_embd});
-    ops.push_back(Record{Slot::x, n_embd, "ffn_residual"});
+    post_norm_residual(b, s, ffn_post_norm, "ffn_post_norm", "ffn_residual");
     b.arch.program.layers[il].k_width = n_k;
     b.arch.program.layers[il].v_width = n_v;
 }

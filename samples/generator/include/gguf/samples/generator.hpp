@@ -131,6 +131,9 @@ struct ModelConfig {
     std::uint32_t n_embd_per_layer = 0;
     std::uint32_t n_layer_kv_shared = 0;
     bool double_wide_shared_mlp = false;    // the shared-KV blocks' FFN is 2 n_ff wide (use_double_wide_mlp)
+    // > 0: the global blocks' KV heads, and attention.head_count_kv is written per block (the 31B's
+    // num_global_key_value_heads); 0: n_head_kv in every block, written as a scalar.
+    std::uint32_t n_head_kv_global = 0;
     // gemma2's soft-caps ({arch}.attn_logit_softcapping, final_logit_softcapping).
     float attn_softcap = 50.0f;
     float final_softcap = 30.0f;

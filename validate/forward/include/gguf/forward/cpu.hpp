@@ -18,6 +18,9 @@ struct CpuOptions {
     // kept float32 copies (Qwen2.5-0.5B Q8_0, logit sanity: 8.3 s without, 10.5 s with 2 GiB kept).
     // F32 weights are read in place either way.
     std::uint64_t keep_decoded_bytes = 0;
+    // The llama.cpp context size the pass stands for, where llama.cpp's graph depends on it (LongRoPE's
+    // long factors beyond the original training context); 0: a context within the original one.
+    std::uint64_t context_length = 0;
 };
 
 // A CPU pass over `model`, which must outlive it. One pass serves one caller at a time (it holds the KV

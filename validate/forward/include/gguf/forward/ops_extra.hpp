@@ -168,9 +168,10 @@ void rope_multi(std::span<float> x, std::size_t n_heads, std::size_t head_dim,
 // divided by 1 + 0.1 ln(factor), which rope_angles multiplies back in; times rope.scaling.attn_factor.
 float yarn_attn_factor(float factor, float yarn_log_mul, float rope_attn_factor);
 
-// LongRoPE (phi3): llama.cpp divides the frequencies by rope_factors_long when the context in use
-// exceeds the original training context (rope.scaling.original_context_length, else context_length),
-// by rope_factors_short otherwise; its magnitude is the file's rope.scaling.attn_factor.
+// LongRoPE (phi3): llama.cpp divides the frequencies by rope_factors_long when the context in use,
+// `n_ctx` rounded up to a multiple of 256 as llama_context pads it, exceeds the original training
+// context (rope.scaling.original_context_length, else context_length), by rope_factors_short
+// otherwise. Its magnitude is the file's rope.scaling.attn_factor with either set.
 bool longrope_uses_long_factors(std::uint64_t n_ctx, std::uint64_t n_ctx_orig);
 
 }  // namespace gguf::forward::ops

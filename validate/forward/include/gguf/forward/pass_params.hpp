@@ -17,7 +17,10 @@ struct PassParams {
 };
 
 // Fails (naming the key or tensor) for what the reference pass does not model: RoPE scaling types other
-// than none/linear/yarn, head sizes llama.cpp rejects for the architecture, unmodelled architectures.
-Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec);
+// than none/linear/yarn/longrope, head sizes llama.cpp rejects for the architecture, unmodelled
+// architectures. `context_length`: what llama.cpp decides from its context size (LongRoPE's long or
+// short factors) is decided as for a llama.cpp context of that many tokens; 0 stands for a context
+// within the original training context, where LongRoPE uses its short factors.
+Result<PassParams> pass_params(const Container& model, const model::ModelSpec& spec, std::uint64_t context_length = 0);
 
 }  // namespace gguf::forward

@@ -275,8 +275,9 @@ struct Architecture {
 
 // Builds the program of the file's architecture and binds its weights. Fails with a message naming the
 // key or tensor when the architecture, a variant of it or a tensor is not modelled or does not match
-// the spec.
-Result<Architecture> describe_architecture(const Container& model, const model::ModelSpec& spec);
+// the spec. `context_length` as for pass_params().
+Result<Architecture> describe_architecture(const Container& model, const model::ModelSpec& spec,
+                                           std::uint64_t context_length = 0);
 
 // The architectures describe_architecture() has a builder for.
 const std::vector<std::string>& forward_architectures();

@@ -137,6 +137,10 @@ struct ModelSpec {
     // Per-block FFN widths when feed_forward_length is an array that varies (gemma4's twice-wide MLP in
     // its shared-KV blocks); n_ff is then the largest. Empty: n_ff in every block.
     std::vector<std::uint64_t> n_ff_layers;
+    // Per-block head counts when attention.head_count / head_count_kv are arrays that vary (gemma4;
+    // the 31B's global blocks have fewer KV heads); n_head and n_head_kv are then block 0's, as
+    // llama.cpp's. Empty: n_head / n_head_kv in every block.
+    std::vector<std::uint64_t> n_head_layers, n_head_kv_layers;
 
     SsmSpec ssm;
     MoeSpec moe;
@@ -150,6 +154,10 @@ struct ModelSpec {
     // Per block: the head size, and the block whose KV cache it reads (itself unless it is one of the
     // last n_layer_kv_shared: then the last earlier block of its kind with its own cache, as llama.cpp).
     std::uint64_t layer_n_ff(std::uint64_t il) const { return il < n_ff_layers.size() ? n_ff_layers[il] : n_ff; }
+    std::uint64_t layer_n_head(std::uint64_t il) const { return il < n_head_layers.size() ? n_head_layers[il] : n_head; }
+    std::uint64_t layer_n_head_kv(std::uint64_t il) const {
+        return il < n_head_kv_layers.size() ? n_head_kv_layers[il] : n_head_kv;
+    }
     std::uint64_t layer_head_dim(std::uint64_t il) const { return is_sliding(il) && head_dim_swa ? head_dim_swa : head_dim; }
     std::uint64_t kv_source(std::uint64_t il) const {
         const std::uint64_t n_kv = n_layer - n_layer_kv_shared;
