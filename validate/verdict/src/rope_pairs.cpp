@@ -155,12 +155,18 @@ std::optional<RopePairEvidence> measure_rope_pairs(const Container& model, const
     e.expected = spec.rope.style == model::RopeStyle::neox ? RopeArrangement::rotate_half : RopeArrangement::interleaved;
     e.head_dim = spec.layer_head_dim(chosen.front().index);
     e.z.assign(rope_arrangement_count, 0.0);
-    for (const Block& b : chosen) {
+    // Blocks are independent: measured in parallel, pooled in block order (the same result on any
+    // number of threads).
+    std::vector<std::optional<RopePairBlock>> measured(chosen.size());
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::size_t j = 0; j < chosen.size(); ++j) {
+        const Block& b = chosen[j];
         const double hd = static_cast<double>(spec.layer_head_dim(b.index));
         const double per_head = hd * hd * static_cast<double>(b.q->ne[0]);
         const auto affordable = static_cast<std::uint64_t>(multiply_add_budget / (per_head * static_cast<double>(n_blocks)));
-        const std::uint64_t n_heads = std::clamp<std::uint64_t>(affordable, 1, spec.n_head);
-        auto block = measure_block(model, spec, b, n_heads);
+        measured[j] = measure_block(model, spec, b, std::clamp<std::uint64_t>(affordable, 1, spec.n_head));
+    }
+    for (auto& block : measured) {
         if (!block) continue;
         for (int a = 0; a < rope_arrangement_count; ++a) e.z[a] += block->z[a];
         e.blocks.push_back(std::move(*block));
