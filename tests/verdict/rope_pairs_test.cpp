@@ -186,6 +186,27 @@ TEST_CASE("the null distribution: 40 random weight draws of a llama and a neox p
     }
 }
 
+TEST_CASE("heads larger than 1024 dimensions are not measured: the statistic's work grows with their square") {
+    test::TempDir dir;
+    auto config = samples::preset("tiny-llama");
+    REQUIRE(config.ok());
+    config->n_layer = 1;
+    config->n_embd = 2048;
+    config->n_head = 1;
+    config->n_head_kv = 1;
+    config->head_dim = 2048;
+    REQUIRE(samples::apply_mix(*config, "q4_0").ok());
+    const auto path = dir / "one-big-head.gguf";
+    REQUIRE(samples::write_model(*config, path).ok());
+    auto m = open(path);
+    REQUIRE(m.ok());
+    auto spec = model::read_spec(*m);
+    REQUIRE(spec.ok());
+    REQUIRE(spec->head_dim == 2048);
+    CHECK_FALSE(verdict::measure_rope_pairs(*m, *spec).has_value());
+    CHECK(verdict::rope_pair_summary(std::nullopt) == "RoPE pairs not measured");
+}
+
 TEST_CASE("check reports GD-W024 with and without --no-forward") {
     test::TempDir dir;
     const auto path = dir / "hf-order.gguf";

@@ -16,6 +16,9 @@ namespace {
 constexpr std::uint64_t max_blocks = 8;
 constexpr double multiply_add_budget = 2147483648.0;  // 2^31
 constexpr int null_pairings = 256;
+// M is head_dim^2 values: larger heads (real ones have at most 512 dimensions) are not measured, so a
+// hostile header cannot ask for gigabytes.
+constexpr std::uint64_t max_head_dim = 1024;
 
 // partner[r]: the row rotated together with row r under the arrangement. Hugging Face's row j has
 // the frequency j mod head_dim/2; each application of the converter's permutation moves rows.
@@ -58,7 +61,7 @@ std::optional<Block> measurable(const Container& model, const model::ModelSpec& 
     if (spec.is_recurrent(il)) return std::nullopt;
     const std::uint64_t hd = spec.layer_head_dim(il);
     const std::uint64_t n_rot = spec.is_sliding(il) && spec.n_rot_swa ? spec.n_rot_swa : spec.rope.n_rot;
-    if (hd < 4 || hd % 2 != 0 || n_rot != hd || spec.n_head == 0) return std::nullopt;
+    if (hd < 4 || hd > max_head_dim || hd % 2 != 0 || n_rot != hd || spec.n_head == 0) return std::nullopt;
     const TensorInfo* q = model.find_tensor(fmt::format("blk.{}.attn_q.weight", il));
     const TensorInfo* k = model.find_tensor(fmt::format("blk.{}.attn_k.weight", il));
     if (!q || !k || q->n_dims != 2 || k->n_dims != 2 || !q->data_valid || !k->data_valid) return std::nullopt;
