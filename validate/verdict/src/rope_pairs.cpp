@@ -119,6 +119,9 @@ std::optional<RopePairBlock> measure_block(const Container& model, const model::
     return out;
 }
 
+// One decimal, without the "-0.0" a value just below zero would print.
+std::string z_text(double z) { return fmt::format("{:.1f}", std::fabs(z) < 0.05 ? 0.0 : z); }
+
 std::string pair_shape(RopeArrangement a, std::uint64_t head_dim) {
     switch (a) {
         case RopeArrangement::rotate_half: return fmt::format("(i, i + {})", head_dim / 2);
@@ -186,13 +189,13 @@ std::vector<model::Finding> rope_pair_findings(const RopePairEvidence& e, const 
     std::vector<model::Evidence> evidence{
         {"expected pairing", arrangement_name(e.expected) + " " + pair_shape(e.expected, e.head_dim)},
         {"found pairing", arrangement_name(found) + " " + pair_shape(found, e.head_dim)},
-        {"z found", fmt::format("{:.1f}", z_found)},
-        {"z expected", fmt::format("{:.1f}", z_expected)},
+        {"z found", z_text(z_found)},
+        {"z expected", z_text(z_expected)},
     };
     for (const auto& b : e.blocks)
         evidence.push_back({fmt::format("block {}", b.block),
-                            fmt::format("z found {:.1f}, expected {:.1f} ({} query heads)", b.z[static_cast<int>(found)],
-                                        b.z[static_cast<int>(e.expected)], b.heads)});
+                            fmt::format("z found {}, expected {} ({} query heads)", z_text(b.z[static_cast<int>(found)]),
+                                        z_text(b.z[static_cast<int>(e.expected)]), b.heads)});
     const std::string what =
         found == RopeArrangement::rotate_half
             ? "in Hugging Face's rotate-half order: the converter's Q/K permutation was not applied"
@@ -214,9 +217,9 @@ std::string rope_pair_summary(const std::optional<RopePairEvidence>& e) {
     if (!e) return "RoPE pairs not measured";
     const RopeArrangement best = e->best();
     const double z_best = e->z[static_cast<int>(best)];
-    if (z_best < rope_pair_signal_z) return fmt::format("no RoPE pair signal (z <= {:.1f}: untrained weights?)", z_best);
-    return fmt::format("Q/K rows pair {} (z {:.1f})", best == e->expected ? "as the RoPE expects" : "as " + arrangement_name(best),
-                       z_best);
+    if (z_best < rope_pair_signal_z) return "no RoPE pair signal (z <= " + z_text(z_best) + ": untrained weights?)";
+    return fmt::format("Q/K rows pair {} (z {})", best == e->expected ? "as the RoPE expects" : "as " + arrangement_name(best),
+                       z_text(z_best));
 }
 
 }  // namespace gguf::verdict
