@@ -7,6 +7,9 @@
 
 #include "../forward/fixtures.hpp"
 #include "gguf/cuda/device.hpp"
+#include "gguf/verdict/hypotheses.hpp"
+#include "gguf/verdict/transforms.hpp"
+#include "gguf/writer.hpp"
 #include "model_fixture.hpp"
 #include "support/command.hpp"
 
@@ -117,4 +120,34 @@ TEST_CASE("logits --gpu and trace --gpu give the CPU's answers; --gpu-memory-lim
     const Run check = run("check " + model + " --gpu --json");
     CHECK(check.out.find("cuda:0") != std::string::npos);
     CHECK(run("logits " + model + tokens + " --gpu --gpu-memory-limit 1").status == 2);  // too little even to stream
+}
+
+TEST_CASE("check --gpu names Q/K rows left in Hugging Face order: from the weights (GD-W024) and the passes (GD-F012)") {
+    if (!have_gpu()) {
+        MESSAGE("not run: no usable CUDA device");
+        return;
+    }
+    const test::TempDir dir;
+    auto sample = open(std::string(GGUF_DOCTOR_SOURCE_DIR) + "/samples/trained/tiny-english-f16.gguf");
+    REQUIRE(sample.ok());
+    auto spec = model::read_spec(*sample);
+    REQUIRE(spec.ok());
+    std::vector<TensorReplacement> hf_order;
+    for (std::uint64_t l = 0; l < spec->n_layer; ++l)
+        for (const auto& [suffix, heads] : {std::pair{"attn_q.weight", spec->n_head}, std::pair{"attn_k.weight", spec->n_head_kv}}) {
+            auto r = verdict::reorder_rows(*sample, "blk." + std::to_string(l) + "." + suffix,
+                                           verdict::rope_row_order(heads, spec->head_dim, false));
+            REQUIRE(r.ok());
+            hf_order.push_back(std::move(*r));
+        }
+    auto damaged = make_overlay(*sample, std::move(hf_order));
+    REQUIRE(damaged.ok());
+    auto writer = writer_from(*damaged, host_byte_order);
+    REQUIRE(writer.ok());
+    const auto path = dir / "hf-order.gguf";
+    REQUIRE(writer->write(path).ok());
+    const Run check = run("check " + path.string() + " --gpu");
+    CHECK_MESSAGE(check.status == 1, check.out);
+    CHECK_MESSAGE(check.out.find("GD-W024") != std::string::npos, check.out);
+    CHECK_MESSAGE(check.out.find("qk_hf_order") != std::string::npos, check.out);
 }

@@ -24,6 +24,7 @@
 #include "gguf/tokenizer/tokenizer.hpp"
 #include "gguf/verdict/counterfactual.hpp"
 #include "gguf/verdict/logit_lens.hpp"
+#include "gguf/verdict/rope_pairs.hpp"
 #include "gguf/verdict/weight_evidence.hpp"
 #include "gguf/writer.hpp"
 #include "progress.hpp"
@@ -485,8 +486,13 @@ CheckRun run_pipeline(const Options& o) {
     if (o.values && result.modelled && !has_error_in(r.findings, "SA")) {
         // Verdicts trained weights carry without a forward pass (they also run with --no-forward).
         auto verdicts = verdict::identical_blocks(model, *result.spec);
+        const bool no_identical = verdicts.empty();
+        const auto pairs = verdict::measure_rope_pairs(model, *result.spec);
+        if (pairs)
+            for (auto& f : verdict::rope_pair_findings(*pairs, *result.spec)) verdicts.push_back(std::move(f));
         rules::apply_settings(verdicts, o.settings);
-        r.steps.push_back({"weight verdicts", "ran", verdicts.empty() ? "no block stored twice" : ""});
+        r.steps.push_back({"weight verdicts", "ran",
+                           (no_identical ? "no block stored twice; " : "") + verdict::rope_pair_summary(pairs)});
         r.findings.insert(r.findings.end(), verdicts.begin(), verdicts.end());
     }
     std::vector<report::CheckStep> later_steps;

@@ -82,6 +82,7 @@ constexpr CodeInfo kCodes[] = {
     {code::dead_expert, error, "an expert entirely zero"},
     {code::duplicate_expert, warning, "an expert stored with another expert's bytes"},
     {code::implausible_code_usage, warning, "code-book grid or sign bits used unlike any quantizer would"},
+    {code::rope_pair_order, error, "Q/K rows in another RoPE pair order than the architecture rotates"},
 };
 
 }  // namespace

@@ -98,6 +98,8 @@ inline constexpr std::string_view identical_blocks = "GD-W020";
 inline constexpr std::string_view dead_expert = "GD-W021";
 inline constexpr std::string_view duplicate_expert = "GD-W022";
 inline constexpr std::string_view implausible_code_usage = "GD-W023";
+// Emitted by validate/verdict (rope_pairs.hpp).
+inline constexpr std::string_view rope_pair_order = "GD-W024";
 }  // namespace code
 
 }  // namespace gguf::rules
