@@ -717,7 +717,7 @@ Result<std::unique_ptr<CudaForward>> make_cuda_forward(const Container& model, c
     if (!device) return device.error();
     auto spec = model::read_spec(model);
     if (!spec) return spec.error();
-    auto arch = forward::describe_architecture(model, *spec);
+    auto arch = forward::describe_architecture(model, *spec, options.context_length);
     if (!arch) return arch.error();
     auto layout = describe_weights(model, *arch);
     if (!layout) return layout.error();

@@ -272,6 +272,24 @@ TEST_CASE("generation steps run as CUDA graphs give the logits of steps launched
     }
 }
 
+TEST_CASE("LongRoPE: past the original context the GPU uses the long factors, as the CPU does") {
+    test::require_gpu();
+    const test::TempDir dir;
+    const Container model = test::open_model(test::write_preset(dir, "tiny-phi3", "f32"));
+    // tiny-phi3's original context is 256: 1024 selects rope_factors_long, the default the short ones.
+    forward::CpuOptions cpu_long;
+    cpu_long.context_length = 1024;
+    cuda::CudaOptions gpu_long;
+    gpu_long.context_length = 1024;
+    auto cpu = test::cpu_pass(model, cpu_long);
+    auto gpu = gpu_pass(model, gpu_long);
+    auto gpu_short = gpu_pass(model);
+    const auto expected = evaluate(*cpu, kPrompt);
+    const auto a = forward::compare_logits(evaluate(*gpu, kPrompt), expected);
+    CHECK(a.relative_diff < 1e-5);
+    CHECK(forward::compare_logits(evaluate(*gpu_short, kPrompt), expected).relative_diff > 1e-4);  // the factors matter
+}
+
 TEST_CASE("a prompt longer than one batch (chunked, attention in row pieces) agrees with the CPU") {
     test::require_gpu();
     const test::TempDir dir;

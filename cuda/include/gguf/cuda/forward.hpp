@@ -29,6 +29,9 @@ struct CudaOptions {
     // with the same arguments, without the host's launch gaps between them. false: launched one by one.
     // Not used for streamed weights or mixture-of-experts models, whose steps wait on the host.
     bool step_graphs = true;
+    // The context llama.cpp would run with, where the graph depends on it (LongRoPE's long or short
+    // factors); 0: within the original training context. As CpuOptions::context_length.
+    std::uint64_t context_length = 0;
 };
 
 // How the pass placed the model in device memory.
