@@ -4,7 +4,7 @@
 // through the KV cache. Medians of R runs after a warm-up. Prints one JSON line;
 // bench/cuda/run_benchmarks.sh runs PyTorch on the same weights beside it.
 //
-//   bench_cuda_forward --model FILE [--prefill 512] [--decode 64] [--repeats 5] [--precision fp32|tf32] [--step-graphs 1|0]
+//   bench_cuda_forward --model FILE [--prefill 512] [--decode 64] [--repeats 5] [--precision fp32|tf32] [--step-graphs 0|1]
 //                      [--memory-limit-mb N] [--save-logits FILE.npy]   (last 4 prefill rows)
 #include <algorithm>
 #include <chrono>
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     std::string model_path, precision = "fp32", save;
     int prefill = 512, decode = 64, repeats = 5;
     std::uint64_t limit_mb = 0;
-    bool step_graphs = true;
+    bool step_graphs = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--model") model_path = value;

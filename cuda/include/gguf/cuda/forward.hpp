@@ -28,7 +28,9 @@ struct CudaOptions {
     // Single-token steps (generation) run as one CUDA graph each (cuda/step_graph.hpp): the same kernels
     // with the same arguments, without the host's launch gaps between them. false: launched one by one.
     // Not used for streamed weights or mixture-of-experts models, whose steps wait on the host.
-    bool step_graphs = true;
+    // Off by default until its GPU test (tests/cuda/forward_test.cpp) and benchmark have run on a GPU:
+    // the code was written in a session that got no GPU machine (bench/RESULTS.md).
+    bool step_graphs = false;
     // The context llama.cpp would run with, where the graph depends on it (LongRoPE's long or short
     // factors); 0: within the original training context. As CpuOptions::context_length.
     std::uint64_t context_length = 0;
