@@ -10,6 +10,10 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 # architecture-independent headers (Eigen, doctest, nlohmann-json) in /usr/include.
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# The programs run against the multiarch C library (libc6:arm64, found through /lib/ld-linux-aarch64.so.1),
+# not the cross toolchain's copy in /usr/aarch64-linux-gnu: `-L /usr/aarch64-linux-gnu` took the dynamic
+# loader from the cross package (glibc 2.36-8) and libc.so.6 from multiarch (2.36-9), and that mismatched
+# pair hangs in pthread_create, so every test that starts a thread (OpenMP included) spun forever.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /)
 # pkg-config (FindEXPAT asks it) must describe the arm64 libraries, not the host's.
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
