@@ -8,13 +8,14 @@
 # does not stop the run (its log and artifact are kept); the script exits 1 if any slice failed.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/slices.sh"
 build=$1 work=$2
 total=$(printf '%.0f' "${3:-1e8}")
 slice=${4:-300}
 targets=(fuzz_header fuzz_open_header fuzz_model_spec fuzz_tokenizer fuzz_npy fuzz_trace fuzz_dequant fuzz_check)
 mkdir -p "$work/logs"
 table="$work/slices.tsv"
-[ -f "$table" ] || printf 'target\tslice\texecutions\tseconds\tpeak_rss_mb\tedges\texit\n' >"$table"
+slices_header "$table"
 done_so_far=$(awk -F'\t' 'NR > 1 { s += $3 } END { printf "%d", s }' "$table")
 failed=0
 round=0
@@ -27,13 +28,9 @@ while [ "$done_so_far" -lt "$total" ]; do
       -seed="$round" >"$log" 2>&1
     rc=$?
     seconds=$(( $(date +%s) - start ))
-    executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-    edges=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     [ "$rc" -eq 0 ] || failed=1
-    printf '%s\t%d\t%s\t%d\t%s\t%s\t%d\n' "$t" "$round" "${executions:-0}" "$seconds" "${rss:-?}" \
-      "${edges:-?}" "$rc" >>"$table"
-    done_so_far=$(( done_so_far + ${executions:-0} ))
+    executions=$(record_slice "$table" "$log" "$t" "$round" "$seconds" "$rc")
+    done_so_far=$(( done_so_far + executions ))
     [ "$done_so_far" -lt "$total" ] || break
   done
 done

@@ -7,10 +7,11 @@
 # Exits 1 if any process found a crash, timeout, leak or out-of-memory input (kept in WORK_DIR/artifacts).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/slices.sh"
 bin=$1 work=$2 seconds=$3 round=$4 plan=$5
 mkdir -p "$work/logs"
 table="$work/slices.tsv"
-[ -f "$table" ] || printf 'target\tslice\texecutions\tseconds\tpeak_rss_mb\tedges\texit\n' >"$table"
+slices_header "$table"
 pids=() logs=() names=()
 for spec in $plan; do
   t=${spec%%:*} n=${spec##*:}
@@ -25,14 +26,9 @@ failed=0 total=0
 for i in "${!pids[@]}"; do
   wait "${pids[$i]}"
   rc=$?
-  log=${logs[$i]}
-  executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-  edges=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   [ "$rc" -eq 0 ] || failed=1
-  printf '%s\t%d\t%s\t%d\t%s\t%s\t%d\n' "${names[$i]}" "$round" "${executions:-0}" "$seconds" "${rss:-?}" \
-    "${edges:-?}" "$rc" >>"$table"
-  total=$((total + ${executions:-0}))
+  executions=$(record_slice "$table" "${logs[$i]}" "${names[$i]}" "$round" "$seconds" "$rc")
+  total=$((total + executions))
 done
 echo "fuzz: $total executions in this round, ${#pids[@]} processes; exit $failed"
 exit "$failed"
