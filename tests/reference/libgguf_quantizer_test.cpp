@@ -9,33 +9,12 @@
 #include "gguf/writer.hpp"
 #include "reference/libgguf_ggml_compare.hpp"
 #include "reference/libgguf_llama_fixture.hpp"
+#include "reference/llama_quantize.hpp"
 #include "support/command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
 
-namespace {
-
-std::string& log_text() {
-    static std::string text;
-    return text;
-}
-
-void capture_log(int, const char* text, void*) { log_text() += text; }
-
-// Quantizes `in` to `out`; the quantizer's log is shown only when it fails.
-void quantize(const std::filesystem::path& in, const std::filesystem::path& out, int32_t ftype) {
-    llama_log_set(capture_log, nullptr);
-    ggml_log_set(capture_log, nullptr);
-    log_text().clear();
-    llama_model_quantize_params params = llama_model_quantize_default_params();
-    params.nthread = 2;
-    params.ftype = ftype;
-    const uint32_t rc = llama_model_quantize(in.c_str(), out.c_str(), &params);
-    REQUIRE_MESSAGE(rc == 0, log_text());
-}
-
-}  // namespace
 
 TEST_CASE("files written by llama.cpp's quantizer read the same in libgguf and in ggml") {
     llama_backend_init();
@@ -49,7 +28,7 @@ TEST_CASE("files written by llama.cpp's quantizer read the same in libgguf and i
                           Case{"Q4_0", reference_ftype::mostly_q4_0, 2}, Case{"Q6_K", reference_ftype::mostly_q6_k, 14}}) {
         CAPTURE(c.name);
         const auto out = dir / (std::string(c.name) + ".gguf");
-        quantize(dir / "f32.gguf", out, c.ftype);
+        test::llama_quantize(dir / "f32.gguf", out, c.ftype);
         reference::check_same_as_ggml(out);
 
         // Beyond agreeing with ggml: the quantizer kept our metadata and changed the types it should.
@@ -75,8 +54,8 @@ TEST_CASE("llama.cpp's quantizer reads our split shards as the model they split"
     REQUIRE(shards->size() == 5);  // 21 tensors, 5 per shard
     for (const auto& shard : *shards) reference::check_same_as_ggml(shard);
 
-    quantize(dir / "single.gguf", dir / "from-single.gguf", reference_ftype::mostly_q8_0);
-    quantize(shards->front(), dir / "from-split.gguf", reference_ftype::mostly_q8_0);
+    test::llama_quantize(dir / "single.gguf", dir / "from-single.gguf", reference_ftype::mostly_q8_0);
+    test::llama_quantize(shards->front(), dir / "from-split.gguf", reference_ftype::mostly_q8_0);
     // The quantizer drops the split keys, so both inputs give the same file, byte for byte.
     CHECK(test::read_file(dir / "from-single.gguf") == test::read_file(dir / "from-split.gguf"));
 }

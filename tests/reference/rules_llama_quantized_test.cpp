@@ -10,28 +10,13 @@
 #include "gguf/rules/check.hpp"
 #include "gguf/samples/generator.hpp"
 #include "reference/ggml_reference.hpp"
+#include "reference/llama_quantize.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
 
 namespace {
 
-std::string& log_text() {
-    static std::string text;
-    return text;
-}
-
-void capture_log(int, const char* text, void*) { log_text() += text; }
-
-void quantize(const std::filesystem::path& in, const std::filesystem::path& out, int32_t ftype) {
-    llama_log_set(capture_log, nullptr);
-    ggml_log_set(capture_log, nullptr);
-    log_text().clear();
-    llama_model_quantize_params params = llama_model_quantize_default_params();
-    params.nthread = 2;
-    params.ftype = ftype;
-    REQUIRE_MESSAGE(llama_model_quantize(in.c_str(), out.c_str(), &params) == 0, log_text());
-}
 
 std::string warnings_and_errors(const std::filesystem::path& file) {
     auto model = gguf::open(file);
@@ -73,7 +58,7 @@ TEST_CASE("files quantized by llama.cpp raise no warning and no error") {
         CHECK_MESSAGE(warnings_and_errors(source).empty(), preset << " F32\n" << warnings_and_errors(source));
         for (const Type& t : types) {
             const auto out = dir / (std::string(preset) + "-" + t.name + ".gguf");
-            quantize(source, out, t.ftype);
+            test::llama_quantize(source, out, t.ftype);
             const std::string found = warnings_and_errors(out);
             CHECK_MESSAGE(found.empty(), preset << " " << t.name << "\n" << found);
         }

@@ -21,28 +21,13 @@
 #include "gguf/verdict/rope_pairs.hpp"
 #include "gguf/verdict/weight_evidence.hpp"
 #include "reference/ggml_reference.hpp"
+#include "reference/llama_quantize.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace gguf;
 
 namespace {
 
-std::string& log_text() {
-    static std::string text;
-    return text;
-}
-
-void capture_log(int, const char* text, void*) { log_text() += text; }
-
-void quantize(const std::filesystem::path& in, const std::filesystem::path& out, int32_t ftype) {
-    llama_log_set(capture_log, nullptr);
-    ggml_log_set(capture_log, nullptr);
-    log_text().clear();
-    llama_model_quantize_params params = llama_model_quantize_default_params();
-    params.nthread = 2;
-    params.ftype = ftype;
-    REQUIRE_MESSAGE(llama_model_quantize(in.c_str(), out.c_str(), &params) == 0, log_text());
-}
 
 Result<std::unique_ptr<forward::Forward>> cpu(const Container& m) { return forward::make_cpu_forward(m); }
 
@@ -84,7 +69,7 @@ TEST_CASE("the trained sample quantized by llama.cpp passes every verdict") {
     for (const Type& t : types) {
         CAPTURE(std::string(t.name));
         const auto path = dir / (std::string("tiny-english-") + t.name + ".gguf");
-        quantize(source, path, t.ftype);
+        test::llama_quantize(source, path, t.ftype);
         auto m = open(path);
         REQUIRE(m.ok());
         auto spec = model::read_spec(*m);
